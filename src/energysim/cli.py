@@ -1,0 +1,155 @@
+"""Command line: ``energysim run | validate | schema | ...``.
+
+The one place where errors become exit codes: 0 success, 2 bad input (one line per problem,
+no traceback, nothing written), 1 an internal error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import ScenarioError
+
+__all__ = ["main", "cli"]
+
+
+class _Progress:
+    """A plain progress bar on stderr, only for terminals and runs longer than a second."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self.t0 = time.monotonic()
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or (time.monotonic() - self.t0 < 1.0 and done < total):
+            return
+        width = 30
+        filled = int(width * done / total)
+        sys.stderr.write(f"\r  simulating [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} paths")
+        sys.stderr.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\n")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="energysim")
+def cli() -> None:
+    """energysim: how far could crude, gasoline and diesel prices move, and how likely is each outcome."""
+
+
+def _positive(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
+    if value is not None and value < 1:
+        raise click.BadParameter(f"must be at least 1 (given {value})")
+    return value
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option("--paths", type=int, callback=_positive, help="Monte Carlo paths (default: the scenario's).")
+@click.option("--seed", type=click.IntRange(min=0), help="Random seed (default: the scenario's).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("reports"), show_default=True,
+              help="Folder in which the run folder <scenario name>/ is written.")
+@click.option("--quiet", is_flag=True, help="No progress bar, no table.")
+def run(scenario: Path, paths: int | None, seed: int | None, out_dir: Path, quiet: bool) -> None:
+    """Simulate SCENARIO and write quantiles, summary and charts to OUT/<name>/."""
+    from .engine import simulate
+    from .report import write_run
+    from .runio import safe_child
+    from .scenario import load_scenario
+    from .tables import summary_table
+
+    loaded = load_scenario(scenario)
+    target = safe_child(out_dir, loaded.scenario.name)
+    progress = _Progress(not quiet)
+    t0 = time.monotonic()
+    try:
+        result = simulate(loaded, paths=paths, seed=seed, progress=progress)
+    finally:
+        progress.close()
+    write_run(result, target)
+    if not quiet:
+        click.echo(summary_table(result))
+        click.echo(f"\nWrote {target}/ ({time.monotonic() - t0:.1f} s, {result.n_paths:,} paths, seed {result.metadata['seed']})")
+
+
+@cli.command()
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
+def validate(scenarios: tuple[Path, ...]) -> None:
+    """Check scenario files without running them; report every problem found."""
+    from .scenario import load_scenario
+
+    problems: list[str] = []
+    for path in scenarios:
+        try:
+            load_scenario(path)
+            click.echo(f"{path}: ok")
+        except ScenarioError as exc:
+            problems.extend(p.format() for p in exc.problems)
+    if problems:
+        raise ScenarioError("\n".join(problems))
+
+
+@cli.command()
+@click.option("--out", "out_file", type=click.Path(path_type=Path), help="Write to a file instead of printing.")
+def schema(out_file: Path | None) -> None:
+    """Print the JSON Schema of scenario files (for editor completion and checks)."""
+    from .scenario.jsonschema import scenario_json_schema
+
+    text = json.dumps(scenario_json_schema(), indent=2) + "\n"
+    if out_file:
+        out_file.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+# --- commands defined in other modules are registered here ----------------------------------
+# (each module defines click commands and is listed once; keep this list sorted)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: run the CLI and return the exit code (never raises for user errors)."""
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="energysim", standalone_mode=False)
+    except ScenarioError as exc:
+        msg = str(exc)
+        click.echo(msg if msg.startswith("error") else "error: " + msg.replace("\n", "\nerror: "), err=True)
+        return 2
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return 130
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except KeyboardInterrupt:
+        click.echo("Interrupted; nothing was written.", err=True)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except MemoryError:
+        click.echo("error: out of memory; rerun with fewer --paths", err=True)
+        return 2
+    except Exception as exc:  # an internal error: say so, and how to report it
+        import traceback
+
+        traceback.print_exc()
+        click.echo(f"internal error ({type(exc).__name__}): {exc}. This is a bug in energysim; please report it.",
+                   err=True)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""One exception tree for energysim.
+
+``ScenarioError`` is what a user mistake raises: the CLI turns it into exit code 2 and a
+one-line message, never a traceback. Everything else escaping the library is a bug (exit 1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["EnergysimError", "ScenarioError", "Problem"]
+
+
+class EnergysimError(Exception):
+    """Base class of every error energysim raises on purpose."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input: where, which rule, what was given."""
+
+    file: str | None
+    line: int | None
+    key: str | None
+    rule: str
+    given: str | None = None
+
+    def format(self) -> str:
+        where = self.file or "<input>"
+        if self.line is not None:
+            where += f":{self.line}"
+        parts = [where]
+        if self.key:
+            parts.append(self.key)
+        msg = ": ".join(parts) + ": " + self.rule
+        if self.given is not None:
+            msg += f" (given: {self.given})"
+        return msg
+
+
+class ScenarioError(EnergysimError, ValueError):
+    """A bad input (scenario file, option, episode file). Carries one or more problems."""
+
+    def __init__(self, problems: Problem | list[Problem] | str) -> None:
+        if isinstance(problems, str):
+            problems = [Problem(None, None, None, problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: list[Problem] = list(problems)
+        super().__init__("\n".join(p.format() for p in self.problems))
+
+    @classmethod
+    def at(
+        cls,
+        file: str | None,
+        rule: str,
+        *,
+        line: int | None = None,
+        key: str | None = None,
+        given: object = None,
+    ) -> "ScenarioError":
+        shown = None if given is None else _short(given)
+        return cls(Problem(file, line, key, rule, shown))
+
+
+def _short(value: object, limit: int = 80) -> str:
+    text = repr(value)
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return text

@@ -1,0 +1,154 @@
+"""From a validated scenario to the arrays the engine needs: time grid, baseline, start values.
+
+This is the I/O side of a run (it reads the STEO baseline, CSV baselines and the retail
+histories); the engine itself only sees the :class:`RunInputs` it returns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import data
+from .errors import ScenarioError
+from .scenario.loader import LoadedScenario
+from .scenario.schema import Baseline, Scenario, fuel_series
+
+__all__ = ["RunInputs", "FuelStart", "time_grid", "build_inputs", "baseline_path"]
+
+DAYS_PER_YEAR = 365.25
+
+
+@dataclass(frozen=True)
+class FuelStart:
+    series: str
+    start_price: float
+    history: pd.Series = field(repr=False)
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    """Everything a run needs besides the scenario's parameters; plain arrays."""
+
+    dates: np.ndarray  # datetime64[D], shape (steps,)
+    t_days: np.ndarray  # days since horizon start at each step end
+    step_days: np.ndarray  # length of each step [days]
+    baseline_usd_per_bbl: np.ndarray  # shape (steps,)
+    brent_before_usd_per_bbl: float  # last Brent before the horizon (for pass-through state)
+    fuels: dict[str, FuelStart]
+    brent_history: pd.Series = field(repr=False)
+
+    @property
+    def dt_years(self) -> np.ndarray:
+        return self.step_days / DAYS_PER_YEAR
+
+    @property
+    def n_steps(self) -> int:
+        return int(self.dates.shape[0])
+
+
+def time_grid(start: dt.date, end: dt.date, step: str) -> tuple[np.ndarray, np.ndarray]:
+    """Step dates and step lengths [days] from ``start`` to ``end`` inclusive."""
+    s = np.datetime64(start, "D")
+    e = np.datetime64(end, "D")
+    if step == "day":
+        dates = np.arange(s, e + 1, dtype="datetime64[D]")
+        lengths = np.ones(dates.shape[0])
+    elif step == "week":
+        dates = np.arange(s, e + 1, 7, dtype="datetime64[D]")
+        lengths = np.full(dates.shape[0], 7.0)
+    else:
+        months = np.arange(np.datetime64(start, "M"), np.datetime64(end, "M") + 1, dtype="datetime64[M]")
+        day = start.day - 1
+        dates = months.astype("datetime64[D]") + np.timedelta64(day, "D")
+        dates = dates[(dates >= s) & (dates <= e)]
+        prev = np.concatenate([[dates[0] - (dates[1] - dates[0])], dates[:-1]]) if len(dates) > 1 else dates - 30
+        lengths = (dates - prev).astype(float)
+    return dates, lengths
+
+
+def _monthly_from_csv(path: Path, file: str) -> dict[str, float]:
+    if not path.is_file():
+        raise ScenarioError.at(file, f"baseline CSV not found: {path}", key="market.baseline.csv")
+    try:
+        df = pd.read_csv(path)
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise ScenarioError.at(str(path), f"cannot read baseline CSV: {exc}", key="market.baseline.csv") from None
+    need = {"month", "usd_per_bbl"}
+    if not need <= set(df.columns):
+        raise ScenarioError.at(
+            str(path), "baseline CSV needs columns month, usd_per_bbl", key="market.baseline.csv",
+            given=", ".join(map(str, df.columns)),
+        )
+    months = df["month"].astype(str)
+    values = pd.to_numeric(df["usd_per_bbl"], errors="coerce")
+    bad = months[~months.str.fullmatch(r"\d{4}-(0[1-9]|1[0-2])")]
+    if len(bad):
+        raise ScenarioError.at(str(path), "month must be YYYY-MM", key="market.baseline.csv", given=bad.iloc[0])
+    if values.isna().any() or (values <= 0).any():
+        row = int(np.flatnonzero(values.isna() | (values <= 0))[0]) + 2
+        raise ScenarioError.at(str(path), "usd_per_bbl must be a positive number", line=row, key="market.baseline.csv")
+    idx = pd.PeriodIndex(months, freq="M")
+    full = pd.period_range(idx.min(), idx.max(), freq="M")
+    if len(full) != len(set(idx)):
+        missing = sorted(set(full) - set(idx))
+        raise ScenarioError.at(str(path), "baseline CSV has gaps: every month between the first and last is needed",
+                               key="market.baseline.csv", given=str(missing[0]) if missing else "duplicate months")
+    return dict(zip(months, values.astype(float)))
+
+
+def baseline_path(baseline: Baseline, dates: np.ndarray, base_dir: Path, file: str) -> np.ndarray:
+    """Baseline Brent [USD/bbl] at each date: log-linear between mid-months, flat beyond the ends."""
+    if baseline.constant_usd_per_bbl is not None:
+        return np.full(dates.shape[0], float(baseline.constant_usd_per_bbl))
+    if baseline.steo_release is not None:
+        monthly = data.steo_brent_path(baseline.steo_release)
+    elif baseline.csv is not None:
+        monthly = _monthly_from_csv(base_dir / baseline.csv, file)
+    else:
+        assert baseline.monthly_usd_per_bbl is not None
+        monthly = dict(baseline.monthly_usd_per_bbl)
+    months = sorted(monthly)
+    mid = np.array([np.datetime64(m + "-15", "D").astype(float) for m in months])
+    logv = np.log([monthly[m] for m in months])
+    first, last = np.datetime64(months[0], "M"), np.datetime64(months[-1], "M") + 1
+    d = dates.astype("datetime64[M]")
+    if d.min() < first or d.max() >= last:
+        raise ScenarioError.at(
+            file, f"the baseline covers {months[0]} to {months[-1]}, not the whole horizon "
+            f"({dates[0]} to {dates[-1]})", key="market.baseline",
+        )
+    return np.exp(np.interp(dates.astype(float), mid, logv))
+
+
+def build_inputs(loaded: LoadedScenario | Scenario) -> RunInputs:
+    """Resolve a scenario's data-dependent inputs (reads files)."""
+    if isinstance(loaded, Scenario):
+        scenario, base_dir, file = loaded, Path.cwd(), "<scenario>"
+    else:
+        scenario, base_dir, file = loaded.scenario, loaded.base_dir, str(loaded.path)
+    h = scenario.horizon
+    dates, lengths = time_grid(h.start, h.end, h.step)
+    t_days = (dates - np.datetime64(h.start, "D")).astype(float)
+    base = baseline_path(scenario.market.baseline, dates, base_dir, file)
+    brent_hist = data.brent_weekly()
+    before = data.last_value_before(brent_hist, str(h.start))
+    if before is None or (pd.Timestamp(h.start) - brent_hist.index[brent_hist.index < pd.Timestamp(h.start)][-1]).days > 45:
+        before = float(base[0])
+    fuels: dict[str, FuelStart] = {}
+    for key, fuel in scenario.fuels.items():
+        hist = data.weekly_history(fuel.history_file) if fuel.history_file else pd.Series(dtype=float)
+        start = fuel.start_price
+        if start is None and not hist.empty:
+            prior = hist[hist.index < pd.Timestamp(h.start)]
+            if not prior.empty and (pd.Timestamp(h.start) - prior.index[-1]).days <= 45:
+                start = float(prior.iloc[-1])
+        if start is None:
+            start = fuel.taxes + fuel.margin_and_crack + fuel.slope * before / fuel.units_per_bbl
+        fuels[key] = FuelStart(series=fuel_series(key, fuel), start_price=float(start), history=hist)
+    return RunInputs(dates=dates, t_days=t_days, step_days=lengths, baseline_usd_per_bbl=base,
+                     brent_before_usd_per_bbl=float(before), fuels=fuels, brent_history=brent_hist)

@@ -1,0 +1,70 @@
+"""Crude price: baseline, mean-reverting noise, the price of a net loss, and fear premia.
+
+    log P_t = log B_t + x_t + m_t * (L_t / D) / (eS - eD) + sum_k log(1 + pi_k g_k(t))
+
+``B_t`` baseline [USD/bbl]; ``x_t`` short-term Ornstein-Uhlenbeck factor (Schwartz 1997;
+Schwartz & Smith 2000); ``L_t`` net supply loss [mb/d]; ``D`` world demand [mb/d]; ``eS`` and
+``eD`` short-run supply and demand elasticities (Kilian & Murphy 2014; Baumeister & Hamilton
+2019; Caldara, Cavallo & Iacoviello 2019), so a loss of 1 % of world supply raises the price by
+about ``1 / (eS - eD)`` per cent; ``m_t`` the market-tightness multiplier (1 in a normal market);
+``pi_k g_k(t)`` the premium of event ``k`` (Kilian 2009: precautionary demand).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["ou_factor", "loss_log_impact", "crude_price"]
+
+F = NDArray[np.floating]
+
+
+def ou_factor(shocks: F, dt_years: F, sigma: F | float, kappa: F | float) -> F:
+    """Short-term factor ``x`` of log price, an OU process started at 0, exact discretisation.
+
+    ``x_j = phi_j x_{j-1} + sigma * sqrt((1 - phi_j**2) / (2 kappa)) z_j`` with
+    ``phi_j = exp(-kappa dt_j)``; for ``kappa = 0`` the step sd is ``sigma sqrt(dt_j)``.
+
+    Parameters
+    ----------
+    shocks : array, shape (paths, steps)
+        Standard normal draws.
+    dt_years : array, shape (steps,)
+        Step lengths [yr].
+    sigma : float or array, shape (paths,)
+        Volatility [1/sqrt(yr)].
+    kappa : float or array, shape (paths,)
+        Reversion speed [1/yr].
+    """
+    z = np.asarray(shocks)
+    n_paths, n_steps = z.shape
+    dt = np.broadcast_to(np.asarray(dt_years, dtype=np.float64), (n_steps,))
+    sigma = np.broadcast_to(np.asarray(sigma, dtype=np.float64), (n_paths,))
+    kappa = np.broadcast_to(np.asarray(kappa, dtype=np.float64), (n_paths,))
+    out = np.empty_like(z)
+    x = np.zeros(n_paths, dtype=z.dtype)
+    safe_k = np.where(kappa > 0, kappa, 1.0)
+    for j in range(n_steps):
+        phi = np.exp(-kappa * dt[j])
+        var = np.where(kappa > 0, -np.expm1(-2.0 * kappa * dt[j]) / (2.0 * safe_k), dt[j])
+        x = x * phi.astype(z.dtype) + (sigma * np.sqrt(var)).astype(z.dtype) * z[:, j]
+        out[:, j] = x
+    return out
+
+
+def loss_log_impact(net_loss_mbd: F, world_demand_mbd: F, supply_elasticity: F, demand_elasticity: F,
+                    tightness: F | float = 1.0) -> F:
+    """Log price change from a net loss: ``m * (L / D) / (eS - eD)`` [-].
+
+    Parameters are arrays of shape (paths,) except ``net_loss_mbd`` (paths, steps) and
+    ``tightness`` (scalar or (paths, steps)).
+    """
+    share = np.asarray(net_loss_mbd) / np.asarray(world_demand_mbd, float)[:, None]
+    inv = 1.0 / (np.asarray(supply_elasticity, float) - np.asarray(demand_elasticity, float))
+    return np.asarray(tightness) * share * inv[:, None]
+
+
+def crude_price(baseline_usd_per_bbl: F, factor: F, loss_impact: F, premium_log: F | float = 0.0) -> F:
+    """``B * exp(x + impact + premium)`` [USD/bbl], shape (paths, steps)."""
+    return np.asarray(baseline_usd_per_bbl)[None, :] * np.exp(factor + loss_impact + premium_log)

@@ -1,0 +1,79 @@
+"""Defaults that come from the shipped data and the model notes, each with its source.
+
+Nothing here is a bare constant: data-driven values are read through :mod:`energysim.data`,
+literature values carry the citation in ``SOURCES``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import data
+
+__all__ = ["SOURCES", "steo_release", "world_demand_mbd", "spare_capacity_mbd", "brent_dynamics",
+           "elasticity", "fuel_defaults", "DEFAULT_FUELS", "TAXES_USD_PER_GAL"]
+
+#: Default baseline edition: EIA Short-Term Energy Outlook, January 2026.
+steo_release = "2026-01"
+
+#: Federal + average state fuel taxes, 1 Jul 2024 [USD/gal] (model notes §5, EIA / FHWA).
+TAXES_USD_PER_GAL = {
+    "us_gasoline": 0.1840 + 0.3261,
+    "us_diesel": 0.2440 + 0.3476,
+}
+
+SOURCES = {
+    "baseline": "EIA Short-Term Energy Outlook, January 2026 edition, monthly Brent spot (BREPUUS)",
+    "world_demand": "EIA STEO Jan 2026, world liquid fuels consumption (PATC_WORLD), 2026 average",
+    "spare_capacity": "EIA STEO Jan 2026, OPEC spare crude production capacity (COPS_OPEC), Jan 2026",
+    "brent_dynamics": "fitted by 'energysim calibrate' on the shipped weekly Brent (data/calibration.json)",
+    "elasticities": "model notes §1: Kilian & Murphy (2014); Baumeister & Hamilton (2019); Caldara, Cavallo & Iacoviello (2019)",
+    "taxes": "model notes §5: federal 18.40/24.40 ¢/gal + average state 32.61/34.76 ¢/gal (1 Jul 2024)",
+    "pass_through": "fitted by 'energysim calibrate' on the weekly EIA retail series against Brent",
+    "spr": "model notes §4: DOE (2016) effective drawdown 1.4–2.1 mb/d, ~13 days order to market; 2022 release 1.1 mb/d",
+}
+
+
+def world_demand_mbd() -> float:
+    return round(data.steo_mean("PATC_WORLD", steo_release, "2026"), 2)
+
+
+def spare_capacity_mbd() -> float:
+    return float(data.steo_series("COPS_OPEC", steo_release)["2026-01"])
+
+
+def brent_dynamics() -> dict[str, float]:
+    b = data.calibration()["brent"]
+    return {"volatility_annual": float(b["volatility_annual"]),
+            "mean_reversion_per_year": float(b["mean_reversion_per_year"])}
+
+
+def elasticity(which: str) -> dict[str, Any]:
+    e = dict(data.calibration()["elasticities"][which])
+    return {k: e[k] for k in ("dist", "low", "mode", "high")}
+
+
+DEFAULT_FUELS = {
+    "us_gasoline": "US regular gasoline",
+    "us_diesel": "US on-highway diesel",
+}
+
+
+def fuel_defaults(key: str) -> dict[str, Any]:
+    """Default fuel market for one of the shipped US fuels, from calibration.json."""
+    fit = data.calibration()["fuels"][key]
+    taxes = TAXES_USD_PER_GAL[key]
+    return {
+        "label": DEFAULT_FUELS[key],
+        "unit": "gal",
+        "taxes": round(taxes, 4),
+        "margin_and_crack": round(float(fit["intercept_usd_per_gal"]) - taxes, 4),
+        "slope": float(fit["slope"]),
+        "tau_up_weeks": float(fit["tau_up_weeks"]),
+        "tau_down_weeks": float(fit["tau_down_weeks"]),
+        "crack_spread": {
+            "sd": float(fit["crack_sd_usd_per_gal"]),
+            "reversion_per_year": float(fit["crack_reversion_per_year"]),
+        },
+        "history_file": fit.get("history_file"),
+    }

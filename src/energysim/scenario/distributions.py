@@ -1,0 +1,369 @@
+"""Uncertain inputs: a number, or a distribution written as a mapping with a ``dist`` key.
+
+Numeric distributions: ``fixed``, ``uniform``, ``triangular``, ``pert``, ``normal`` (optionally
+truncated by ``low``/``high``), ``lognormal`` (by ``median`` and ``p90``, or by ``mu`` and
+``sigma``) and ``choice`` (weighted discrete). Date distributions: ``fixed``, ``uniform``,
+``triangular`` and ``choice`` over ISO dates.
+
+Each class validates its own parameters (low <= mode <= high, p90 > median, ...) and samples
+``n`` values from a numpy Generator; sampling is pure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Annotated, Any, Literal, Union
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from scipy import special
+
+__all__ = ["Dist", "DateDist", "Fixed", "Uniform", "Triangular", "Pert", "Normal", "LogNormal", "Choice"]
+
+_Z90 = 1.2815515655446004  # standard normal 90th percentile
+
+
+class _Base(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:  # pragma: no cover
+        raise NotImplementedError
+
+    def support(self) -> tuple[float, float]:  # pragma: no cover
+        raise NotImplementedError
+
+    def center(self) -> float:  # pragma: no cover
+        """A representative value (median or mode) used for baselines and descriptions."""
+        raise NotImplementedError
+
+    @property
+    def is_fixed(self) -> bool:
+        lo, hi = self.support()
+        return lo == hi
+
+
+class Fixed(_Base):
+    """A known value."""
+
+    dist: Literal["fixed"] = "fixed"
+    value: float
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return np.full(n, self.value)
+
+    def support(self) -> tuple[float, float]:
+        return (self.value, self.value)
+
+    def center(self) -> float:
+        return self.value
+
+
+class Uniform(_Base):
+    """Every value between ``low`` and ``high`` equally likely."""
+
+    dist: Literal["uniform"]
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _check(self) -> "Uniform":
+        if self.low > self.high:
+            raise ValueError(f"low must not exceed high (given low={self.low}, high={self.high})")
+        return self
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return self.low + (self.high - self.low) * rng.random(n)
+
+    def support(self) -> tuple[float, float]:
+        return (self.low, self.high)
+
+    def center(self) -> float:
+        return 0.5 * (self.low + self.high)
+
+
+class Triangular(_Base):
+    """Triangular between ``low`` and ``high`` with most likely value ``mode``."""
+
+    dist: Literal["triangular"]
+    low: float
+    mode: float
+    high: float
+
+    @model_validator(mode="after")
+    def _check(self) -> "Triangular":
+        if not self.low <= self.mode <= self.high:
+            raise ValueError(
+                f"need low <= mode <= high (given low={self.low}, mode={self.mode}, high={self.high})"
+            )
+        return self
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        if self.low == self.high:
+            return np.full(n, self.low)
+        return rng.triangular(self.low, self.mode, self.high, n)
+
+    def support(self) -> tuple[float, float]:
+        return (self.low, self.high)
+
+    def center(self) -> float:
+        return self.mode
+
+
+class Pert(_Base):
+    """Beta-PERT between ``low`` and ``high`` with most likely value ``mode`` (shape 4 by default)."""
+
+    dist: Literal["pert"]
+    low: float
+    mode: float
+    high: float
+    shape: float = Field(4.0, gt=0)
+
+    @model_validator(mode="after")
+    def _check(self) -> "Pert":
+        if not (self.low <= self.mode <= self.high and self.low < self.high):
+            raise ValueError(
+                f"need low <= mode <= high and low < high (given low={self.low}, mode={self.mode}, high={self.high})"
+            )
+        return self
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        span = self.high - self.low
+        a = 1.0 + self.shape * (self.mode - self.low) / span
+        b = 1.0 + self.shape * (self.high - self.mode) / span
+        return self.low + span * rng.beta(a, b, n)
+
+    def support(self) -> tuple[float, float]:
+        return (self.low, self.high)
+
+    def center(self) -> float:
+        return self.mode
+
+
+class Normal(_Base):
+    """Normal with ``mean`` and standard deviation ``sd``, optionally truncated to [low, high]."""
+
+    dist: Literal["normal"]
+    mean: float
+    sd: float = Field(ge=0)
+    low: float | None = None
+    high: float | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> "Normal":
+        lo = -math.inf if self.low is None else self.low
+        hi = math.inf if self.high is None else self.high
+        if lo >= hi:
+            raise ValueError(f"low must be below high (given low={self.low}, high={self.high})")
+        if self.sd == 0 and not lo <= self.mean <= hi:
+            raise ValueError("with sd 0 the mean must lie inside [low, high]")
+        if self.sd > 0:
+            a, b = (lo - self.mean) / self.sd, (hi - self.mean) / self.sd
+            if special.ndtr(b) - special.ndtr(a) < 1e-9:
+                raise ValueError(
+                    f"the truncation [low, high] leaves almost no probability (given mean={self.mean}, sd={self.sd}, low={self.low}, high={self.high})"
+                )
+        return self
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        if self.sd == 0:
+            return np.full(n, self.mean)
+        if self.low is None and self.high is None:
+            return self.mean + self.sd * rng.standard_normal(n)
+        lo = -math.inf if self.low is None else (self.low - self.mean) / self.sd
+        hi = math.inf if self.high is None else (self.high - self.mean) / self.sd
+        plo, phi = special.ndtr(lo), special.ndtr(hi)
+        u = plo + (phi - plo) * rng.random(n)
+        z = special.ndtri(np.clip(u, 1e-300, 1 - 1e-16))
+        return np.clip(self.mean + self.sd * z, self.low if self.low is not None else -np.inf,
+                       self.high if self.high is not None else np.inf)
+
+    def support(self) -> tuple[float, float]:
+        if self.sd == 0:
+            return (self.mean, self.mean)
+        return (-math.inf if self.low is None else self.low, math.inf if self.high is None else self.high)
+
+    def center(self) -> float:
+        return min(max(self.mean, self.support()[0]), self.support()[1])
+
+
+class LogNormal(_Base):
+    """Lognormal, by ``median`` and ``p90`` (p90 > median > 0) or by ``mu`` and ``sigma`` of the log."""
+
+    dist: Literal["lognormal"]
+    median: float | None = None
+    p90: float | None = None
+    mu: float | None = None
+    sigma: float | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> "LogNormal":
+        by_quantiles = self.median is not None or self.p90 is not None
+        by_moments = self.mu is not None or self.sigma is not None
+        if by_quantiles == by_moments:
+            raise ValueError("give either median and p90, or mu and sigma")
+        if by_quantiles:
+            if self.median is None or self.p90 is None:
+                raise ValueError("give both median and p90")
+            if self.median <= 0:
+                raise ValueError(f"median must be positive (given {self.median})")
+            if self.p90 <= self.median:
+                raise ValueError(f"p90 must be above the median (given median={self.median}, p90={self.p90})")
+        else:
+            if self.mu is None or self.sigma is None:
+                raise ValueError("give both mu and sigma")
+            if self.sigma < 0:
+                raise ValueError(f"sigma must not be negative (given {self.sigma})")
+        return self
+
+    def _params(self) -> tuple[float, float]:
+        if self.median is not None and self.p90 is not None:
+            return math.log(self.median), math.log(self.p90 / self.median) / _Z90
+        assert self.mu is not None and self.sigma is not None
+        return self.mu, self.sigma
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        mu, sigma = self._params()
+        return np.exp(mu + sigma * rng.standard_normal(n))
+
+    def support(self) -> tuple[float, float]:
+        mu, sigma = self._params()
+        return (math.exp(mu), math.exp(mu)) if sigma == 0 else (0.0, math.inf)
+
+    def center(self) -> float:
+        return math.exp(self._params()[0])
+
+
+class Choice(_Base):
+    """One of ``values``, with probabilities proportional to ``weights`` (equal if omitted)."""
+
+    dist: Literal["choice"]
+    values: list[float] = Field(min_length=1)
+    weights: list[float] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> "Choice":
+        if self.weights is not None:
+            if len(self.weights) != len(self.values):
+                raise ValueError(
+                    f"weights and values need the same length (given {len(self.weights)} weights, {len(self.values)} values)"
+                )
+            if any(w < 0 for w in self.weights) or sum(self.weights) <= 0:
+                raise ValueError("weights must be non-negative with a positive sum")
+        return self
+
+    def probabilities(self) -> np.ndarray:
+        w = np.ones(len(self.values)) if self.weights is None else np.asarray(self.weights, float)
+        return w / w.sum()
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        cdf = np.cumsum(self.probabilities())
+        idx = np.searchsorted(cdf, rng.random(n) * cdf[-1], side="right")
+        return np.asarray(self.values, float)[np.minimum(idx, len(self.values) - 1)]
+
+    def support(self) -> tuple[float, float]:
+        return (min(self.values), max(self.values))
+
+    def center(self) -> float:
+        p = self.probabilities()
+        return float(self.values[int(np.argmax(p))])
+
+
+Dist = Annotated[
+    Union[Fixed, Uniform, Triangular, Pert, Normal, LogNormal, Choice], Field(discriminator="dist")
+]
+
+# ---- dates -----------------------------------------------------------------------------------
+
+
+class _DateBase(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def to_days(self, origin: dt.date) -> Any:  # pragma: no cover
+        """The same distribution in days since ``origin`` (a numeric distribution)."""
+        raise NotImplementedError
+
+    def bounds(self) -> tuple[dt.date, dt.date]:  # pragma: no cover
+        raise NotImplementedError
+
+
+def _days(d: dt.date, origin: dt.date) -> float:
+    return float((d - origin).days)
+
+
+class FixedDate(_DateBase):
+    """A known date."""
+
+    dist: Literal["fixed"] = "fixed"
+    value: dt.date
+
+    def to_days(self, origin: dt.date) -> Fixed:
+        return Fixed(value=_days(self.value, origin))
+
+    def bounds(self) -> tuple[dt.date, dt.date]:
+        return (self.value, self.value)
+
+
+class UniformDate(_DateBase):
+    """Any date between ``low`` and ``high``, equally likely."""
+
+    dist: Literal["uniform"]
+    low: dt.date
+    high: dt.date
+
+    @model_validator(mode="after")
+    def _check(self) -> "UniformDate":
+        if self.low > self.high:
+            raise ValueError(f"low must not be after high (given low={self.low}, high={self.high})")
+        return self
+
+    def to_days(self, origin: dt.date) -> Uniform:
+        return Uniform(dist="uniform", low=_days(self.low, origin), high=_days(self.high, origin))
+
+    def bounds(self) -> tuple[dt.date, dt.date]:
+        return (self.low, self.high)
+
+
+class TriangularDate(_DateBase):
+    """A date between ``low`` and ``high``, most likely ``mode``."""
+
+    dist: Literal["triangular"]
+    low: dt.date
+    mode: dt.date
+    high: dt.date
+
+    @model_validator(mode="after")
+    def _check(self) -> "TriangularDate":
+        if not self.low <= self.mode <= self.high:
+            raise ValueError(f"need low <= mode <= high (given low={self.low}, mode={self.mode}, high={self.high})")
+        return self
+
+    def to_days(self, origin: dt.date) -> Triangular:
+        return Triangular(
+            dist="triangular", low=_days(self.low, origin), mode=_days(self.mode, origin), high=_days(self.high, origin)
+        )
+
+    def bounds(self) -> tuple[dt.date, dt.date]:
+        return (self.low, self.high)
+
+
+class ChoiceDate(_DateBase):
+    """One of ``values`` (dates), with probabilities proportional to ``weights``."""
+
+    dist: Literal["choice"]
+    values: list[dt.date] = Field(min_length=1)
+    weights: list[float] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> "ChoiceDate":
+        Choice(dist="choice", values=[0.0] * len(self.values), weights=self.weights)
+        return self
+
+    def to_days(self, origin: dt.date) -> Choice:
+        return Choice(dist="choice", values=[_days(v, origin) for v in self.values], weights=self.weights)
+
+    def bounds(self) -> tuple[dt.date, dt.date]:
+        return (min(self.values), max(self.values))
+
+
+DateDist = Annotated[Union[FixedDate, UniformDate, TriangularDate, ChoiceDate], Field(discriminator="dist")]

@@ -1,0 +1,256 @@
+"""Loading a scenario file: inheritance (``extends``), validation, and clear errors.
+
+Inheritance is a deep merge: mappings merge key by key, lists of named items (``disruptions``,
+``hazards``) merge by ``name`` (a child item with a parent's name overrides it key by key, new
+names are appended), and any other value in the child replaces the parent's.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ..errors import Problem, ScenarioError
+from .schema import Scenario
+from .yamlio import KeyPath, format_key, read_yaml
+
+__all__ = ["load_scenario", "resolve_file", "LoadedScenario", "scenario_from_dict", "content_hash"]
+
+MAX_EXTENDS_DEPTH = 16
+_NAMED_LISTS = ("disruptions", "hazards")
+Origins = dict[KeyPath, tuple[str, int]]
+
+
+@dataclass(frozen=True)
+class LoadedScenario:
+    """A validated scenario and where each of its keys came from."""
+
+    scenario: Scenario
+    path: Path | None
+    merged: dict[str, Any] = field(repr=False)
+    origins: Origins = field(repr=False, default_factory=dict)
+    chain: tuple[Path, ...] = ()
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent if self.path is not None else Path.cwd()
+
+
+def _merge(parent: Any, child: Any, p_orig: Origins, c_orig: Origins, path: KeyPath,
+           out_orig: Origins, p_path: KeyPath, c_path: KeyPath) -> Any:
+    """Deep-merge child over parent, re-indexing the origin maps into ``out_orig``."""
+    if isinstance(parent, dict) and isinstance(child, dict):
+        result: dict[str, Any] = {}
+        for key in list(parent) + [k for k in child if k not in parent]:
+            if key in child and key in parent:
+                if key in _NAMED_LISTS and not path and isinstance(parent[key], list) and isinstance(child[key], list):
+                    result[key] = _merge_named(parent[key], child[key], p_orig, c_orig, (key,), out_orig,
+                                               p_path + (key,), c_path + (key,))
+                else:
+                    result[key] = _merge(parent[key], child[key], p_orig, c_orig, path + (key,), out_orig,
+                                         p_path + (key,), c_path + (key,))
+                _copy_origin(c_orig, c_path + (key,), out_orig, path + (key,), only_self=True)
+            elif key in child:
+                result[key] = child[key]
+                _copy_origin(c_orig, c_path + (key,), out_orig, path + (key,))
+            else:
+                result[key] = parent[key]
+                _copy_origin(p_orig, p_path + (key,), out_orig, path + (key,))
+        return result
+    _copy_origin(c_orig, c_path, out_orig, path)
+    return child
+
+
+def _merge_named(parent: list[Any], child: list[Any], p_orig: Origins, c_orig: Origins, path: KeyPath,
+                 out_orig: Origins, p_path: KeyPath, c_path: KeyPath) -> list[Any]:
+    def name_of(item: Any) -> Any:
+        return item.get("name") if isinstance(item, dict) else None
+
+    result: list[Any] = []
+    child_by_name = {name_of(c): i for i, c in enumerate(child) if name_of(c) is not None}
+    used: set[int] = set()
+    for i, item in enumerate(parent):
+        j = child_by_name.get(name_of(item)) if name_of(item) is not None else None
+        k = len(result)
+        if j is not None:
+            used.add(j)
+            result.append(_merge(item, child[j], p_orig, c_orig, path + (k,), out_orig,
+                                 p_path + (i,), c_path + (j,)))
+        else:
+            result.append(item)
+            _copy_origin(p_orig, p_path + (i,), out_orig, path + (k,))
+    for j, item in enumerate(child):
+        if j not in used:
+            k = len(result)
+            result.append(item)
+            _copy_origin(c_orig, c_path + (j,), out_orig, path + (k,))
+    return result
+
+
+def _copy_origin(src: Origins, src_path: KeyPath, dst: Origins, dst_path: KeyPath, only_self: bool = False) -> None:
+    n = len(src_path)
+    for key, value in src.items():
+        if key[:n] == src_path and (not only_self or len(key) == n):
+            dst[dst_path + key[n:]] = value
+
+
+def resolve_file(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], Origins, tuple[Path, ...]]:
+    """Read a file and its ``extends`` chain; return the merged mapping and key origins."""
+    path = Path(path)
+    real = path.resolve()
+    if real in _seen:
+        cycle = " -> ".join(p.name for p in _seen + (real,))
+        raise ScenarioError.at(str(path), f"'extends' forms a cycle ({cycle}); remove one of the links", key="extends")
+    if len(_seen) >= MAX_EXTENDS_DEPTH:
+        raise ScenarioError.at(str(path), f"'extends' chain deeper than {MAX_EXTENDS_DEPTH} files", key="extends")
+    raw, lines = read_yaml(path)
+    origins: Origins = {k: (str(path), v) for k, v in lines.items()}
+    parent_ref = raw.get("extends")
+    if parent_ref is None:
+        return raw, origins, (real,)
+    if not isinstance(parent_ref, str) or not parent_ref.strip():
+        raise ScenarioError.at(str(path), "'extends' must be a file name such as baseline_2026.yaml",
+                               line=lines.get(("extends",)), key="extends", given=parent_ref)
+    parent_path = (path.parent / parent_ref)
+    if not parent_path.is_file():
+        raise ScenarioError.at(str(path), f"parent scenario not found: {parent_path}",
+                               line=lines.get(("extends",)), key="extends", given=parent_ref)
+    try:
+        parent, p_orig, chain = resolve_file(parent_path, _seen + (real,))
+    except ScenarioError as exc:
+        if any("cycle" in p.rule for p in exc.problems):
+            raise
+        raise ScenarioError(
+            [Problem(p.file, p.line, p.key, p.rule + f" (inherited by {path.name})", p.given) for p in exc.problems]
+        ) from None
+    parent = {k: v for k, v in parent.items() if k not in ("name", "extends")}
+    merged_orig: Origins = {}
+    merged = _merge(parent, raw, p_orig, origins, (), merged_orig, (), ())
+    return merged, merged_orig, chain + (real,)
+
+
+def _model_at(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic model class found at ``loc`` inside ``model``, if any."""
+    import typing
+
+    current: Any = model
+    for part in loc:
+        if current is None:
+            return None
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            f = current.model_fields.get(str(part))
+            if f is None:
+                return None
+            current = f.annotation
+        elif isinstance(part, int):
+            args = typing.get_args(current)
+            current = args[0] if args else None
+        else:
+            args = typing.get_args(current)
+            current = args[-1] if args else None
+        # unwrap Optional / list / dict / Annotated
+        while current is not None and not (isinstance(current, type) and issubclass(current, BaseModel)):
+            origin = typing.get_origin(current)
+            args = [a for a in typing.get_args(current) if a is not type(None)]
+            if origin in (list, dict) or origin is None:
+                break
+            current = args[0] if args else None
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return current
+    args = [a for a in typing.get_args(current) if isinstance(a, type) and issubclass(a, BaseModel)]
+    return args[0] if len(args) == 1 else None
+
+
+_UNION_TAGS = {"fixed", "uniform", "triangular", "pert", "normal", "lognormal", "choice",
+               "function-before", "function-after"}
+
+
+def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    out = []
+    for part in loc:
+        if isinstance(part, str) and (part in _UNION_TAGS or part.startswith(("function-", "tagged-union["))):
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+def _problems_from(exc: ValidationError, origins: Origins, file: str) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: set[tuple[Any, ...]] = set()
+    for err in exc.errors(include_url=False):
+        loc = _clean_loc(tuple(err["loc"]))
+        etype = err["type"]
+        msg = err["msg"]
+        if msg.startswith("Value error, "):
+            msg = msg[len("Value error, "):]
+        given: Any = err.get("input")
+        if etype == "extra_forbidden":
+            key = loc[-1]
+            model = _model_at(Scenario, loc[:-1])
+            allowed = sorted(model.model_fields) if model else []
+            hint = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+            msg = f"unknown key {key!r}" + (f"; did you mean {hint[0]!r}?" if hint else "")
+            if allowed:
+                msg += f" (allowed here: {', '.join(allowed)})"
+            given = None
+        elif etype == "missing":
+            msg = "required key is missing"
+            given = None
+        elif etype == "union_tag_invalid":
+            tag = err.get("ctx", {}).get("tag")
+            names = err.get("ctx", {}).get("expected_tags", "")
+            hint = difflib.get_close_matches(str(tag), [t.strip(" '") for t in str(names).split(",")], n=1)
+            msg = f"unknown distribution {tag!r}" + (f"; did you mean {hint[0]!r}?" if hint else "") + f" (known: {names})"
+            given = None
+        elif isinstance(given, (dict, list)):
+            given = None
+        key_loc = loc
+        sig = (key_loc, msg)
+        if sig in seen:
+            continue
+        seen.add(sig)
+        origin = None
+        probe = key_loc
+        while probe and probe not in origins:
+            probe = probe[:-1]
+        origin = origins.get(probe)
+        problems.append(Problem(origin[0] if origin else file, origin[1] if origin else None,
+                                format_key(key_loc) or None, msg,
+                                None if given is None else repr(given)[:80]))
+    return problems
+
+
+def scenario_from_dict(data: dict[str, Any], origins: Origins | None = None, file: str = "<dict>") -> Scenario:
+    """Validate a plain mapping as a scenario (no ``extends`` resolution)."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(_problems_from(exc, origins or {}, file)) from None
+
+
+def load_scenario(path: str | Path) -> LoadedScenario:
+    """Read, merge and validate a scenario file.
+
+    Raises
+    ------
+    ScenarioError
+        Every problem found, each with file, line, key path, rule and the value given.
+    """
+    path = Path(path)
+    merged, origins, chain = resolve_file(path)
+    merged = {k: v for k, v in merged.items()}
+    scenario = scenario_from_dict(merged, origins, str(path))
+    return LoadedScenario(scenario=scenario, path=path, merged=merged, origins=origins, chain=chain)
+
+
+def content_hash(scenario: Scenario, extra: dict[str, Any] | None = None) -> str:
+    """Short SHA-256 of the resolved scenario (and any resolved inputs), for reproducibility."""
+    payload = {"scenario": scenario.model_dump(mode="json"), "extra": extra or {}}
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]

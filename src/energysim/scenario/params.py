@@ -1,0 +1,97 @@
+"""Field types for uncertain inputs: ``Param`` (a number or a distribution) with bounds."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, Field
+
+from .distributions import DateDist, Dist, Fixed, FixedDate
+
+__all__ = ["param", "date_param", "to_dist"]
+
+
+def _coerce_number(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number or a distribution, not {value!r}")
+    if isinstance(value, (int, float)):
+        if not math.isfinite(float(value)):
+            raise ValueError("numbers must be finite")
+        return {"dist": "fixed", "value": float(value)}
+    if isinstance(value, dict) and "dist" not in value:
+        raise ValueError(
+            "a distribution needs a 'dist' key (fixed, uniform, triangular, pert, normal, lognormal, choice)"
+        )
+    if isinstance(value, str):
+        raise ValueError(f"expected a number or a distribution, not the text {value!r}")
+    return value
+
+
+def _coerce_date(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return {"dist": "fixed", "value": value}
+    if isinstance(value, str):
+        try:
+            return {"dist": "fixed", "value": dt.date.fromisoformat(value)}
+        except ValueError:
+            raise ValueError(f"not a date: {value!r}; write YYYY-MM-DD") from None
+    if isinstance(value, dict) and "dist" not in value:
+        raise ValueError("a date distribution needs a 'dist' key (fixed, uniform, triangular, choice)")
+    return value
+
+
+def _bounds_check(ge: float | None, gt: float | None, le: float | None, lt: float | None) -> Any:
+    def check(d: Any) -> Any:
+        lo, hi = d.support()
+        rules = []
+        if ge is not None and lo < ge:
+            rules.append(f">= {ge:g}")
+        if gt is not None and lo <= gt:
+            rules.append(f"> {gt:g}")
+        if le is not None and hi > le:
+            rules.append(f"<= {le:g}")
+        if lt is not None and hi >= lt:
+            rules.append(f"< {lt:g}")
+        if rules:
+            span = f"{lo:g}" if lo == hi else f"from {lo:g} to {hi:g}"
+            raise ValueError(f"every value must be {' and '.join(rules)}; this one ranges {span}")
+        return d
+
+    return check
+
+
+def param(
+    *,
+    ge: float | None = None,
+    gt: float | None = None,
+    le: float | None = None,
+    lt: float | None = None,
+) -> Any:
+    """An uncertain numeric input whose every possible value respects the bounds."""
+    return Annotated[
+        Dist, BeforeValidator(_coerce_number), AfterValidator(_bounds_check(ge, gt, le, lt))
+    ]
+
+
+DateParam = Annotated[DateDist, BeforeValidator(_coerce_date)]
+
+
+def date_param() -> Any:
+    return DateParam
+
+
+def to_dist(value: float) -> Fixed:
+    return Fixed(value=float(value))
+
+
+def to_date(value: dt.date) -> FixedDate:
+    return FixedDate(value=value)
+
+
+# Convenience field factory with a description kept for the JSON schema and docs.
+def described(description: str, **kwargs: Any) -> Any:
+    return Field(description=description, **kwargs)

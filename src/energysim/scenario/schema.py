@@ -1,0 +1,364 @@
+"""The scenario format: typed, frozen pydantic models. The JSON Schema comes from here.
+
+Units are in the key names at the boundary (``_mbd`` million barrels per day, ``_days``,
+``_usd_per_bbl``); fuel prices are in USD per the fuel's own unit (``gal`` or ``litre``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from . import defaults
+from .distributions import Fixed
+from .params import DateParam, param
+
+__all__ = [
+    "Scenario", "Horizon", "Simulation", "Baseline", "Market", "RiskPremium", "Disruption",
+    "Hazard", "Window", "SpareCapacity", "StockRelease", "Responses", "CrackSpread", "Fuel",
+    "Outputs", "NAME_PATTERN", "UNITS_PER_BBL",
+]
+
+NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+UNITS_PER_BBL = {"gal": 42.0, "litre": 158.987294928}
+MAX_HORIZON_DAYS = 3 * 366
+
+Probability = param(ge=0, le=1)
+NonNegative = param(ge=0)
+Positive = param(gt=0)
+Any_ = param()
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class Horizon(_Model):
+    """The dates simulated."""
+
+    start: dt.date = Field(dt.date(2026, 1, 1), description="First simulated date (YYYY-MM-DD).")
+    end: dt.date = Field(dt.date(2026, 12, 31), description="Last simulated date (YYYY-MM-DD), inclusive.")
+    step: Literal["day", "week", "month"] = Field("week", description="Time step of the paths.")
+
+    @model_validator(mode="after")
+    def _check(self) -> "Horizon":
+        if self.end <= self.start:
+            raise ValueError(f"end must be after start (given start={self.start}, end={self.end})")
+        if (self.end - self.start).days > MAX_HORIZON_DAYS:
+            raise ValueError(
+                f"horizon longer than {MAX_HORIZON_DAYS} days (given {(self.end - self.start).days} days); "
+                "the model is a short-term one: keep it to three years or less"
+            )
+        if self.step == "month" and (self.end - self.start).days < 60:
+            raise ValueError("a monthly step needs a horizon of at least two months")
+        return self
+
+
+class Simulation(_Model):
+    """How many Monte Carlo paths and which seed."""
+
+    paths: int = Field(20_000, ge=1, le=50_000_000, description="Number of Monte Carlo paths.")
+    seed: int = Field(2026, ge=0, le=2**63 - 1, description="Seed of the random streams.")
+
+
+class Baseline(_Model):
+    """The no-disruption crude path: exactly one of the keys (default: the STEO edition)."""
+
+    steo_release: str | None = Field(None, description="EIA STEO edition YYYY-MM of the shipped file.")
+    monthly_usd_per_bbl: dict[str, float] | None = Field(
+        None, description="Inline path: month YYYY-MM -> Brent [USD/bbl]."
+    )
+    csv: str | None = Field(None, description="CSV file (relative to the scenario) with columns month, usd_per_bbl.")
+    constant_usd_per_bbl: float | None = Field(None, gt=0, description="A flat baseline [USD/bbl].")
+
+    @model_validator(mode="after")
+    def _one(self) -> "Baseline":
+        given = [k for k in ("steo_release", "monthly_usd_per_bbl", "csv", "constant_usd_per_bbl")
+                 if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of steo_release, monthly_usd_per_bbl, csv, constant_usd_per_bbl"
+                + (f" (given: {', '.join(given)})" if given else "")
+            )
+        if self.monthly_usd_per_bbl is not None:
+            if not self.monthly_usd_per_bbl:
+                raise ValueError("monthly_usd_per_bbl is empty")
+            for month, value in self.monthly_usd_per_bbl.items():
+                if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", str(month)):
+                    raise ValueError(f"month keys are YYYY-MM (given {month!r})")
+                if not value > 0:
+                    raise ValueError(f"prices must be positive (given {month}: {value})")
+        if self.steo_release is not None and not re.fullmatch(r"\d{4}-\d{2}", self.steo_release):
+            raise ValueError(f"steo_release is YYYY-MM (given {self.steo_release!r})")
+        return self
+
+
+def _default_baseline() -> Baseline:
+    return Baseline(steo_release=defaults.steo_release)
+
+
+class Tightness(_Model):
+    """The state of the market at the start: how much buffer there is to absorb a loss."""
+
+    inventory_days_vs_normal: float = Field(
+        0.0, ge=-30, le=30,
+        description="OECD stocks relative to normal [days of forward demand]; positive = above normal.",
+    )
+
+
+class Market(_Model):
+    """World market: baseline, demand, short-term dynamics and elasticities."""
+
+    baseline: Baseline = Field(default_factory=_default_baseline, description="Baseline Brent path.")
+    world_demand_mbd: Positive = Field(  # type: ignore[valid-type]
+        default_factory=defaults.world_demand_mbd, description="World liquids demand [mb/d]."
+    )
+    volatility_annual: NonNegative = Field(  # type: ignore[valid-type]
+        default_factory=lambda: defaults.brent_dynamics()["volatility_annual"],
+        description="Short-term volatility of log Brent [1/sqrt(yr)]; 0 switches the noise off.",
+    )
+    mean_reversion_per_year: NonNegative = Field(  # type: ignore[valid-type]
+        default_factory=lambda: defaults.brent_dynamics()["mean_reversion_per_year"],
+        description="Speed at which log Brent reverts to the baseline [1/yr].",
+    )
+    supply_elasticity: NonNegative = Field(  # type: ignore[valid-type]
+        default_factory=lambda: defaults.elasticity("supply"), description="Short-run supply elasticity [-]."
+    )
+    demand_elasticity: param(le=0) = Field(  # type: ignore[valid-type]
+        default_factory=lambda: defaults.elasticity("demand"), description="Short-run demand elasticity [-], negative."
+    )
+    tightness: Tightness = Field(default_factory=Tightness, description="Starting market tightness.")
+
+    @model_validator(mode="after")
+    def _elasticities(self) -> "Market":
+        if self.supply_elasticity.support()[0] - self.demand_elasticity.support()[1] <= 0:
+            raise ValueError("supply_elasticity - demand_elasticity must be positive on every draw")
+        return self
+
+
+class RiskPremium(_Model):
+    """A fear premium on crude that builds before an event and decays after it."""
+
+    peak_pct: Any_ = Field(description="Peak premium on Brent [% of price].")  # type: ignore[valid-type]
+    lead_days: NonNegative = Field(  # type: ignore[valid-type]
+        default_factory=lambda: Fixed(value=0.0), description="Days before the start over which it builds."
+    )
+    half_life_days: Positive = Field(  # type: ignore[valid-type]
+        description="Half-life of its decay after the start [days]."
+    )
+
+
+class Disruption(_Model):
+    """One possible supply event: a loss (or gain, if negative) with a shape in time."""
+
+    name: str = Field(pattern=NAME_PATTERN, description="Unique name (lowercase, digits, _ and -).")
+    region: str = Field("", description="Where it happens (free text).")
+    description: str = Field("", description="What it is, in plain words.")
+    probability: Probability = Field(  # type: ignore[valid-type]
+        default_factory=lambda: Fixed(value=1.0), description="Chance it happens at all [0-1]."
+    )
+    start: DateParam = Field(description="Start date, or a distribution over dates.")
+    volume_mbd: Any_ = Field(description="Peak volume lost [mb/d]; negative for a supply gain.")  # type: ignore[valid-type]
+    duration_days: NonNegative = Field(description="Days at full volume.")  # type: ignore[valid-type]
+    ramp_up_days: NonNegative = Field(  # type: ignore[valid-type]
+        default_factory=lambda: Fixed(value=0.0), description="Days from start to full volume."
+    )
+    recovery_days: NonNegative = Field(  # type: ignore[valid-type]
+        default_factory=lambda: Fixed(value=0.0), description="Days from full volume back to zero."
+    )
+    risk_premium: RiskPremium | None = Field(None, description="Optional fear premium.")
+
+
+class Window(_Model):
+    start: dt.date
+    end: dt.date
+
+    @model_validator(mode="after")
+    def _check(self) -> "Window":
+        if self.end <= self.start:
+            raise ValueError(f"end must be after start (given start={self.start}, end={self.end})")
+        return self
+
+
+class Hazard(_Model):
+    """Recurring incidents arriving at a rate per year inside a window (a marked Poisson process)."""
+
+    name: str = Field(pattern=NAME_PATTERN, description="Unique name.")
+    region: str = Field("", description="Where the incidents happen.")
+    description: str = Field("", description="What they are, in plain words.")
+    rate_per_year: NonNegative = Field(description="Expected incidents per year.")  # type: ignore[valid-type]
+    window: Window | None = Field(None, description="When incidents can start (default: the horizon).")
+    volume_mbd: Any_ = Field(description="Volume lost per incident [mb/d].")  # type: ignore[valid-type]
+    duration_days: NonNegative = Field(description="Length of each incident [days].")  # type: ignore[valid-type]
+    risk_premium: RiskPremium | None = Field(None, description="Fear premium per incident.")
+
+
+class SpareCapacity(_Model):
+    """OPEC+ spare capacity that responds to a net loss, with a lag, and can run out."""
+
+    available_mbd: NonNegative = Field(  # type: ignore[valid-type]
+        default_factory=defaults.spare_capacity_mbd, description="Spare capacity that could be brought on [mb/d]."
+    )
+    lag_days: NonNegative = Field(  # type: ignore[valid-type]
+        default_factory=lambda: {"dist": "triangular", "low": 30, "mode": 60, "high": 90},
+        description="Days before spare capacity answers a loss.",
+    )
+    share: Probability = Field(  # type: ignore[valid-type]
+        default_factory=lambda: {"dist": "uniform", "low": 0.3, "high": 0.8},
+        description="Share of the net loss that spare capacity replaces [0-1].",
+    )
+
+
+class StockRelease(_Model):
+    """A strategic stock release (SPR / IEA collective action)."""
+
+    trigger_net_loss_mbd: float | None = Field(
+        1.5, gt=0, description="Release when the net loss reaches this [mb/d]; null to disable."
+    )
+    trigger_price_usd_per_bbl: float | None = Field(
+        None, gt=0, description="Release when Brent reaches this [USD/bbl]; null to disable."
+    )
+    rate_mbd: Positive = Field(  # type: ignore[valid-type]
+        default_factory=lambda: {"dist": "uniform", "low": 1.0, "high": 2.0}, description="Release rate [mb/d]."
+    )
+    total_mb: Positive = Field(  # type: ignore[valid-type]
+        default_factory=lambda: {"dist": "choice", "values": [60, 120, 180]}, description="Total volume [million bbl]."
+    )
+    lag_days: NonNegative = Field(  # type: ignore[valid-type]
+        default_factory=lambda: Fixed(value=13.0), description="Days from trigger to barrels on the market."
+    )
+
+
+class Responses(_Model):
+    spare_capacity: SpareCapacity = Field(default_factory=SpareCapacity)
+    stock_release: StockRelease | None = Field(default_factory=StockRelease)
+
+
+class CrackSpread(_Model):
+    """Variability of the refining margin around its mean, in USD per fuel unit."""
+
+    sd: float = Field(ge=0, description="Stationary standard deviation [USD/unit]; 0 switches it off.")
+    reversion_per_year: float = Field(gt=0, description="Speed of reversion to the mean [1/yr].")
+    per_mbd_loss: Any_ = Field(  # type: ignore[valid-type]
+        default_factory=lambda: Fixed(value=0.0),
+        description="Extra crack spread per mb/d of net crude loss [USD/unit per mb/d] (e.g. heavy-sour diesel).",
+    )
+
+
+class Fuel(_Model):
+    """A retail fuel market: taxes, margins, pass-through and thresholds. Data, not code."""
+
+    label: str = Field(description="Name shown in charts and tables.")
+    unit: Literal["gal", "litre"] = Field("gal", description="Retail unit.")
+    taxes: float = Field(ge=0, description="Taxes per unit [USD/unit].")
+    margin_and_crack: float = Field(description="Distribution, marketing and mean refining margin [USD/unit].")
+    slope: float = Field(gt=0, le=3, description="Share of a crude move per unit reaching retail [-].")
+    tau_up_weeks: float = Field(ge=0, le=52, description="Catch-up time constant for rising crude [weeks].")
+    tau_down_weeks: float = Field(ge=0, le=52, description="Catch-up time constant for falling crude [weeks].")
+    crack_spread: CrackSpread
+    history_file: str | None = Field(None, description="Weekly retail history in data/ (date, price).")
+    start_price: float | None = Field(
+        None, gt=0, description="Retail price before the horizon [USD/unit]; default: last in history_file."
+    )
+
+    @property
+    def units_per_bbl(self) -> float:
+        return UNITS_PER_BBL[self.unit]
+
+
+def _default_fuels() -> dict[str, Any]:
+    return {k: defaults.fuel_defaults(k) for k in defaults.DEFAULT_FUELS}
+
+
+def _default_thresholds() -> dict[str, list[float]]:
+    # Round numbers a household reads as a "price shock" line; not model parameters.
+    return {
+        "brent_usd_per_bbl": [80.0, 100.0],
+        "us_gasoline_usd_per_gal": [4.0, 5.0],
+        "us_diesel_usd_per_gal": [5.0, 6.0],
+    }
+
+
+class Outputs(_Model):
+    quantiles: list[float] = Field(
+        default_factory=lambda: [0.05, 0.25, 0.5, 0.75, 0.95],
+        description="Quantiles reported at every date [0-1].",
+    )
+    thresholds: dict[str, list[float]] = Field(
+        default_factory=_default_thresholds, description="Series name -> price levels whose crossing is reported."
+    )
+
+    @field_validator("quantiles")
+    @classmethod
+    def _q(cls, v: list[float]) -> list[float]:
+        if not v:
+            raise ValueError("give at least one quantile")
+        if any(not 0 < q < 1 for q in v):
+            raise ValueError(f"quantiles must lie strictly between 0 and 1 (given {v})")
+        return sorted(set(float(q) for q in v))
+
+    @field_validator("thresholds")
+    @classmethod
+    def _t(cls, v: dict[str, list[float]]) -> dict[str, list[float]]:
+        for series, levels in v.items():
+            if any(not x > 0 for x in levels):
+                raise ValueError(f"thresholds must be positive prices (given {series}: {levels})")
+        return {k: sorted(set(map(float, levels))) for k, levels in v.items()}
+
+
+class Scenario(_Model):
+    """A scenario file, after inheritance (``extends``) is resolved."""
+
+    name: str = Field(pattern=NAME_PATTERN, description="Short id: lowercase letters, digits, _ and -.")
+    title: str = Field("", description="One line shown on charts.")
+    description: str = Field("", description="What the scenario assumes, in plain words.")
+    sources: list[str] = Field(default_factory=list, description="Citations for the assumptions.")
+    extends: str | None = Field(None, description="Parent scenario file, relative to this one.")
+    horizon: Horizon = Field(default_factory=Horizon)
+    simulation: Simulation = Field(default_factory=Simulation)
+    market: Market = Field(default_factory=Market)
+    disruptions: list[Disruption] = Field(default_factory=list)
+    hazards: list[Hazard] = Field(default_factory=list)
+    responses: Responses = Field(default_factory=Responses)
+    fuels: dict[str, Fuel] = Field(default_factory=_default_fuels)
+    outputs: Outputs = Field(default_factory=Outputs)
+
+    @field_validator("fuels")
+    @classmethod
+    def _fuel_keys(cls, v: dict[str, Fuel]) -> dict[str, Fuel]:
+        for key in v:
+            if not re.fullmatch(r"[a-z][a-z0-9_]{0,40}", key):
+                raise ValueError(f"fuel keys are lowercase ids like us_gasoline (given {key!r})")
+        return v
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> "Scenario":
+        names = [d.name for d in self.disruptions] + [h.name for h in self.hazards]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"disruption and hazard names must be unique (repeated: {', '.join(dupes)})")
+        known = set(self.series_names())
+        for series in self.outputs.thresholds:
+            if series not in known:
+                raise ValueError(
+                    f"outputs.thresholds names an unknown series {series!r}; known: {', '.join(sorted(known))}"
+                )
+        for d in self.disruptions:
+            lo, hi = d.start.bounds()
+            if hi < self.horizon.start or lo > self.horizon.end:
+                raise ValueError(
+                    f"disruption {d.name!r} starts outside the horizon ({lo} to {hi}, horizon {self.horizon.start} to {self.horizon.end})"
+                )
+        return self
+
+    def series_names(self) -> list[str]:
+        """Output series: Brent, one per fuel, and the net supply loss."""
+        return (["brent_usd_per_bbl"] + [fuel_series(k, f) for k, f in self.fuels.items()]
+                + ["net_supply_loss_mbd"])
+
+
+def fuel_series(key: str, fuel: Fuel) -> str:
+    return f"{key}_usd_per_{fuel.unit}"

@@ -1,0 +1,159 @@
+"""The only YAML reader of energysim: safe, bounded, and aware of line numbers.
+
+Files are parsed with PyYAML's *safe* composer into a node tree, which is converted to plain
+Python values here (so no tag can construct an object), while recording the line of every key
+path. Limits keep hostile input cheap to refuse: file size, nesting depth and the number of
+nodes after alias expansion ("billion laughs").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import ScenarioError
+
+__all__ = ["read_yaml", "KeyPath", "LineMap", "MAX_FILE_BYTES", "format_key"]
+
+MAX_FILE_BYTES = 2_000_000  # a scenario is a few kB; the STEO-sized inline baseline is < 50 kB
+MAX_DEPTH = 40
+MAX_NODES = 200_000
+
+KeyPath = tuple[str | int, ...]
+LineMap = dict[KeyPath, int]
+
+_ALLOWED_TAGS = {
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+}
+
+
+def format_key(path: KeyPath) -> str:
+    """``('disruptions', 0, 'volume_mbd')`` -> ``disruptions[0].volume_mbd``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+class _Converter:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.lines: LineMap = {}
+        self.count = 0
+        self._scalar = yaml.SafeLoader("")
+
+    def fail(self, node: yaml.Node, rule: str, path: KeyPath, given: object = None) -> ScenarioError:
+        return ScenarioError.at(
+            self.file, rule, line=node.start_mark.line + 1, key=format_key(path) or None, given=given
+        )
+
+    def convert(self, node: yaml.Node, path: KeyPath, depth: int) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise self.fail(node, f"too many values (over {MAX_NODES:,}, aliases included): refused", path)
+        if depth > MAX_DEPTH:
+            raise self.fail(node, f"nesting deeper than {MAX_DEPTH} levels: refused", path)
+        if node.tag not in _ALLOWED_TAGS:
+            raise self.fail(node, "YAML tags are not allowed; write plain values", path, node.tag)
+        self.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            out: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    raise self.fail(key_node, "YAML merge keys ('<<') are not supported; use 'extends'", path)
+                key = self.convert(key_node, path, depth + 1)
+                if not isinstance(key, str):
+                    key = str(key)
+                if key in out:
+                    raise self.fail(key_node, "key appears twice in the same mapping", path + (key,), key)
+                self.lines[path + (key,)] = key_node.start_mark.line + 1
+                out[key] = self.convert(value_node, path + (key,), depth + 1)
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self.convert(v, path + (i,), depth + 1) for i, v in enumerate(node.value)]
+        value = self._scalar.construct_object(node, deep=True)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self.fail(node, "numbers must be finite (no .nan or .inf)", path, value)
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        return value
+
+
+def read_yaml(path: Path) -> tuple[dict[str, Any], LineMap]:
+    """Read a scenario-like YAML file into a dict and a map of key path -> line number.
+
+    Raises
+    ------
+    ScenarioError
+        For a missing or unreadable file, bytes that are not UTF-8 text, a YAML syntax error
+        (with line and column), a top level that is not a mapping, tags, or size limits.
+    """
+    file = str(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise ScenarioError.at(file, "file not found") from None
+    except OSError as exc:
+        raise ScenarioError.at(file, f"cannot read file: {exc.strerror}") from None
+    if path.is_dir():
+        raise ScenarioError.at(file, "is a folder, expected a YAML file")
+    if size > MAX_FILE_BYTES:
+        raise ScenarioError.at(
+            file, f"file is too large for a scenario ({size:,} bytes; the limit is {MAX_FILE_BYTES:,})"
+        )
+    raw = path.read_bytes()
+    if b"\x00" in raw:
+        raise ScenarioError.at(file, "not a text file (contains NUL bytes); expected a YAML scenario")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError.at(
+            file, f"not valid UTF-8 text (bad byte at offset {exc.start}); save the file as UTF-8"
+        ) from None
+    if not text.strip():
+        raise ScenarioError.at(file, "file is empty; a scenario needs at least 'name'")
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        col = f", column {mark.column + 1}" if mark else ""
+        problem = (exc.problem or exc.context or "syntax error").strip()
+        raise ScenarioError.at(file, f"YAML syntax error{col}: {problem}", line=line) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError.at(file, f"YAML error: {exc}") from None
+    except RecursionError:
+        raise ScenarioError.at(file, f"nesting deeper than {MAX_DEPTH} levels: refused") from None
+    if node is None:
+        raise ScenarioError.at(file, "file holds no values; a scenario needs at least 'name'")
+    if not isinstance(node, yaml.MappingNode):
+        kind = "a list" if isinstance(node, yaml.SequenceNode) else "a single value"
+        raise ScenarioError.at(
+            file, f"the top level must be a mapping of keys (name:, horizon:, ...), not {kind}",
+            line=node.start_mark.line + 1,
+        )
+    conv = _Converter(file)
+    try:
+        data = conv.convert(node, (), 0)
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark
+        raise ScenarioError.at(
+            file, f"cannot read value: {exc.problem}", line=mark.line + 1 if mark else None
+        ) from None
+    except RecursionError:
+        raise ScenarioError.at(file, f"nesting deeper than {MAX_DEPTH} levels: refused") from None
+    return data, conv.lines

@@ -1,0 +1,172 @@
+"""Tests of energysim.fitting: recovery of known parameters from synthetic data, the naive
+scorer on a hand-computed case, and a smoke run of the calibration on the shipped data."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from energysim import fitting
+from energysim.models.retail import crack_deviation, effective_crude
+
+DT_WEEK_YR = 7.0 / 365.25
+
+
+def _ou_path(rng: np.random.Generator, n: int, sigma: float, kappa: float, dt: float) -> np.ndarray:
+    sd = sigma / math.sqrt(2 * kappa)
+    return crack_deviation(rng.standard_normal((1, n)), dt, sd, kappa, rng.normal() * sd)[0]
+
+
+def test_ou_fit_recovers_sigma_and_kappa() -> None:
+    rng = np.random.default_rng(1)
+    sigma, kappa = 0.30, 1.5
+    x = _ou_path(rng, 20_000, sigma, kappa, DT_WEEK_YR)  # ~385 years of weekly data
+    fit = fitting.fit_ou_log_price(np.log(60.0) + x, DT_WEEK_YR, trend_window_steps=None)
+    assert fit.sigma_annual == pytest.approx(sigma, rel=0.03)
+    assert fit.kappa_per_year == pytest.approx(kappa, rel=0.15)
+    assert abs(fit.kappa_per_year - kappa) < 3 * fit.se_kappa
+    assert fit.half_life_days == pytest.approx(math.log(2) / fit.kappa_per_year * 365.25)
+    assert fit.n_obs == x.size - 1
+
+
+def test_ou_fit_bootstrap_interval_covers_truth() -> None:
+    rng = np.random.default_rng(0)
+    x = _ou_path(rng, 3_000, 0.4, 3.0, DT_WEEK_YR)
+    fit = fitting.fit_ou_log_price(x, DT_WEEK_YR, trend_window_steps=None, n_boot=200, seed=3)
+    assert fit.ci90_sigma is not None and fit.ci90_kappa is not None
+    assert fit.ci90_sigma[0] < 0.4 < fit.ci90_sigma[1]
+    assert fit.ci90_kappa[0] < 3.0 < fit.ci90_kappa[1]
+
+
+def test_ou_fit_rejects_random_walk_without_reversion() -> None:
+    x = np.cumsum(np.ones(200))  # deterministic trend, phi >= 1 around a constant mean
+    with pytest.raises(ValueError, match="outside"):
+        fitting.fit_ou_log_price(x, DT_WEEK_YR, trend_window_steps=None)
+
+
+def test_centred_moving_average_matches_direct_sum() -> None:
+    x = np.arange(10.0) ** 2
+    out = fitting.centred_moving_average(x, 4)
+    assert np.isnan(out[:2]).all() and np.isnan(out[-1])
+    assert out[2] == pytest.approx(np.mean(x[0:4]))
+    assert out[8] == pytest.approx(np.mean(x[6:10]))
+
+
+@pytest.mark.parametrize(
+    ("intercept", "slope", "tau_up", "tau_down"),
+    [(1.0, 0.95, 1.5, 6.0), (1.3, 1.10, 4.0, 2.0)],
+)
+def test_pass_through_recovers_known_parameters(
+    intercept: float, slope: float, tau_up: float, tau_down: float
+) -> None:
+    rng = np.random.default_rng(1)
+    n = 800
+    # crude: geometric random walk with 35 %/sqrt(yr) vol around $70
+    crude = 70.0 * np.exp(np.cumsum(rng.normal(0.0, 0.35 * math.sqrt(DT_WEEK_YR), n)))
+    eff = effective_crude(crude[None, :], 1.0, tau_up, tau_down)[0]
+    noise_sd, noise_rev = 0.02, 10.0
+    noise = crack_deviation(rng.standard_normal((1, n)), DT_WEEK_YR, noise_sd, noise_rev)[0]
+    retail = intercept + slope * eff / 42.0 + noise
+    fit = fitting.fit_pass_through(crude, retail, 1.0)
+    assert fit.intercept_usd_per_gal == pytest.approx(intercept, abs=0.03)
+    assert fit.slope == pytest.approx(slope, rel=0.03)
+    # 800 weeks identify the time constants to about +-20 % (checked over several seeds)
+    assert fit.tau_up_weeks == pytest.approx(tau_up, rel=0.25)
+    assert fit.tau_down_weeks == pytest.approx(tau_down, rel=0.25)
+    assert fit.residual_sd_usd_per_gal == pytest.approx(noise_sd, rel=0.2)
+    assert fit.crack_reversion_per_year == pytest.approx(noise_rev, rel=0.35)
+    assert fit.r2 > 0.95
+    assert not any(fit.tau_at_bound.values())
+
+
+def test_pass_through_reports_bound_when_degenerate() -> None:
+    rng = np.random.default_rng(11)
+    crude = 70.0 + np.cumsum(rng.normal(0.0, 2.0, 400))
+    retail = 1.0 + crude / 42.0  # instantaneous pass-through: both taus want to be 0
+    fit = fitting.fit_pass_through(crude, retail, 1.0, tau_bounds_weeks=(0.1, 30.0))
+    assert fit.tau_at_bound == {"tau_up_weeks": True, "tau_down_weeks": True}
+    assert fit.tau_up_weeks >= 0.1 and fit.tau_down_weeks >= 0.1
+
+
+def test_pass_through_train_mask_excludes_rows() -> None:
+    rng = np.random.default_rng(5)
+    n = 500
+    crude = 70.0 * np.exp(np.cumsum(rng.normal(0.0, 0.05, n)))
+    retail = 1.0 + fitting.pass_through_predict(crude, 1.0, 0.0, 1.0, 2.0, 5.0)
+    retail[300:] += 5.0  # a break the fit must not see
+    mask = np.arange(n) < 300
+    fit = fitting.fit_pass_through(crude, retail, 1.0, train_mask=mask)
+    assert fit.n_obs == 300
+    assert fit.intercept_usd_per_gal == pytest.approx(1.0, abs=1e-3)
+
+
+def test_naive_scorer_on_hand_computed_case() -> None:
+    crude = np.array([42.0, 84.0, 42.0, 126.0])  # crude/42 = 1, 2, 1, 3 USD/gal
+    retail = np.array([2.0, 3.2, 2.1, 3.5])
+    train = np.array([True, True, False, False])
+    test = ~train
+    # constant = mean(retail - crude/42) over training = mean(1.0, 1.2) = 1.1
+    const = fitting.fit_naive_constant(crude, retail, train)
+    assert const == pytest.approx(1.1)
+    pred = fitting.naive_predict(crude, const)
+    np.testing.assert_allclose(pred, [2.1, 3.1, 2.1, 4.1])
+    # test rows: |2.1 - 2.1| = 0, |4.1 - 3.5| = 0.6 -> MAE 0.3 USD = 30 cents
+    assert fitting.mae_cents_per_gal(pred, retail, test) == pytest.approx(30.0)
+
+    # A fitted model with tau = 0 (immediate) reduces to intercept + slope * crude/42.
+    fit = fitting.PassThroughFit(
+        intercept_usd_per_gal=1.0, slope=1.0, tau_up_weeks=0.0, tau_down_weeks=0.0,
+        std_errors_iid={}, std_errors_hac={}, hac_lag=0, n_obs=2, r2=1.0,
+        residual_sd_usd_per_gal=0.0, crack_phi=0.0, crack_reversion_per_year=0.0,
+        crack_innovation_sd_usd_per_gal=0.0, tau_at_bound={}, tau_bounds_weeks=(0.1, 30.0),
+        success=True, message="",
+    )  # fmt: skip
+    score = fitting.score_holdout(crude, retail, 1.0, fit, train, test)
+    # model predicts 2.0 and 4.0 on test rows: errors 0.1 and 0.5 -> 30 cents
+    assert score.mae_cents_per_gal == pytest.approx(30.0)
+    assert score.naive_mae_cents_per_gal == pytest.approx(30.0)
+    assert score.naive_constant_usd_per_gal == pytest.approx(1.1)
+    assert score.bias_cents_per_gal == pytest.approx(100 * np.mean([2.0 - 2.1, 4.0 - 3.5]))
+    assert score.n_obs == 2
+
+
+def test_mae_rejects_shape_mismatch_and_empty_mask() -> None:
+    with pytest.raises(ValueError, match="shapes differ"):
+        fitting.mae_cents_per_gal([1.0, 2.0], [1.0])
+    with pytest.raises(ValueError, match="no rows"):
+        fitting.mae_cents_per_gal([1.0], [1.0], [False])
+
+
+def test_run_calibration_on_shipped_data_is_plausible() -> None:
+    calibrate = pytest.importorskip("energysim.calibrate")
+    cal = calibrate.run_calibration()
+    assert cal["schema_version"] == 1
+    assert cal["generated_by"] == "energysim calibrate"
+    b = cal["brent"]
+    assert 0.15 < b["volatility_annual"] < 0.6
+    assert 0.1 < b["mean_reversion_per_year"] < 10.0
+    assert b["half_life_days"] == pytest.approx(math.log(2) / b["mean_reversion_per_year"] * 365.25)
+    assert b["window"]["frequency"] == "weekly" and b["window"]["why"]
+    assert b["n_obs"] > 1000
+    for fuel in ("us_gasoline", "us_diesel"):
+        f = cal["fuels"][fuel]
+        for key in (
+            "intercept_usd_per_gal", "slope", "slope_cents_per_gal_per_usd_per_bbl",
+            "tau_up_weeks", "tau_down_weeks", "crack_sd_usd_per_gal", "crack_reversion_per_year",
+        ):  # fmt: skip
+            assert math.isfinite(f[key]), (fuel, key)
+        assert 0.3 < f["intercept_usd_per_gal"] < 2.5
+        assert 0.6 < f["slope"] < 1.4
+        assert f["slope_cents_per_gal_per_usd_per_bbl"] == pytest.approx(100 * f["slope"] / 42)
+        assert 0.1 <= f["tau_up_weeks"] <= 30 and 0.1 <= f["tau_down_weeks"] <= 30
+        assert 0.02 < f["crack_sd_usd_per_gal"] < 1.0
+        assert 0.0 < f["crack_reversion_per_year"] < 20.0
+        assert 0.5 < f["train"]["r2"] <= 1.0
+        h = f["holdout"]
+        assert h["naive_rule"] == "crude/42 + constant"
+        assert 0 < h["mae_cents_per_gal"] < 100 and 0 < h["naive_mae_cents_per_gal"] < 100
+    e = cal["elasticities"]
+    assert e["supply"]["low"] <= e["supply"]["mode"] <= e["supply"]["high"]
+    assert e["demand"]["low"] <= e["demand"]["mode"] <= e["demand"]["high"] < 0
