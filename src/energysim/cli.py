@@ -89,15 +89,15 @@ def validate(scenarios: tuple[Path, ...]) -> None:
     """Check scenario files without running them; report every problem found."""
     from .scenario import load_scenario
 
-    problems: list[str] = []
+    problems = []
     for path in scenarios:
         try:
             load_scenario(path)
             click.echo(f"{path}: ok")
         except ScenarioError as exc:
-            problems.extend(p.format() for p in exc.problems)
+            problems.extend(exc.problems)
     if problems:
-        raise ScenarioError("\n".join(problems))
+        raise ScenarioError(problems)
 
 
 @cli.command()
@@ -115,6 +115,11 @@ def schema(out_file: Path | None) -> None:
 
 # --- commands defined in other modules are registered here ----------------------------------
 # (each module defines click commands and is listed once; keep this list sorted)
+from .cli_backtest import backtest  # noqa: E402
+from .cli_calibrate import calibrate  # noqa: E402
+
+cli.add_command(backtest)
+cli.add_command(calibrate)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

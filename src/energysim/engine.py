@@ -131,15 +131,19 @@ def run_block(sc: Scenario, inp: RunInputs, seed: int, block: int, n: int) -> di
         rate = st.draw("responses.stock_release.rate_mbd", rel.rate_mbd)
         total = st.draw("responses.stock_release.total_mb", rel.total_mb)
         rlag = st.draw("responses.stock_release.lag_days", rel.lag_days)
-        trig = np.zeros((n, m), dtype=bool)
+        # The release covers the shortfall beyond the trigger level (never more, so a larger
+        # loss never ends with a lower price), up to its rate, for total / rate days.
+        threshold = np.full((n, m), np.inf)
         if rel.trigger_net_loss_mbd is not None:
-            trig |= net >= rel.trigger_net_loss_mbd
+            threshold = np.minimum(threshold, rel.trigger_net_loss_mbd)
         if rel.trigger_price_usd_per_bbl is not None:
-            pre = price_model.crude_price(
-                inp.baseline_usd_per_bbl, factor, price_model.loss_log_impact(net, demand, e_s, e_d), prem)
-            trig |= pre >= rel.trigger_price_usd_per_bbl
+            unit = price_model.loss_log_impact(np.ones_like(net), demand, e_s, e_d)
+            no_loss = np.log(inp.baseline_usd_per_bbl)[None, :] + factor + prem
+            threshold = np.minimum(threshold, (np.log(rel.trigger_price_usd_per_bbl) - no_loss) / unit)
+        trig = net >= threshold
         if trig.any():
-            net = net - supply.stock_release(trig, inp.t_days, step_days, rate, total, rlag)
+            cap = supply.stock_release(trig, inp.t_days, step_days, rate, total, rlag)
+            net = net - np.minimum(cap, np.maximum(net - np.maximum(threshold, 0.0), 0.0))
 
     impact = price_model.loss_log_impact(net, demand, e_s, e_d)
     brent = price_model.crude_price(inp.baseline_usd_per_bbl, factor, impact, prem)

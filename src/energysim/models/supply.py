@@ -81,13 +81,16 @@ def lagged(values: F, lag_steps: NDArray[np.integer]) -> F:
 
 
 def spare_response(gross_loss_mbd: F, available_mbd: F, share: F, lag_steps: NDArray[np.integer]) -> F:
-    """Spare capacity brought on [mb/d]: ``min(share * lagged positive loss, available)``.
+    """Spare capacity brought on [mb/d]: ``min(share * lagged loss, available, current loss)``.
 
     It answers only losses (not gains), after a lag, and cannot exceed what is available: a
-    loss larger than the spare capacity runs it out.
+    loss larger than the spare capacity runs it out. It never exceeds the current shortfall
+    (producers do not flood the market once the loss recedes), which keeps the net loss, and so
+    the price, non-decreasing in the size of a disruption.
     """
+    current = np.maximum(gross_loss_mbd, 0.0)
     want = np.asarray(share, float)[:, None] * np.maximum(lagged(gross_loss_mbd, lag_steps), 0.0)
-    return np.minimum(want, np.asarray(available_mbd, float)[:, None])
+    return np.minimum(np.minimum(want, np.asarray(available_mbd, float)[:, None]), current)
 
 
 def stock_release(

@@ -57,8 +57,8 @@ def _bounds_check(ge: float | None, gt: float | None, le: float | None, lt: floa
         if lt is not None and hi >= lt:
             rules.append(f"< {lt:g}")
         if rules:
-            span = f"{lo:g}" if lo == hi else f"from {lo:g} to {hi:g}"
-            raise ValueError(f"every value must be {' and '.join(rules)}; this one ranges {span}")
+            span = f"is {lo:g}" if lo == hi else f"ranges from {lo:g} to {hi:g}"
+            raise ValueError(f"every value must be {' and '.join(rules)}; this one {span}")
         return d
 
     return check

@@ -33,7 +33,7 @@ Any_ = param()
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False)
 
 
 class Horizon(_Model):
@@ -326,6 +326,24 @@ class Scenario(_Model):
     fuels: dict[str, Fuel] = Field(default_factory=_default_fuels)
     outputs: Outputs = Field(default_factory=Outputs)
 
+    @field_validator("fuels", mode="before")
+    @classmethod
+    def _fuel_defaults(cls, v: Any) -> Any:
+        """The shipped US fuels are always there unless set to null; a partial entry for one of
+        them is merged over its calibrated defaults."""
+        if not isinstance(v, dict):
+            return v
+        out: dict[str, Any] = {}
+        for key in defaults.DEFAULT_FUELS:
+            if key in v and v[key] is None:
+                continue
+            given = v.get(key, {})
+            out[key] = _deep_merge(defaults.fuel_defaults(key), given) if isinstance(given, dict) else given
+        for key, value in v.items():
+            if key not in out and value is not None:
+                out[key] = value
+        return out
+
     @field_validator("fuels")
     @classmethod
     def _fuel_keys(cls, v: dict[str, Fuel]) -> dict[str, Fuel]:
@@ -362,3 +380,10 @@ class Scenario(_Model):
 
 def fuel_series(key: str, fuel: Fuel) -> str:
     return f"{key}_usd_per_{fuel.unit}"
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out

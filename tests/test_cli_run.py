@@ -1,0 +1,90 @@
+"""End-to-end: every shipped scenario validates and runs; CLI outputs and exit codes (issue 2)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from energysim.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO_FILES = sorted((ROOT / "scenarios").glob("*.yaml"))
+
+
+def test_there_are_scenarios():
+    names = {p.stem for p in SCENARIO_FILES}
+    assert {"baseline_2026", "maduro_capture"} <= names
+
+
+@pytest.mark.parametrize("path", SCENARIO_FILES, ids=lambda p: p.stem)
+def test_every_scenario_validates_and_runs(path: Path, tmp_path: Path, capsys):
+    assert main(["validate", str(path)]) == 0
+    assert main(["run", str(path), "--paths", "300", "--seed", "1", "--out", str(tmp_path), "--quiet"]) == 0
+    import yaml
+
+    name = yaml.safe_load(path.read_text())["name"]
+    out = tmp_path / name
+    q = pd.read_csv(out / "quantiles.csv")
+    assert list(q.columns) == ["date", "series", "quantile", "value"]
+    assert set(q["series"]) >= {"brent_usd_per_bbl", "us_gasoline_usd_per_gal", "us_diesel_usd_per_gal",
+                                "net_supply_loss_mbd"}
+    summary = json.loads((out / "summary.json").read_text())
+    for key in ("scenario", "scenario_hash", "seed", "paths", "version", "data_vintage", "series"):
+        assert key in summary
+    assert summary["paths"] == 300 and summary["seed"] == 1
+    gas = summary["series"]["us_gasoline_usd_per_gal"]
+    assert {"horizon_mean", "peak_month_p95", "thresholds"} <= set(gas)
+    assert [t["level"] for t in gas["thresholds"]] == [4.0, 5.0]
+    for s in ("brent_usd_per_bbl", "us_gasoline_usd_per_gal", "us_diesel_usd_per_gal"):
+        assert (out / f"fan_{s}.png").stat().st_size > 0
+        assert (out / f"fan_{s}.svg").stat().st_size > 0
+
+
+def test_run_prints_a_summary_table(tmp_path: Path, capsys):
+    assert main(["run", str(ROOT / "scenarios/maduro_capture.yaml"), "--paths", "200", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "US regular gasoline" in out and "Brent crude" in out and "Wrote" in out
+
+
+def test_schema_prints_json_schema(capsys):
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["title"] == "energysim scenario"
+    assert "disruptions" in schema["properties"] and "hazards" in schema["properties"]
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("name: x\ndisruptons: []\n", "did you mean 'disruptions'"),
+    ("name: x\nhorizon:\n  start: 2026-05-01\n  end: 2026-01-01\n", "end must be after start"),
+    ("name: x\nsimulation: {paths: 0}\n", "simulation.paths"),
+    ("name: x\nmarket:\n  volatility_annual: {dist: triangle, low: 0, mode: 1, high: 2}\n", "unknown distribution"),
+    ("name: x\n  bad: [\n", "YAML syntax error"),
+    ("- a\n- b\n", "top level must be a mapping"),
+])
+def test_bad_files_exit_2_with_one_line_per_problem(write_yaml, capsys, tmp_path, text, fragment):
+    path = write_yaml(text)
+    out_dir = tmp_path / "out"
+    assert main(["run", str(path), "--out", str(out_dir), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert fragment in err
+    assert "Traceback" not in err
+    assert str(path) in err
+    assert not out_dir.exists() or not any(out_dir.iterdir())
+
+
+def test_error_names_the_line_and_key(write_yaml, capsys):
+    path = write_yaml("name: x\nmarket:\n  world_demand_mbd: -3\n")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"error: {path}:3: market.world_demand_mbd:")
+    assert "> 0" in err
+
+
+def test_missing_file_and_bad_options(capsys, tmp_path):
+    assert main(["run", str(tmp_path / "nope.yaml")]) == 2
+    assert "file not found" in capsys.readouterr().err
+    assert main(["run", str(ROOT / "scenarios/baseline_2026.yaml"), "--paths", "0"]) == 2
+    assert main(["run", str(ROOT / "scenarios/baseline_2026.yaml"), "--seed", "-1"]) == 2
