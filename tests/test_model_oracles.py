@@ -12,6 +12,8 @@ from energysim.scenario import scenario_from_dict
 
 DETERMINISTIC_MARKET = {
     "volatility_annual": 0,
+    "long_term_volatility_annual": 0,
+    "tightness": {"slack_multiplier": 1, "tight_multiplier": 1},
     "supply_elasticity": 0.05,
     "demand_elasticity": -0.15,
     "world_demand_mbd": 100.0,

@@ -1,7 +1,22 @@
 """Figures from results only: each function returns a matplotlib Figure and computes nothing
-beyond picking the numbers out of the result."""
+beyond picking the numbers out of a :class:`~energysim.runview.RunView`.
+
+Charts are made to stand alone in a household guide: a plain-words title, the scenario as
+subtitle, units on the axis, the last 12 months of real prices, the simulated median with 50 %
+and 90 % bands, the no-disruption baseline, threshold lines labelled with the chance of
+reaching them, and a footer that lets anyone reproduce the image.
+
+Reproducibility: every style setting is fixed in :data:`STYLE` (fonts: DejaVu Sans, shipped with
+matplotlib), SVG ids are salted with a constant and files carry no dates (see
+:func:`energysim.runio.save_figure`), so the same inputs give the same bytes.
+"""
 
 from __future__ import annotations
+
+import tempfile
+import textwrap
+from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -10,12 +25,20 @@ matplotlib.rcParams["svg.hashsalt"] = "energysim"  # stable ids: same inputs, sa
 matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text in SVG
 
 import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.patheffects as patheffects  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
+from . import texts  # noqa: E402
 from .results import SimulationResult  # noqa: E402
+from .runio import save_figure  # noqa: E402
+from .runview import RunView  # noqa: E402
 
-__all__ = ["fan_chart", "SERIES_LABELS"]
+__all__ = ["fan_chart", "SERIES_LABELS", "STYLE", "PALETTE", "HEADLINE_SERIES", "headline_series", "FIG_WIDTH_IN",
+           "save_chart", "chart_bytes"]
 
 SERIES_LABELS = {
     "brent_usd_per_bbl": ("Brent crude", "USD per barrel"),
@@ -24,24 +47,181 @@ SERIES_LABELS = {
     "net_supply_loss_mbd": ("Net supply loss", "million barrels per day"),
 }
 
+#: The series shown in the gallery and first in the report.
+HEADLINE_SERIES = "us_gasoline_usd_per_gal"
 
-def fan_chart(result: SimulationResult, series: str) -> Figure:
-    """Median, 50 % and 90 % bands and the baseline of one series."""
-    label, unit = SERIES_LABELS.get(series, (series, ""))
-    dates = result.dates.astype("datetime64[D]").astype(object)
-    fig = Figure(figsize=(8, 4.5), dpi=100)
-    ax = fig.add_subplot()
-    p5, p25, p50, p75, p95 = (result.quantile_path(series, q) for q in (0.05, 0.25, 0.5, 0.75, 0.95))
-    ax.fill_between(dates, p5, p95, color="#9ecae1", label="90 % of futures")
-    ax.fill_between(dates, p25, p75, color="#4292c6", label="50 % of futures")
-    ax.plot(dates, p50, color="#08306b", lw=2, label="Median")
-    ax.plot(dates, result.baseline[series], color="#444444", lw=1.2, ls="--", label="Baseline (no shock)")
-    ax.set_ylabel(unit)
-    ax.set_title(f"{label}: {result.scenario.title or result.scenario.name}", loc="left", fontsize=11)
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
-    ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", fontsize=8, frameon=False)
-    lo = float(np.min(p5))
-    ax.set_ylim(bottom=max(0.0, lo * 0.9))
-    fig.tight_layout()
+#: Width 8 in: 800 px at 100 dpi on screen, PNGs are saved at 200 dpi (2x).
+FIG_WIDTH_IN = 8.0
+FIG_HEIGHT_IN = 5.6
+
+#: Sequential blues for the fan (ColorBrewer "Blues", colour-blind safe, monotone in lightness
+#: so the bands stay ordered in greyscale), black for history, Okabe-Ito orange (dashed) for the
+#: baseline and vermilion (dotted) for thresholds: line style, not colour alone, tells them apart.
+PALETTE = {
+    "band90": "#c6dbef",
+    "band50": "#6baed6",
+    "median": "#08306b",
+    "history": "#000000",
+    "baseline": "#e69f00",
+    "threshold": "#d55e00",
+    "text": "#222222",
+    "muted": "#555555",
+    "grid": "#dddddd",
+}
+
+STYLE: dict[str, Any] = {
+    "font.family": "DejaVu Sans",
+    "font.size": 9.5,
+    "axes.titlesize": 12,
+    "axes.labelsize": 9.5,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "legend.fontsize": 8.5,
+    "axes.edgecolor": "#888888",
+    "axes.linewidth": 0.8,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "lines.solid_capstyle": "butt",
+    "path.simplify": False,
+    "text.hinting": "none",  # as matplotlib's own image tests: least dependent on the FreeType version
+    "text.antialiased": True,
+    "figure.facecolor": "white",
+    "savefig.facecolor": "white",
+    "svg.hashsalt": "energysim",
+    "svg.fonttype": "none",
+    "date.converter": "auto",
+    "text.parse_math": False,  # "$" is a dollar sign here, not mathtext
+}
+
+
+def headline_series(run: RunView) -> str:
+    """The series of a run shown in the gallery: US gasoline if present, else the first price."""
+    return HEADLINE_SERIES if HEADLINE_SERIES in run.series else run.price_series[0]
+
+
+def _ticks(unit: str) -> FuncFormatter:
+    if unit == "bbl":
+        return FuncFormatter(lambda x, _: f"${x:,.0f}")
+    if unit == "mbd":
+        return FuncFormatter(lambda x, _: f"{x:,.1f}")
+    return FuncFormatter(lambda x, _: f"${x:,.2f}")
+
+
+def _spread(ys: list[float], gap: float, lo: float, hi: float) -> list[float]:
+    """Move sorted label positions apart so neighbours are at least ``gap`` apart, within [lo, hi]."""
+    out = list(ys)
+    for i in range(1, len(out)):
+        out[i] = max(out[i], out[i - 1] + gap)
+    if out and out[-1] > hi:
+        out[-1] = hi
+        for i in range(len(out) - 2, -1, -1):
+            out[i] = min(out[i], out[i + 1] - gap)
+    return [max(lo, y) for y in out]
+
+
+def fan_chart(run: RunView | SimulationResult, series: str) -> Figure:
+    """Fan chart of one series: history, median, 50 % and 90 % bands, baseline, thresholds."""
+    v = RunView.of(run)
+    with matplotlib.rc_context(STYLE):
+        fig = _fan_chart(v, series)
+        fig.draw_without_rendering()  # create tick labels under STYLE
+    return fig
+
+
+def save_chart(fig: Figure, stem: Path, formats: tuple[str, ...] = ("png", "svg")) -> list[Path]:
+    """Save ``fig`` as ``stem.png`` (200 dpi, 2x for screens) and/or ``stem.svg``, reproducibly."""
+    with matplotlib.rc_context(STYLE):
+        return save_figure(fig, stem, formats)
+
+
+def chart_bytes(fig: Figure, fmt: str) -> bytes:
+    """The bytes of ``fig`` saved as ``fmt``, exactly as :func:`save_chart` writes them."""
+    with tempfile.TemporaryDirectory() as tmp:
+        (path,) = save_chart(fig, Path(tmp) / "chart", (fmt,))
+        return path.read_bytes()
+
+
+def _fan_chart(v: RunView, s: str) -> Figure:
+    unit = v.unit(s)
+    axis_label, _, _ = v.unit_words(s)
+    dates = v.dates.astype(object)
+    fig = Figure(figsize=(FIG_WIDTH_IN, FIG_HEIGHT_IN), dpi=100)
+    ax = fig.add_axes((0.095, 0.245, 0.875, 0.575))
+    p5, p25, p50, p75, p95 = (v.quantile_path(s, q) for q in (0.05, 0.25, 0.5, 0.75, 0.95))
+
+    ax.fill_between(dates, p5, p95, color=PALETTE["band90"], lw=0, zorder=1)
+    ax.fill_between(dates, p25, p75, color=PALETTE["band50"], lw=0, zorder=2)
+    # a white halo keeps the dashed baseline visible on the bands in greyscale print
+    ax.plot(dates, v.baseline[s], color=PALETTE["baseline"], lw=1.8, ls=(0, (5, 2.5)), zorder=4,
+            path_effects=[patheffects.Stroke(linewidth=3.8, foreground="white"), patheffects.Normal()])
+    ax.plot(dates, p50, color=PALETTE["median"], lw=2.2, zorder=5)
+    handles: list[Any] = []
+    labels: list[str] = []
+    has_hist = s in v.history_values and len(v.history_values[s]) > 0
+    if has_hist:
+        hd = v.history_dates[s].astype(object)
+        hv = v.history_values[s]
+        ax.plot(hd, hv, color=PALETTE["history"], lw=1.5, zorder=5)
+        handles.append(Line2D([], [], color=PALETTE["history"], lw=1.5))
+        labels.append("Real weekly price (EIA)")
+    handles += [Line2D([], [], color=PALETTE["median"], lw=2.2), Patch(color=PALETTE["band50"]),
+                Patch(color=PALETTE["band90"]), Line2D([], [], color=PALETTE["baseline"], lw=1.8, ls=(0, (5, 2.5)),
+                       path_effects=[patheffects.Stroke(linewidth=3.8, foreground="white"), patheffects.Normal()])]
+    labels += ["Most likely (median)", "Half of futures", "9 in 10 futures", "No-disruption outlook"]
+
+    # y range: everything drawn, with room at the top for threshold labels
+    drawn = [p5, p95, v.baseline[s]] + ([v.history_values[s]] if has_hist else [])
+    lo = float(min(np.min(a) for a in drawn))
+    hi = float(max(np.max(a) for a in drawn))
+    span = max(hi - lo, 1e-9)
+    thresholds = v.thresholds.get(s, [])
+    top = hi + 0.12 * span
+    shown = [t for t in thresholds if t[0] <= hi + 0.5 * span]
+    if shown:
+        top = max(top, max(t[0] for t in shown) + 0.1 * span)
+    bottom = max(0.0, lo - 0.08 * span)
+    ax.set_ylim(bottom, top)
+    x0 = (v.history_dates[s][0] if has_hist else v.dates[0]).astype(object)
+    ax.set_xlim(x0, dates[-1])
+
+    # thresholds: dotted lines, labels at the right edge, kept apart
+    yr = top - bottom
+    label_ys = _spread([t[0] for t in shown], 0.065 * yr, bottom + 0.03 * yr, top - 0.03 * yr)
+    for (level, p, se), ly in zip(shown, label_ys):
+        ax.axhline(level, color=PALETTE["threshold"], lw=1.1, ls=(0, (1.5, 1.5)), zorder=3)
+        ax.text(0.995, ly, texts.threshold_label(v, s, level, p, se), transform=ax.get_yaxis_transform(),
+                ha="right", va="bottom", fontsize=8.5, color=PALETTE["text"], zorder=6,
+                bbox={"boxstyle": "square,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})
+    hidden = [t for t in thresholds if t not in shown]
+    if hidden:
+        note = "Off the chart: " + "; ".join(
+            texts.threshold_label(v, s, level, p, se) for level, p, se in hidden)
+        fig.text(0.97, 0.828, note, ha="right", va="bottom", fontsize=8, color=PALETTE["muted"])
+
+    # where the real data ends and the simulation starts
+    if has_hist:
+        start = v.dates[0].astype(object)
+        ax.axvline(start, color=PALETTE["muted"], lw=0.8, zorder=3)
+        ax.text(start, 0.015, "real  \u2190 ", transform=ax.get_xaxis_transform(), ha="right", va="bottom",
+                fontsize=8, color=PALETTE["muted"])
+        ax.text(start, 0.015, " \u2192  simulated", transform=ax.get_xaxis_transform(), ha="left", va="bottom",
+                fontsize=8, color=PALETTE["muted"])
+
+    ax.set_ylabel(axis_label)
+    ax.yaxis.set_major_formatter(_ticks(unit))
+    locator = mdates.MonthLocator(bymonth=(1, 3, 5, 7, 9, 11))
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_minor_locator(mdates.MonthLocator())
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
+    ax.grid(axis="y", color=PALETTE["grid"], lw=0.7, zorder=0)
+    ax.set_axisbelow(True)
+
+    fig.text(0.02, 0.975, texts.wrap(texts.headline(v, s), 72), ha="left", va="top", fontsize=12.5,
+             fontweight="bold", color=PALETTE["text"], linespacing=1.25)
+    fig.text(0.02, 0.865, textwrap.shorten(texts.subtitle(v), 105, placeholder=" \u2026"), ha="left", va="bottom", fontsize=9.5,
+             color=PALETTE["muted"])
+    fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 0.085), ncol=len(labels), frameon=False,
+               handlelength=2.2, columnspacing=1.2, handletextpad=0.5, fontsize=8.5)
+    for i, line in enumerate(texts.footer_lines(v)):
+        fig.text(0.02, 0.045 - i * 0.028, line, ha="left", va="bottom", fontsize=7, color=PALETTE["muted"])
     return fig

@@ -61,23 +61,31 @@ def _positive(ctx: click.Context, param: click.Parameter, value: int | None) -> 
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("reports"), show_default=True,
               help="Folder in which the run folder <scenario name>/ is written.")
 @click.option("--quiet", is_flag=True, help="No progress bar, no table.")
-def run(scenario: Path, paths: int | None, seed: int | None, out_dir: Path, quiet: bool) -> None:
+@click.option("--format", "formats", default="png,svg,html,md", show_default=True,
+              help="Comma-separated outputs: chart images (png, svg), report.html + embed snippets (html), "
+                   "report.md + snippets (md).")
+@click.option("--gasoline-gal-per-month", type=float, help="Household gasoline use for the budget [gal/month] (default 50).")
+@click.option("--diesel-gal-per-month", type=float, help="Household heating or generator diesel [gal/month] (default 0).")
+def run(scenario: Path, paths: int | None, seed: int | None, out_dir: Path, quiet: bool, formats: str,
+        gasoline_gal_per_month: float | None, diesel_gal_per_month: float | None) -> None:
     """Simulate SCENARIO and write quantiles, summary and charts to OUT/<name>/."""
     from .engine import simulate
-    from .report import write_run
+    from .report import default_household, parse_formats, write_run
     from .runio import safe_child
     from .scenario import load_scenario
     from .tables import summary_table
 
     loaded = load_scenario(scenario)
     target = safe_child(out_dir, loaded.scenario.name)
+    fmts = parse_formats(formats)
+    household = default_household(loaded.scenario, gasoline_gal_per_month, diesel_gal_per_month)
     progress = _Progress(not quiet)
     t0 = time.monotonic()
     try:
         result = simulate(loaded, paths=paths, seed=seed, progress=progress)
     finally:
         progress.close()
-    write_run(result, target)
+    write_run(result, target, fmts, household)
     if not quiet:
         click.echo(summary_table(result))
         click.echo(f"\nWrote {target}/ ({time.monotonic() - t0:.1f} s, {result.n_paths:,} paths, seed {result.metadata['seed']})")
@@ -117,9 +125,16 @@ def schema(out_file: Path | None) -> None:
 # (each module defines click commands and is listed once; keep this list sorted)
 from .cli_backtest import backtest  # noqa: E402
 from .cli_calibrate import calibrate  # noqa: E402
+from .cli_compare import compare, diff, list_scenarios  # noqa: E402
+from .cli_report import gallery, report  # noqa: E402
 
 cli.add_command(backtest)
 cli.add_command(calibrate)
+cli.add_command(compare)
+cli.add_command(diff)
+cli.add_command(list_scenarios)
+cli.add_command(gallery)
+cli.add_command(report)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -135,14 +150,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
+    except click.UsageError as exc:  # a bad option or argument: one line, and where to look
+        where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+        click.echo(f"error: {exc.format_message()}{where}", err=True)
+        return 2
     except click.ClickException as exc:
-        exc.show()
+        click.echo(f"error: {exc.format_message()}", err=True)
         return 2
     except KeyboardInterrupt:
         click.echo("Interrupted; nothing was written.", err=True)
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # an unwritable --out, a full disk, a file vanishing: not a bug
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(f"error: {where}{exc.strerror or exc}", err=True)
+        return 2
     except MemoryError:
         click.echo("error: out of memory; rerun with fewer --paths", err=True)
         return 2

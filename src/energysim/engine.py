@@ -12,21 +12,23 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
+from scipy import stats
 
 from .errors import ScenarioError
 from .inputs import RunInputs, build_inputs
 from .models import price as price_model
-from .models import retail, supply
+from .models import retail, supply, tightness
 from .results import Accumulator, SimulationResult
 from .sampling import BLOCK_PATHS, Streams
 from .scenario.loader import LoadedScenario, content_hash
 from .scenario.schema import Scenario
 
-__all__ = ["simulate", "run_block", "BLOCK_PATHS", "estimate_bytes"]
+__all__ = ["simulate", "run_block", "BLOCK_PATHS", "estimate_bytes", "available_memory_bytes"]
 
 BRENT = "brent_usd_per_bbl"
 LOSS = "net_supply_loss_mbd"
@@ -70,34 +72,54 @@ def _gross_loss_and_premium(sc: Scenario, inp: RunInputs, st: Streams) -> tuple[
         w0, w1 = (hz.window.start, hz.window.end) if hz.window else (sc.horizon.start, sc.horizon.end)
         lo, hi = float((w0 - origin).days), float((w1 - origin).days)
         rate = st.draw(key + ".rate_per_year", hz.rate_per_year)
-        counts = st.rng(key + ".count").poisson(np.maximum(rate, 0.0) * (hi - lo) / 365.25)
+        # Counts by inverse transform of one uniform per path, and incident marks laid out
+        # incident-first: a change of rate or of a mark's distribution keeps the draws paired.
+        u = np.clip(st.rng(key + ".count").random(n), 1e-16, 1.0 - 1e-16)
+        counts = stats.poisson.ppf(u, np.maximum(rate, 0.0) * (hi - lo) / 365.25).astype(np.int64)
         k_max = int(counts.max()) if n else 0
         slots = max(k_max, 1)
-        starts = lo + (hi - lo) * st.rng(key + ".start").random((n, slots))
+        starts = lo + (hi - lo) * st.rng(key + ".start").random((slots, n)).T
         vols = _draw_matrix(st, key + ".volume_mbd", hz.volume_mbd, n, slots)
         durs = _draw_matrix(st, key + ".duration_days", hz.duration_days, n, slots)
         if hz.risk_premium is not None:
             peaks = _draw_matrix(st, key + ".risk_premium.peak_pct", hz.risk_premium.peak_pct, n, slots)
             leads = _draw_matrix(st, key + ".risk_premium.lead_days", hz.risk_premium.lead_days, n, slots)
             hls = _draw_matrix(st, key + ".risk_premium.half_life_days", hz.risk_premium.half_life_days, n, slots)
-        zeros = np.zeros(n)
         for k in range(k_max):
-            active = counts > k
-            if not active.any():
+            # Only the paths with more than k incidents (performance: the k-th slot is empty on
+            # most paths; adding zero elsewhere would give the same numbers at several times the cost).
+            rows = np.flatnonzero(counts > k)
+            if rows.size == 0:
                 break
-            shape = supply.trapezoid_step_mean(inp.t_days, inp.step_days, starts[:, k], zeros, durs[:, k], zeros)
-            loss += (vols[:, k] * active)[:, None] * shape
+            shape = _pulse_step_mean(inp.t_days, inp.step_days, starts[rows, k], durs[rows, k])
+            loss[rows] += vols[rows, k][:, None] * shape
             if hz.risk_premium is not None:
-                g = supply.premium_profile(inp.t_days, starts[:, k], leads[:, k], hls[:, k])
-                prem += (np.log1p(np.maximum(peaks[:, k], -99.0) / 100.0) * active)[:, None] * g
+                g = supply.premium_profile(inp.t_days, starts[rows, k], leads[rows, k], hls[rows, k])
+                prem[rows] += np.log1p(np.maximum(peaks[rows, k], -99.0) / 100.0)[:, None] * g
     return loss, prem
+
+
+def _pulse_step_mean(t_days: np.ndarray, step_days: np.ndarray, start: np.ndarray, duration: np.ndarray) -> np.ndarray:
+    """:func:`supply.trapezoid_step_mean` with no ramps, in fewer array passes; the same
+    floating-point operations, so bitwise the same numbers (checked in tests/test_performance.py)."""
+    s = start[:, None]
+    e = s + 0.0 + duration[:, None]
+    t1 = t_days[None, :]
+    t0 = t1 - step_days[None, :]
+    up = np.maximum(t1 - s, 0.0)
+    up -= np.maximum(t1 - e, 0.0)
+    down = np.maximum(t0 - s, 0.0)
+    down -= np.maximum(t0 - e, 0.0)
+    up -= down
+    up /= t1 - t0
+    return np.clip(up, 0.0, 1.0, out=up)
 
 
 def _draw_matrix(st: Streams, name: str, dist: Any, n: int, k: int) -> np.ndarray:
     if getattr(dist, "is_fixed", False):
         st.used.append(name)
         return np.full((n, k), dist.center())
-    return np.asarray(dist.sample(st.rng(name), n * k), float).reshape(n, k)
+    return np.asarray(dist.sample(st.rng(name), n * k), float).reshape(k, n).T
 
 
 def run_block(sc: Scenario, inp: RunInputs, seed: int, block: int, n: int) -> dict[str, np.ndarray]:
@@ -116,6 +138,11 @@ def run_block(sc: Scenario, inp: RunInputs, seed: int, block: int, n: int) -> di
         factor = price_model.ou_factor(z, inp.dt_years, sigma, kappa)
     else:
         factor = np.zeros((n, m))
+    # Long-term factor (Schwartz & Smith 2000): a random walk of log Brent around the baseline.
+    sigma_lt = st.draw("market.long_term_volatility_annual", mk.long_term_volatility_annual)
+    if np.any(sigma_lt > 0):
+        z_lt = st.rng("noise.brent_long_term").standard_normal((n, m))
+        factor = factor + price_model.ou_factor(z_lt, inp.dt_years, sigma_lt, 0.0)
 
     gross, prem = _gross_loss_and_premium(sc, inp, st)
 
@@ -145,7 +172,10 @@ def run_block(sc: Scenario, inp: RunInputs, seed: int, block: int, n: int) -> di
             cap = supply.stock_release(trig, inp.t_days, step_days, rate, total, rlag)
             net = net - np.minimum(cap, np.maximum(net - np.maximum(threshold, 0.0), 0.0))
 
-    impact = price_model.loss_log_impact(net, demand, e_s, e_d)
+    tight = tightness.tightness_multiplier(net, avail, spare, demand, step_days,
+                                          mk.tightness.inventory_days_vs_normal,
+                                          slack=mk.tightness.slack_multiplier, tight=mk.tightness.tight_multiplier)
+    impact = price_model.loss_log_impact(net, demand, e_s, e_d, tight)
     brent = price_model.crude_price(inp.baseline_usd_per_bbl, factor, impact, prem)
     out = {BRENT: brent}
     dt_weeks = step_days / 7.0
@@ -174,15 +204,75 @@ def run_block(sc: Scenario, inp: RunInputs, seed: int, block: int, n: int) -> di
     return out
 
 
-def estimate_bytes(n_series: int, n_steps: int, paths: int, keep_paths: bool) -> int:
-    """Rough peak memory of a run [bytes]: kept paths plus one chunk's temporaries."""
-    kept = n_series * n_steps * paths * 4 if keep_paths else 0
-    return kept + 40 * n_steps * min(paths, 8 * BLOCK_PATHS) * 8
+#: Bytes per (path, step) that a running chunk holds at peak: run_block's temporaries (measured
+#: with tracemalloc on maduro_capture.yaml: 139 B, about 17 float64 arrays) plus the reduction's
+#: sorted copy, with a margin (see docs/performance.md).
+BLOCK_TEMP_BYTES_PER_CELL = 24 * 8
+#: Default target size of a chunk handed to a worker thread [path-steps]: big enough that the
+#: per-chunk Python overhead is small, small enough that the temporaries stay in the caches' reach.
+CHUNK_CELLS = 2 * BLOCK_PATHS * 53
+#: Kept paths are the default only below this [bytes] (and a quarter of the available memory).
+KEEP_PATHS_LIMIT = 1024**3
+
+
+def available_memory_bytes() -> int | None:
+    """MemAvailable from /proc/meminfo [bytes], or None where it cannot be read."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def estimate_bytes(n_series: int, n_steps: int, paths: int, keep_paths: bool, *, n_months: int = 12,
+                   n_levels: int = 5, workers: int = 2, chunk_paths: int = 2 * BLOCK_PATHS) -> int:
+    """Peak memory of a run [bytes]: kept paths, per-path reductions, chunks in flight, quantile brackets."""
+    kept = n_series * n_steps * paths * 8 if keep_paths else 0
+    per_path = n_series * paths * (2 + n_months) * 8
+    in_flight = workers * min(paths, chunk_paths) * n_steps * BLOCK_TEMP_BYTES_PER_CELL
+    # values kept inside the quantile brackets: about 6.5 sqrt(paths) per (date, level) at the
+    # default levels (results.QuantileSketch), bounded here by 8 sqrt(paths)
+    brackets = n_series * n_steps * n_levels * int(8 * math.sqrt(paths) + 64) * 8
+    return kept + per_path + in_flight + brackets
 
 
 def _blocks(paths: int) -> Iterator[tuple[int, int]]:
     for b in range(math.ceil(paths / BLOCK_PATHS)):
         yield b, min(BLOCK_PATHS, paths - b * BLOCK_PATHS)
+
+
+def _gib(x: float) -> str:
+    return f"{x / 1024**3:.1f} GiB"
+
+
+def _plan_memory(sc: Scenario, inp: RunInputs, paths: int, keep_paths: bool | None, workers: int,
+                 chunk_paths: int, n_series: int, n_months: int, n_levels: int) -> bool:
+    """Decide ``keep_paths`` and refuse a run that cannot fit in the memory the machine has left."""
+    m = inp.n_steps
+    avail = available_memory_bytes()
+    budget = int(avail * 0.8) if avail is not None else None
+
+    def need(keep: bool) -> int:
+        return estimate_bytes(n_series, m, paths, keep, n_months=n_months, n_levels=n_levels, workers=workers,
+                              chunk_paths=chunk_paths)
+
+    if keep_paths is None:
+        limit = KEEP_PATHS_LIMIT if budget is None else min(KEEP_PATHS_LIMIT, budget // 4)
+        keep_paths = n_series * m * paths * 8 <= limit
+    if budget is not None and need(keep_paths) > budget:
+        lean = need(False)
+        if keep_paths and lean <= budget:
+            hint = "keep_paths=False (quantiles and summaries are still exact) or fewer paths"
+        else:
+            fit = max(BLOCK_PATHS, int(paths * budget / max(lean, 1)) // BLOCK_PATHS * BLOCK_PATHS)
+            hint = (f"at most about {fit:,} paths" + (" or a coarser horizon.step" if sc.horizon.step != "month" else ""))
+        raise ScenarioError.at(
+            sc.name, f"{paths:,} paths x {m} steps would need about {_gib(need(keep_paths))} of memory but "
+            f"only {_gib(avail or 0)} is available; use {hint}", key="simulation.paths", given=paths)
+    return keep_paths
 
 
 def simulate(
@@ -198,6 +288,11 @@ def simulate(
 ) -> SimulationResult:
     """Run the Monte Carlo for a scenario.
 
+    Paths are cut into blocks of :data:`BLOCK_PATHS` (each seeded on its own), blocks into
+    chunks run by worker threads; each worker also reduces its chunk (per-path summaries,
+    sorted columns for the streamed quantiles), and the main thread merges chunks in block
+    order. Results are identical whatever ``workers`` and ``chunk_blocks``.
+
     Parameters
     ----------
     scenario : LoadedScenario or Scenario
@@ -209,13 +304,21 @@ def simulate(
     chunk_blocks : int, optional
         Blocks of :data:`BLOCK_PATHS` paths per task. Results do not depend on it.
     keep_paths : bool, optional
-        Keep every path in memory (needed for ``result.paths()``); default when it fits.
+        Keep every path in memory (needed for ``result.paths()``); default when it fits in
+        :data:`KEEP_PATHS_LIMIT` and a quarter of the available memory. Quantiles and summaries
+        are the same either way.
     progress : callable(done_paths, total_paths), optional
-        Called after each block.
+        Called after each chunk.
+
+    Raises
+    ------
+    ScenarioError
+        If the run would need more memory than the machine has available.
     """
     loaded = scenario if isinstance(scenario, LoadedScenario) else None
     sc = loaded.scenario if loaded else scenario
-    assert isinstance(sc, Scenario)
+    if not isinstance(sc, Scenario):
+        raise TypeError(f"simulate() needs a loaded scenario, not {type(sc).__name__}")
     paths = sc.simulation.paths if paths is None else int(paths)
     seed = sc.simulation.seed if seed is None else int(seed)
     if paths < 1:
@@ -224,34 +327,67 @@ def simulate(
         raise ScenarioError.at(sc.name, "seed must be a non-negative integer", key="simulation.seed", given=seed)
     inp = inputs if inputs is not None else build_inputs(loaded if loaded else sc)
     series = sc.series_names()
-    if keep_paths is None:
-        keep_paths = estimate_bytes(len(series), inp.n_steps, paths, True) < 2 * 1024**3
-    workers = workers or min(4, os.cpu_count() or 1)
-    chunk_blocks = chunk_blocks or 2
+    workers = max(1, workers or min(4, os.cpu_count() or 1))
+    chunk_blocks = chunk_blocks or max(1, CHUNK_CELLS // (BLOCK_PATHS * inp.n_steps))
+    n_months = len(np.unique(inp.dates.astype("datetime64[M]")))
+    n_levels = len(set(sc.outputs.quantiles) | {0.05, 0.25, 0.5, 0.75, 0.95})
+    keep_paths = _plan_memory(sc, inp, paths, keep_paths, workers, chunk_blocks * BLOCK_PATHS, len(series),
+                              n_months, n_levels)
     acc = Accumulator(sc, inp, paths, series, keep_paths)
     blocks = list(_blocks(paths))
-    chunks = [blocks[i:i + chunk_blocks] for i in range(0, len(blocks), chunk_blocks)]
+    # block 0 runs first, alone: it sets the first quantile brackets (see results.QuantileSketch)
+    chunks = [blocks[i:i + chunk_blocks] for i in range(1, len(blocks), chunk_blocks)]
 
-    def run_chunk(chunk: list[tuple[int, int]]) -> list[tuple[int, dict[str, np.ndarray]]]:
-        return [(b, run_block(sc, inp, seed, b, n)) for b, n in chunk]
+    def run_chunk(chunk: list[tuple[int, int]], brackets: dict[str, Any], paths_only: bool) -> tuple[Any, int]:
+        parts = [run_block(sc, inp, seed, b, n) for b, n in chunk]
+        arrays = parts[0] if len(parts) == 1 else {s: np.concatenate([p[s] for p in parts]) for s in series}
+        return acc.reduce(chunk[0][0], arrays, brackets, paths_only=paths_only), arrays[series[0]].shape[0]
 
-    done = 0
-    if workers == 1 or len(chunks) == 1:
-        results_iter: Iterator[list[tuple[int, dict[str, np.ndarray]]]] = map(run_chunk, chunks)
-        for res in results_iter:
-            for b, arrays in res:
-                acc.add(b, arrays)
-                done += arrays[BRENT].shape[0]
-                if progress:
+    def one_pass(first: bool) -> None:
+        pilot = run_block(sc, inp, seed, 0, blocks[0][1])
+        if first:
+            acc.start(pilot)
+        br0 = acc.brackets()
+        acc.merge(acc.reduce(0, pilot, br0, paths_only=not first), blocks[0][1], br0)
+        del pilot
+        done = blocks[0][1]
+        if progress and first:
+            progress(done, paths)
+        if workers == 1 or len(chunks) <= 1:
+            for chunk in chunks:
+                br = acc.brackets()
+                stats, n = run_chunk(chunk, br, not first)
+                acc.merge(stats, n, br)
+                done += n
+                if progress and first:
                     progress(done, paths)
-    else:
+            return
+        # A sliding window of tasks: at most 2 per worker in flight (bounded memory), each
+        # started with the brackets as narrowed by the chunks merged so far.
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            for res in pool.map(run_chunk, chunks):
-                for b, arrays in res:
-                    acc.add(b, arrays)
-                    done += arrays[BRENT].shape[0]
-                    if progress:
-                        progress(done, paths)
+            pending: deque[tuple[Future[tuple[Any, int]], dict[str, Any]]] = deque()
+            it = iter(chunks)
+            for chunk in it:
+                br = acc.brackets()
+                pending.append((pool.submit(run_chunk, chunk, br, not first), br))
+                if len(pending) >= 2 * workers:
+                    break
+            while pending:
+                fut, br = pending.popleft()
+                stats, n = fut.result()
+                acc.merge(stats, n, br)
+                done += n
+                if progress and first:
+                    progress(done, paths)
+                nxt = next(it, None)
+                if nxt is not None:
+                    nbr = acc.brackets()
+                    pending.append((pool.submit(run_chunk, nxt, nbr, not first), nbr))
+
+    one_pass(True)
+    if acc.missed():  # a quantile bracket missed (very rare): rerun the same paths, those brackets open
+        acc.restart()
+        one_pass(False)
     extra = {"baseline": inp.baseline_usd_per_bbl.round(6).tolist(),
              "fuel_start": {k: round(v.start_price, 6) for k, v in inp.fuels.items()}}
     baseline = _baseline_series(sc, inp)

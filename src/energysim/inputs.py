@@ -7,6 +7,7 @@ histories); the engine itself only sees the :class:`RunInputs` it returns.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from .errors import ScenarioError
 from .scenario.loader import LoadedScenario
 from .scenario.schema import Baseline, Scenario, fuel_series
 
-__all__ = ["RunInputs", "FuelStart", "time_grid", "build_inputs", "baseline_path"]
+__all__ = ["RunInputs", "FuelStart", "time_grid", "build_inputs", "baseline_path", "read_baseline_csv"]
 
 DAYS_PER_YEAR = 365.25
 
@@ -71,33 +72,56 @@ def time_grid(start: dt.date, end: dt.date, step: str) -> tuple[np.ndarray, np.n
     return dates, lengths
 
 
-def _monthly_from_csv(path: Path, file: str) -> dict[str, float]:
+MAX_CSV_BYTES = 1_000_000  # a monthly baseline is a few hundred bytes a year
+
+
+def read_baseline_csv(path: Path, file: str, line: int | None = None) -> dict[str, float]:
+    """Read a baseline CSV (columns ``month`` YYYY-MM and ``usd_per_bbl``) into month -> price.
+
+    Raises
+    ------
+    ScenarioError
+        Missing or unreadable file, wrong columns, a bad month or price (with the CSV line),
+        a repeated month, or a gap between the first and the last month.
+    """
+    key = "market.baseline.csv"
     if not path.is_file():
-        raise ScenarioError.at(file, f"baseline CSV not found: {path}", key="market.baseline.csv")
+        raise ScenarioError.at(file, f"baseline CSV not found: {path}", line=line, key=key, given=path.name)
+    if path.stat().st_size > MAX_CSV_BYTES:
+        raise ScenarioError.at(str(path), f"baseline CSV too large (over {MAX_CSV_BYTES:,} bytes)", key=key)
     try:
-        df = pd.read_csv(path)
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise ScenarioError.at(str(path), f"cannot read baseline CSV: {exc}", key="market.baseline.csv") from None
-    need = {"month", "usd_per_bbl"}
-    if not need <= set(df.columns):
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError, ValueError) as exc:
+        reason = " ".join(str(exc).split())[:120]
+        raise ScenarioError.at(str(path), f"cannot read baseline CSV: {reason}", key=key) from None
+    df.columns = [str(c).strip() for c in df.columns]
+    need = ["month", "usd_per_bbl"]
+    if not set(need) <= set(df.columns):
         raise ScenarioError.at(
-            str(path), "baseline CSV needs columns month, usd_per_bbl", key="market.baseline.csv",
+            str(path), "baseline CSV needs the columns month, usd_per_bbl", line=1, key=key,
             given=", ".join(map(str, df.columns)),
         )
-    months = df["month"].astype(str)
-    values = pd.to_numeric(df["usd_per_bbl"], errors="coerce")
-    bad = months[~months.str.fullmatch(r"\d{4}-(0[1-9]|1[0-2])")]
-    if len(bad):
-        raise ScenarioError.at(str(path), "month must be YYYY-MM", key="market.baseline.csv", given=bad.iloc[0])
-    if values.isna().any() or (values <= 0).any():
-        row = int(np.flatnonzero(values.isna() | (values <= 0))[0]) + 2
-        raise ScenarioError.at(str(path), "usd_per_bbl must be a positive number", line=row, key="market.baseline.csv")
+    if df.empty:
+        raise ScenarioError.at(str(path), "baseline CSV has no rows", key=key)
+    months = df["month"].astype(str).str.strip()
+    values = pd.to_numeric(df["usd_per_bbl"].str.strip(), errors="coerce")
+    for i, (month, raw, value) in enumerate(zip(months, df["usd_per_bbl"], values)):
+        row = i + 2  # line in the file: the header is line 1
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+            raise ScenarioError.at(str(path), "month must be YYYY-MM", line=row, key=key, given=month)
+        if not (np.isfinite(value) and value > 0):
+            raise ScenarioError.at(str(path), "usd_per_bbl must be a positive number", line=row, key=key, given=raw)
+    repeated = months[months.duplicated()]
+    if len(repeated):
+        row = int(repeated.index[0]) + 2
+        raise ScenarioError.at(str(path), "month appears twice", line=row, key=key, given=repeated.iloc[0])
     idx = pd.PeriodIndex(months, freq="M")
-    full = pd.period_range(idx.min(), idx.max(), freq="M")
-    if len(full) != len(set(idx)):
-        missing = sorted(set(full) - set(idx))
-        raise ScenarioError.at(str(path), "baseline CSV has gaps: every month between the first and last is needed",
-                               key="market.baseline.csv", given=str(missing[0]) if missing else "duplicate months")
+    missing = sorted(set(pd.period_range(idx.min(), idx.max(), freq="M")) - set(idx))
+    if missing:
+        raise ScenarioError.at(
+            str(path), "baseline CSV has gaps: every month between the first and last is needed", key=key,
+            given=f"missing {missing[0]}" + (f" and {len(missing) - 1} more" if len(missing) > 1 else ""),
+        )
     return dict(zip(months, values.astype(float)))
 
 
@@ -108,7 +132,7 @@ def baseline_path(baseline: Baseline, dates: np.ndarray, base_dir: Path, file: s
     if baseline.steo_release is not None:
         monthly = data.steo_brent_path(baseline.steo_release)
     elif baseline.csv is not None:
-        monthly = _monthly_from_csv(base_dir / baseline.csv, file)
+        monthly = read_baseline_csv(base_dir / baseline.csv, file)
     else:
         assert baseline.monthly_usd_per_bbl is not None
         monthly = dict(baseline.monthly_usd_per_bbl)
@@ -131,6 +155,9 @@ def build_inputs(loaded: LoadedScenario | Scenario) -> RunInputs:
         scenario, base_dir, file = loaded, Path.cwd(), "<scenario>"
     else:
         scenario, base_dir, file = loaded.scenario, loaded.base_dir, str(loaded.path)
+        declared = loaded.origins.get(("market", "baseline", "csv"))
+        if declared is not None:  # relative to the file that names it, which may be a parent
+            base_dir = Path(declared[0]).parent
     h = scenario.horizon
     dates, lengths = time_grid(h.start, h.end, h.step)
     t_days = (dates - np.datetime64(h.start, "D")).astype(float)

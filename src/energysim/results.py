@@ -25,8 +25,196 @@ __all__ = ["SimulationResult", "Accumulator", "FAN_QUANTILES"]
 FAN_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 
+#: Safety margin of the streaming quantile brackets, in binomial standard deviations.
+BRACKET_SIGMAS = 6.0
+
+
+def lerp_quantile(lo: np.ndarray, hi: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """numpy's 'linear' interpolation between adjacent order statistics (same rounding as np.quantile)."""
+    diff = hi - lo
+    out = lo + diff * t
+    return np.where(t >= 0.5, hi - diff * (1 - t), out)
+
+
+def chunk_stats(a: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """What one chunk contributes to the quantile brackets of one series. Pure; runs in worker threads.
+
+    ``a`` is (paths, steps); ``lo``, ``hi`` (steps, levels) the current brackets. Returns the
+    counts below ``lo`` and above ``hi`` (steps, levels), the values inside the brackets
+    (concatenated in (step, level) order) and their number per (step, level).
+    """
+    srt = np.sort(a.T, axis=1)
+    m, n_lv = lo.shape
+    nb = srt.shape[1]
+    lt = np.empty((m, n_lv), np.int64)
+    le = np.empty((m, n_lv), np.int64)
+    for j in range(m):
+        lt[j] = np.searchsorted(srt[j], lo[j], "left")
+        le[j] = np.searchsorted(srt[j], hi[j], "right")
+    lens = np.maximum(le - lt, 0)
+    vals = np.concatenate([srt[j, lt[j, k]:lt[j, k] + lens[j, k]] for j in range(m) for k in range(n_lv)])
+    return lt, nb - le, vals, lens
+
+
+class QuantileSketch:
+    """Exact per-date quantiles of one series, streamed, in memory O(sqrt(paths)) per date.
+
+    For every (date, level) it keeps a value bracket ``[lo, hi]``, the exact number of values
+    seen below and above it, and every value inside it. Brackets start unbounded and shrink as
+    paths arrive (whenever the count grows by half) to ``BRACKET_SIGMAS`` binomial standard
+    deviations of rank around the level, so they hold the order statistics the quantile needs
+    except with negligible probability; the final answer is the exact order statistic (with
+    numpy's 'linear' interpolation), whatever the chunking. If a bracket missed (checked, never
+    silent), :meth:`missed` says so and the engine reruns the (deterministic) paths with those
+    brackets unbounded.
+    """
+
+    def __init__(self, levels: tuple[float, ...], total: int, n_steps: int) -> None:
+        self.q = np.asarray(levels, float)
+        self.total = total
+        shape = (n_steps, len(levels))
+        self.lo = np.full(shape, -np.inf)
+        self.hi = np.full(shape, np.inf)
+        self.frozen = np.zeros(shape, bool)  # unbounded for good (after a miss)
+        self.n_lt = np.zeros(shape, np.int64)
+        self.n_gt = np.zeros(shape, np.int64)
+        self.seen = 0
+        self.next_shrink = 0
+        self.kept: list[np.ndarray] = [np.empty(0) for _ in range(shape[0] * shape[1])]
+        self.pending: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def brackets(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.lo, self.hi
+
+    def start(self, pilot: np.ndarray) -> None:
+        """Initial brackets from a first block of paths (``pilot``, shape (paths, steps)), so no
+        chunk is ever reduced with unbounded brackets (which would store every value per level)."""
+        n = pilot.shape[0]
+        if n >= self.total:
+            return  # the pilot is the whole run: keep everything, it is small
+        srt = np.sort(pilot.T, axis=1)
+        delta = BRACKET_SIGMAS * np.sqrt(self.q * (1 - self.q) / n) + 2.0 / n
+        r_lo = np.floor((self.q - delta) * (n - 1)).astype(np.int64)
+        r_hi = np.ceil((self.q + delta) * (n - 1)).astype(np.int64)
+        lo = np.where(r_lo >= 0, srt[:, np.clip(r_lo, 0, n - 1)], -np.inf)
+        hi = np.where(r_hi <= n - 1, srt[:, np.clip(r_hi, 0, n - 1)], np.inf)
+        self.lo = np.where(self.frozen, -np.inf, lo)
+        self.hi = np.where(self.frozen, np.inf, hi)
+        self.next_shrink = int(1.5 * n) + 1
+
+    def merge(self, stats: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], n: int,
+              used_lo: np.ndarray) -> None:
+        """Add a chunk's :func:`chunk_stats` (computed with the brackets whose ``lo`` was ``used_lo``)."""
+        lt, gt, vals, lens = stats
+        if used_lo is not self.lo:  # computed with older, wider brackets: clip to the current ones
+            gid = np.repeat(np.arange(lens.size), lens.ravel())
+            below = vals < self.lo.ravel()[gid]
+            above = vals > self.hi.ravel()[gid]
+            lt = lt + np.bincount(gid[below], minlength=lens.size).reshape(lens.shape)
+            gt = gt + np.bincount(gid[above], minlength=lens.size).reshape(lens.shape)
+            inside = ~(below | above)
+            vals = vals[inside]
+            lens = np.bincount(gid[inside], minlength=lens.size).reshape(lens.shape)
+        self.n_lt += lt
+        self.n_gt += gt
+        self.pending.append((vals, lens))
+        self.seen += n
+        if self.seen >= self.next_shrink and self.seen < self.total:
+            self._shrink()
+            self.next_shrink = int(self.seen * 1.5) + 1
+
+    def _gather(self) -> None:
+        if not self.pending:
+            return
+        parts: list[list[np.ndarray]] = [[v] for v in self.kept]
+        for vals, lens in self.pending:
+            ends = np.cumsum(lens.ravel())
+            starts = ends - lens.ravel()
+            for i, (s, e) in enumerate(zip(starts.tolist(), ends.tolist())):
+                if e > s:
+                    parts[i].append(vals[s:e])
+        self.kept = [np.concatenate(p) if len(p) > 1 else p[0] for p in parts]
+        self.pending = []
+
+    def _clip(self, i: int, v: np.ndarray, lo: float, hi: float) -> np.ndarray:
+        below = v < lo
+        above = v > hi
+        j, k = divmod(i, self.q.size)
+        self.n_lt[j, k] += int(below.sum())
+        self.n_gt[j, k] += int(above.sum())
+        return v[~(below | above)]
+
+    def _shrink(self) -> None:
+        """Narrow each bracket to the ranks ``(q -+ delta) * seen`` of the values seen so far."""
+        self._gather()
+        self.lo = self.lo.copy()  # workers may hold the old arrays: never mutate what they read
+        self.hi = self.hi.copy()
+        n_seen = self.seen
+        n_lv = self.q.size
+        delta = BRACKET_SIGMAS * np.sqrt(self.q * (1 - self.q) / n_seen) + 2.0 / n_seen
+        r_lo = np.floor((self.q - delta) * (n_seen - 1)).astype(np.int64)
+        r_hi = np.ceil((self.q + delta) * (n_seen - 1)).astype(np.int64)
+        for i, v in enumerate(self.kept):
+            j, k = divmod(i, n_lv)
+            if self.frozen[j, k] or v.size == 0:
+                continue
+            a = int(r_lo[k] - self.n_lt[j, k])
+            b = int(r_hi[k] - self.n_lt[j, k])
+            if a <= 0 and b >= v.size - 1:
+                continue
+            kth = sorted({min(max(a, 0), v.size - 1), min(max(b, 0), v.size - 1)})
+            part = np.partition(v, kth)
+            lo = part[kth[0]] if a > 0 else self.lo[j, k]
+            hi = part[kth[-1]] if b < v.size - 1 else self.hi[j, k]
+            self.lo[j, k], self.hi[j, k] = lo, hi
+            self.kept[i] = self._clip(i, v, lo, hi)
+
+    def missed(self) -> np.ndarray:
+        """(steps, levels) bool: brackets that do not hold the order statistics needed."""
+        self._gather()
+        k0, k1 = self._ranks()
+        sizes = np.array([v.size for v in self.kept]).reshape(self.lo.shape)
+        return (k0 < self.n_lt) | (k1 >= self.n_lt + sizes)
+
+    def _ranks(self) -> tuple[np.ndarray, np.ndarray]:
+        h = (self.total - 1) * self.q
+        k0 = np.floor(h).astype(np.int64)
+        return np.broadcast_to(k0, self.lo.shape), np.broadcast_to(np.minimum(k0 + 1, self.total - 1), self.lo.shape)
+
+    def reset(self, unbound: np.ndarray) -> None:
+        """Start again (for a second pass), with the brackets flagged in ``unbound`` unbounded for good."""
+        self.frozen |= unbound
+        self.lo = np.where(self.frozen, -np.inf, self.lo)
+        self.hi = np.where(self.frozen, np.inf, self.hi)
+        self.n_lt[:] = 0
+        self.n_gt[:] = 0
+        self.kept = [np.empty(0) for _ in self.kept]
+        self.pending = []
+        self.seen = 0
+        self.next_shrink = self.total + 1  # keep the (good) brackets of the first pass
+
+    def result(self) -> np.ndarray:
+        """(levels, steps) quantiles; call after every path was merged and :meth:`missed` is all False."""
+        self._gather()
+        k0, k1 = self._ranks()
+        n_lv = self.q.size
+        x0 = np.empty(self.lo.shape)
+        x1 = np.empty(self.lo.shape)
+        for i, v in enumerate(self.kept):
+            j, k = divmod(i, n_lv)
+            a, b = int(k0[j, k] - self.n_lt[j, k]), int(k1[j, k] - self.n_lt[j, k])
+            part = np.partition(v, sorted({a, b}))
+            x0[j, k], x1[j, k] = part[a], part[b]
+        t = (self.total - 1) * self.q - np.floor((self.total - 1) * self.q)
+        return lerp_quantile(x0, x1, np.broadcast_to(t, x0.shape)).T
+
+
 class Accumulator:
-    """Collects blocks of paths; order-independent storage indexed by block number."""
+    """Collects blocks of paths: per-path reductions, kept paths (optional) and streamed quantiles.
+
+    :meth:`reduce` is pure with respect to shared state except for writes to the rows of its own
+    block, so worker threads call it; :meth:`merge` runs in the main thread, in block order.
+    """
 
     def __init__(self, sc: Scenario, inp: RunInputs, paths: int, series: list[str], keep_paths: bool) -> None:
         from .sampling import BLOCK_PATHS
@@ -37,36 +225,70 @@ class Accumulator:
         months = inp.dates.astype("datetime64[M]")
         self.months = np.unique(months)
         self.month_index = np.searchsorted(self.months, months)
+        self.month_starts = np.searchsorted(self.month_index, np.arange(len(self.months)))
         self.month_counts = np.bincount(self.month_index, minlength=len(self.months)).astype(float)
+        self.levels = tuple(sorted(set(FAN_QUANTILES) | set(sc.outputs.quantiles)))
         self.kept = {s: np.empty((paths, m)) for s in series} if keep_paths else {}
         self.mean = {s: np.empty(paths) for s in series}
         self.max = {s: np.empty(paths) for s in series}
         self.monthly = {s: np.empty((paths, len(self.months))) for s in series}
+        self.sketch = {s: QuantileSketch(self.levels, paths, m) for s in series}
         self.filled = 0
 
-    def add(self, block: int, arrays: dict[str, np.ndarray]) -> None:
-        lo = block * self.block
+    def start(self, arrays: dict[str, np.ndarray]) -> None:
+        """Set the first quantile brackets from the first block (call before reducing it)."""
+        for s in self.series:
+            self.sketch[s].start(arrays[s])
+
+    def brackets(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """The current quantile brackets (a snapshot to hand to :meth:`reduce`)."""
+        return {s: self.sketch[s].brackets() for s in self.series}
+
+    def reduce(self, first_block: int, arrays: dict[str, np.ndarray],
+               brackets: dict[str, tuple[np.ndarray, np.ndarray]], *, paths_only: bool = False) -> dict[str, Any]:
+        """Per-path reductions of consecutive blocks starting at ``first_block`` (written in
+        place, rows of these blocks only) and their quantile statistics (returned)."""
+        lo = first_block * self.block
+        out: dict[str, Any] = {}
         for s in self.series:
             a = arrays[s]
             hi = lo + a.shape[0]
-            if self.keep:
-                self.kept[s][lo:hi] = a
-            self.mean[s][lo:hi] = a.mean(axis=1)
-            self.max[s][lo:hi] = a.max(axis=1)
-            sums = np.zeros((a.shape[0], len(self.months)))
-            for k in range(len(self.months)):
-                sums[:, k] = a[:, self.month_index == k].sum(axis=1)
-            self.monthly[s][lo:hi] = sums / self.month_counts
-        self.filled += arrays[self.series[0]].shape[0]
+            if not paths_only:
+                if self.keep:
+                    self.kept[s][lo:hi] = a
+                self.mean[s][lo:hi] = a.mean(axis=1)
+                self.max[s][lo:hi] = a.max(axis=1)
+                self.monthly[s][lo:hi] = np.add.reduceat(a, self.month_starts, axis=1) / self.month_counts
+            out[s] = chunk_stats(a, *brackets[s])
+        return out
+
+    def merge(self, stats: dict[str, Any], n: int, brackets: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+        """Add :meth:`reduce`'s statistics of ``n`` paths; call in block order."""
+        for s in self.series:
+            self.sketch[s].merge(stats[s], n, brackets[s][0])
+        self.filled += n
+
+    def add(self, block: int, arrays: dict[str, np.ndarray]) -> None:
+        """Reduce and merge one block (single-threaded use)."""
+        br = self.brackets()
+        self.merge(self.reduce(block, arrays, br), arrays[self.series[0]].shape[0], br)
+
+    def missed(self) -> bool:
+        """Whether a quantile bracket missed; then :meth:`restart` and feed every block again."""
+        return any(self.sketch[s].missed().any() for s in self.series)
+
+    def restart(self) -> None:
+        for s in self.series:
+            self.sketch[s].reset(self.sketch[s].missed())
+        self.filled = 0
 
     def finish(self, *, seed: int, scenario_hash: str, baseline: dict[str, np.ndarray]) -> "SimulationResult":
         if self.filled != self.n:
             raise RuntimeError(f"accumulator received {self.filled} of {self.n} paths")
-        levels = sorted(set(FAN_QUANTILES) | set(self.sc.outputs.quantiles))
-        if self.keep:
-            q = {s: np.quantile(self.kept[s], levels, axis=0) for s in self.series}
-        else:  # pragma: no cover - replaced by streaming quantiles
-            raise RuntimeError("streaming quantiles not available")
+        if self.missed():
+            raise RuntimeError("a quantile bracket missed; restart() and feed the blocks again")
+        levels = list(self.levels)
+        q = {s: self.sketch[s].result() for s in self.series}
         meta = {
             "scenario": self.sc.name,
             "title": self.sc.title,

@@ -11,7 +11,7 @@ from typing import Any
 from .. import data
 
 __all__ = ["SOURCES", "steo_release", "world_demand_mbd", "spare_capacity_mbd", "brent_dynamics",
-           "elasticity", "fuel_defaults", "DEFAULT_FUELS", "TAXES_USD_PER_GAL"]
+           "inventory_days_vs_normal", "elasticity", "fuel_defaults", "DEFAULT_FUELS", "TAXES_USD_PER_GAL"]
 
 #: Default baseline edition: EIA Short-Term Energy Outlook, January 2026.
 steo_release = "2026-01"
@@ -30,6 +30,8 @@ SOURCES = {
     "elasticities": "model notes §1: Kilian & Murphy (2014); Baumeister & Hamilton (2019); Caldara, Cavallo & Iacoviello (2019)",
     "taxes": "model notes §5: federal 18.40/24.40 ¢/gal + average state 32.61/34.76 ¢/gal (1 Jul 2024)",
     "pass_through": "fitted by 'energysim calibrate' on the weekly EIA retail series against Brent",
+    "inventories": ("EIA STEO Jan 2026: 2025 global stock build (T3_STCHANGE_WORLD) above its 2022-2024 rate, "
+                    "in days of PATC_WORLD"),
     "spr": "model notes §4: DOE (2016) effective drawdown 1.4–2.1 mb/d, ~13 days order to market; 2022 release 1.1 mb/d",
 }
 
@@ -45,7 +47,24 @@ def spare_capacity_mbd() -> float:
 def brent_dynamics() -> dict[str, float]:
     b = data.calibration()["brent"]
     return {"volatility_annual": float(b["volatility_annual"]),
-            "mean_reversion_per_year": float(b["mean_reversion_per_year"])}
+            "mean_reversion_per_year": float(b["mean_reversion_per_year"]),
+            "long_term_volatility_annual": float(b.get("long_term_volatility_annual", 0.0))}
+
+
+def inventory_days_vs_normal() -> float:
+    """World stocks relative to normal at the start of 2026 [days of world demand].
+
+    The EIA STEO (January 2026) implied global stock change T3_STCHANGE_WORLD (negative = build)
+    over 2025, in excess of its average rate over 2022-2024 (the shipped years before it), summed
+    over 2025 and divided by world consumption PATC_WORLD in January 2026.
+    """
+    change = data.steo_series("T3_STCHANGE_WORLD", steo_release)
+    yearly = change.groupby(change.index.str[:4]).mean()
+    normal = float(yearly.loc[["2022", "2023", "2024"]].mean())
+    days_in_2025 = 365.0
+    excess_build_mb = -(float(yearly.loc["2025"]) - normal) * days_in_2025
+    demand = float(data.steo_series("PATC_WORLD", steo_release)["2026-01"])
+    return round(excess_build_mb / demand, 2)
 
 
 def elasticity(which: str) -> dict[str, Any]:

@@ -25,9 +25,15 @@ _Z90 = 1.2815515655446004  # standard normal 90th percentile
 
 
 class _Base(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:  # pragma: no cover
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """``n`` draws by inverse transform of ``n`` uniforms, so that two runs whose parameters
+        differ draw *coupled* values (same uniform, same rank): paired comparisons stay tight."""
+        return self.ppf(rng.random(n))
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:  # pragma: no cover
+        """Inverse cumulative distribution function at ``u`` in [0, 1)."""
         raise NotImplementedError
 
     def support(self) -> tuple[float, float]:  # pragma: no cover
@@ -49,8 +55,8 @@ class Fixed(_Base):
     dist: Literal["fixed"] = "fixed"
     value: float
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        return np.full(n, self.value)
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        return np.full(np.shape(u), self.value)
 
     def support(self) -> tuple[float, float]:
         return (self.value, self.value)
@@ -72,8 +78,8 @@ class Uniform(_Base):
             raise ValueError(f"low must not exceed high (given low={self.low}, high={self.high})")
         return self
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        return self.low + (self.high - self.low) * rng.random(n)
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        return self.low + (self.high - self.low) * np.asarray(u)
 
     def support(self) -> tuple[float, float]:
         return (self.low, self.high)
@@ -98,10 +104,15 @@ class Triangular(_Base):
             )
         return self
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        if self.low == self.high:
-            return np.full(n, self.low)
-        return rng.triangular(self.low, self.mode, self.high, n)
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        u = np.asarray(u, dtype=float)
+        span = self.high - self.low
+        if span == 0:
+            return np.full(u.shape, self.low)
+        cut = (self.mode - self.low) / span
+        left = self.low + np.sqrt(u * span * (self.mode - self.low))
+        right = self.high - np.sqrt((1.0 - u) * span * (self.high - self.mode))
+        return np.where(u < cut, left, right)
 
     def support(self) -> tuple[float, float]:
         return (self.low, self.high)
@@ -127,11 +138,11 @@ class Pert(_Base):
             )
         return self
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+    def ppf(self, u: np.ndarray) -> np.ndarray:
         span = self.high - self.low
         a = 1.0 + self.shape * (self.mode - self.low) / span
         b = 1.0 + self.shape * (self.high - self.mode) / span
-        return self.low + span * rng.beta(a, b, n)
+        return self.low + span * special.betaincinv(a, b, np.asarray(u, dtype=float))
 
     def support(self) -> tuple[float, float]:
         return (self.low, self.high)
@@ -165,15 +176,14 @@ class Normal(_Base):
                 )
         return self
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        u = np.asarray(u, dtype=float)
         if self.sd == 0:
-            return np.full(n, self.mean)
-        if self.low is None and self.high is None:
-            return self.mean + self.sd * rng.standard_normal(n)
+            return np.full(u.shape, self.mean)
         lo = -math.inf if self.low is None else (self.low - self.mean) / self.sd
         hi = math.inf if self.high is None else (self.high - self.mean) / self.sd
         plo, phi = special.ndtr(lo), special.ndtr(hi)
-        u = plo + (phi - plo) * rng.random(n)
+        u = plo + (phi - plo) * u
         z = special.ndtri(np.clip(u, 1e-300, 1 - 1e-16))
         return np.clip(self.mean + self.sd * z, self.low if self.low is not None else -np.inf,
                        self.high if self.high is not None else np.inf)
@@ -222,9 +232,9 @@ class LogNormal(_Base):
         assert self.mu is not None and self.sigma is not None
         return self.mu, self.sigma
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+    def ppf(self, u: np.ndarray) -> np.ndarray:
         mu, sigma = self._params()
-        return np.exp(mu + sigma * rng.standard_normal(n))
+        return np.exp(mu + sigma * special.ndtri(np.clip(np.asarray(u, dtype=float), 1e-300, 1 - 1e-16)))
 
     def support(self) -> tuple[float, float]:
         mu, sigma = self._params()
@@ -256,10 +266,12 @@ class Choice(_Base):
         w = np.ones(len(self.values)) if self.weights is None else np.asarray(self.weights, float)
         return w / w.sum()
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        cdf = np.cumsum(self.probabilities())
-        idx = np.searchsorted(cdf, rng.random(n) * cdf[-1], side="right")
-        return np.asarray(self.values, float)[np.minimum(idx, len(self.values) - 1)]
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        order = np.argsort(self.values, kind="stable")  # sorted, so a larger u gives a larger value
+        values = np.asarray(self.values, float)[order]
+        cdf = np.cumsum(self.probabilities()[order])
+        idx = np.searchsorted(cdf, np.asarray(u) * cdf[-1], side="right")
+        return values[np.minimum(idx, len(values) - 1)]
 
     def support(self) -> tuple[float, float]:
         return (min(self.values), max(self.values))
@@ -277,7 +289,7 @@ Dist = Annotated[
 
 
 class _DateBase(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     def to_days(self, origin: dt.date) -> Any:  # pragma: no cover
         """The same distribution in days since ``origin`` (a numeric distribution)."""

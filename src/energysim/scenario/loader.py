@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -135,36 +136,66 @@ def resolve_file(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, An
     return merged, merged_orig, chain + (real,)
 
 
+def _unwrap(tp: Any) -> Any:
+    """Strip ``Annotated`` and ``Optional`` from a type annotation."""
+    import typing
+
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            if len(args) != 1:
+                return tp
+            tp = args[0]
+        else:
+            return tp
+
+
 def _model_at(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> type[BaseModel] | None:
-    """The pydantic model class found at ``loc`` inside ``model``, if any."""
+    """The pydantic model class found at the raw error location ``loc`` inside ``model``.
+
+    ``loc`` is pydantic's own: it contains the tag of a distribution (``'pert'``) where a
+    distribution was chosen, which selects the member of the union.
+    """
     import typing
 
     current: Any = model
     for part in loc:
-        if current is None:
-            return None
+        current = _unwrap(current)
+        if isinstance(part, str) and part.startswith(("function-", "tagged-union[")):
+            continue
         if isinstance(current, type) and issubclass(current, BaseModel):
             f = current.model_fields.get(str(part))
             if f is None:
                 return None
             current = f.annotation
-        elif isinstance(part, int):
-            args = typing.get_args(current)
-            current = args[0] if args else None
+            continue
+        origin = typing.get_origin(current)
+        args = typing.get_args(current)
+        if origin is list and isinstance(part, int) and args:
+            current = args[0]
+        elif origin is dict and len(args) == 2:
+            current = args[1]
+        elif origin in (typing.Union, types.UnionType):
+            members = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+            chosen = [m for m in members if _tag_of(m) == part]
+            if len(chosen) != 1:
+                return None
+            current = chosen[0]
         else:
-            args = typing.get_args(current)
-            current = args[-1] if args else None
-        # unwrap Optional / list / dict / Annotated
-        while current is not None and not (isinstance(current, type) and issubclass(current, BaseModel)):
-            origin = typing.get_origin(current)
-            args = [a for a in typing.get_args(current) if a is not type(None)]
-            if origin in (list, dict) or origin is None:
-                break
-            current = args[0] if args else None
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return current
-    args = [a for a in typing.get_args(current) if isinstance(a, type) and issubclass(a, BaseModel)]
-    return args[0] if len(args) == 1 else None
+            return None
+    current = _unwrap(current)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _tag_of(model: type[BaseModel]) -> Any:
+    import typing
+
+    f = model.model_fields.get("dist")
+    args = typing.get_args(f.annotation) if f is not None else ()
+    return args[0] if args else None
 
 
 _UNION_TAGS = {"fixed", "uniform", "triangular", "pert", "normal", "lognormal", "choice",
@@ -192,7 +223,7 @@ def _problems_from(exc: ValidationError, origins: Origins, file: str) -> list[Pr
         given: Any = err.get("input")
         if etype == "extra_forbidden":
             key = loc[-1]
-            model = _model_at(Scenario, loc[:-1])
+            model = _model_at(Scenario, tuple(err["loc"])[:-1])
             allowed = sorted(model.model_fields) if model else []
             hint = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
             msg = f"unknown key {key!r}" + (f"; did you mean {hint[0]!r}?" if hint else "")
@@ -208,6 +239,12 @@ def _problems_from(exc: ValidationError, origins: Origins, file: str) -> list[Pr
             hint = difflib.get_close_matches(str(tag), [t.strip(" '") for t in str(names).split(",")], n=1)
             msg = f"unknown distribution {tag!r}" + (f"; did you mean {hint[0]!r}?" if hint else "") + f" (known: {names})"
             given = None
+        elif etype == "cross_check":
+            ctx = err.get("ctx", {})
+            loc = tuple(ctx.get("key_path", loc))
+            given = ctx.get("given")
+        elif etype == "finite_number":
+            msg = "numbers must be finite (no .nan or .inf)"
         elif isinstance(given, (dict, list)):
             given = None
         key_loc = loc
@@ -246,7 +283,19 @@ def load_scenario(path: str | Path) -> LoadedScenario:
     merged, origins, chain = resolve_file(path)
     merged = {k: v for k, v in merged.items()}
     scenario = scenario_from_dict(merged, origins, str(path))
+    _check_files(scenario, origins, path)
     return LoadedScenario(scenario=scenario, path=path, merged=merged, origins=origins, chain=chain)
+
+
+def _check_files(scenario: Scenario, origins: Origins, path: Path) -> None:
+    """Check the files a scenario names (a CSV baseline) now, so that ``validate`` sees them."""
+    csv = scenario.market.baseline.csv
+    if csv is None:
+        return
+    from ..inputs import read_baseline_csv  # inputs imports this module
+
+    file, line = origins.get(("market", "baseline", "csv"), (str(path), None))
+    read_baseline_csv(Path(file).parent / csv, file, line)
 
 
 def content_hash(scenario: Scenario, extra: dict[str, Any] | None = None) -> str:

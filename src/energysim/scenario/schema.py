@@ -11,7 +11,9 @@ import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
+from ..models.tightness import SLACK_MULTIPLIER, TIGHT_MULTIPLIER
 from . import defaults
 from .distributions import Fixed
 from .params import DateParam, param
@@ -104,9 +106,26 @@ class Tightness(_Model):
     """The state of the market at the start: how much buffer there is to absorb a loss."""
 
     inventory_days_vs_normal: float = Field(
-        0.0, ge=-30, le=30,
-        description="OECD stocks relative to normal [days of forward demand]; positive = above normal.",
+        default_factory=lambda: defaults.inventory_days_vs_normal(), ge=-30, le=30,
+        description="World stocks relative to normal [days of world demand]; positive = above normal "
+        "(default: the 2025 stock build above its 2022-2024 rate, EIA STEO January 2026).",
     )
+    slack_multiplier: float = Field(
+        SLACK_MULTIPLIER, gt=0, le=10,
+        description="Multiplier of the loss price with ample buffers (+1...3 % per 1 % lost, model notes 1-2).",
+    )
+    tight_multiplier: float = Field(
+        TIGHT_MULTIPLIER, gt=0, le=10,
+        description="Multiplier of the loss price with buffers exhausted (+6...15 % per 1 % lost); "
+        "set both to 1 to switch state dependence off.",
+    )
+
+    @model_validator(mode="after")
+    def _order(self) -> "Tightness":
+        if self.tight_multiplier < self.slack_multiplier:
+            raise ValueError(f"tight_multiplier must be at least slack_multiplier (given {self.tight_multiplier} "
+                             f"< {self.slack_multiplier})")
+        return self
 
 
 class Market(_Model):
@@ -123,6 +142,11 @@ class Market(_Model):
     mean_reversion_per_year: NonNegative = Field(  # type: ignore[valid-type]
         default_factory=lambda: defaults.brent_dynamics()["mean_reversion_per_year"],
         description="Speed at which log Brent reverts to the baseline [1/yr].",
+    )
+    long_term_volatility_annual: NonNegative = Field(  # type: ignore[valid-type]
+        default_factory=lambda: defaults.brent_dynamics()["long_term_volatility_annual"],
+        description="Volatility of the long-term random-walk factor of log Brent (Schwartz & Smith 2000) "
+        "[1/sqrt(yr)]; 0 switches it off.",
     )
     supply_elasticity: NonNegative = Field(  # type: ignore[valid-type]
         default_factory=lambda: defaults.elasticity("supply"), description="Short-run supply elasticity [-]."
@@ -354,28 +378,39 @@ class Scenario(_Model):
 
     @model_validator(mode="after")
     def _cross_checks(self) -> "Scenario":
-        names = [d.name for d in self.disruptions] + [h.name for h in self.hazards]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"disruption and hazard names must be unique (repeated: {', '.join(dupes)})")
+        seen: set[str] = set()
+        for kind, items in (("disruptions", self.disruptions), ("hazards", self.hazards)):
+            for i, item in enumerate(items):
+                if item.name in seen:
+                    raise _cross((kind, i, "name"), "disruption and hazard names must be unique; "
+                                 "this name is used twice", item.name)
+                seen.add(item.name)
         known = set(self.series_names())
         for series in self.outputs.thresholds:
             if series not in known:
-                raise ValueError(
-                    f"outputs.thresholds names an unknown series {series!r}; known: {', '.join(sorted(known))}"
-                )
-        for d in self.disruptions:
+                raise _cross(("outputs", "thresholds", series),
+                             f"unknown series; known: {', '.join(sorted(known))}", series)
+        for i, d in enumerate(self.disruptions):
             lo, hi = d.start.bounds()
             if hi < self.horizon.start or lo > self.horizon.end:
-                raise ValueError(
-                    f"disruption {d.name!r} starts outside the horizon ({lo} to {hi}, horizon {self.horizon.start} to {self.horizon.end})"
-                )
+                # Decision (docs/errors.md): an error only when no possible start lies inside the
+                # horizon; a range that overlaps it is fine (the draws outside simply miss it).
+                raise _cross(
+                    ("disruptions", i, "start"),
+                    f"disruption {d.name!r} cannot start inside the horizon "
+                    f"({self.horizon.start} to {self.horizon.end})",
+                    str(lo) if lo == hi else f"{lo} to {hi}")
         return self
 
     def series_names(self) -> list[str]:
         """Output series: Brent, one per fuel, and the net supply loss."""
         return (["brent_usd_per_bbl"] + [fuel_series(k, f) for k, f in self.fuels.items()]
                 + ["net_supply_loss_mbd"])
+
+
+def _cross(key_path: tuple[str | int, ...], rule: str, given: Any) -> PydanticCustomError:
+    """A cross-field error that names the key it is about (the loader reports that key's line)."""
+    return PydanticCustomError("cross_check", "{rule}", {"rule": rule, "key_path": key_path, "given": given})
 
 
 def fuel_series(key: str, fuel: Fuel) -> str:

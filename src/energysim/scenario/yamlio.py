@@ -9,7 +9,7 @@ nodes after alias expansion ("billion laughs").
 from __future__ import annotations
 
 import datetime as dt
-import math
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -85,9 +85,13 @@ class _Converter:
             return out
         if isinstance(node, yaml.SequenceNode):
             return [self.convert(v, path + (i,), depth + 1) for i, v in enumerate(node.value)]
-        value = self._scalar.construct_object(node, deep=True)
-        if isinstance(value, float) and not math.isfinite(value):
-            raise self.fail(node, "numbers must be finite (no .nan or .inf)", path, value)
+        try:
+            value = self._scalar.construct_object(node, deep=True)
+        except (ValueError, OverflowError) as exc:  # e.g. 2026-02-30 matches the date pattern
+            rule = "not a valid date (write YYYY-MM-DD)" if node.tag.endswith(":timestamp") else "cannot read value"
+            raise self.fail(node, f"{rule}: {exc}", path, node.value) from None
+        # .nan and .inf are kept: the schema refuses them with the key path, alongside every
+        # other problem of the file (so that 'energysim validate' lists them all at once).
         if isinstance(value, dt.datetime):
             value = value.date()
         return value
@@ -104,18 +108,27 @@ def read_yaml(path: Path) -> tuple[dict[str, Any], LineMap]:
     """
     file = str(path)
     try:
-        size = path.stat().st_size
+        info = path.stat()
     except FileNotFoundError:
         raise ScenarioError.at(file, "file not found") from None
     except OSError as exc:
         raise ScenarioError.at(file, f"cannot read file: {exc.strerror}") from None
-    if path.is_dir():
+    if stat.S_ISDIR(info.st_mode):
         raise ScenarioError.at(file, "is a folder, expected a YAML file")
-    if size > MAX_FILE_BYTES:
-        raise ScenarioError.at(
-            file, f"file is too large for a scenario ({size:,} bytes; the limit is {MAX_FILE_BYTES:,})"
-        )
-    raw = path.read_bytes()
+    if not stat.S_ISREG(info.st_mode):
+        raise ScenarioError.at(file, "is not a regular file (a device, pipe or socket); expected a YAML file")
+    too_large = ScenarioError.at(
+        file, f"file is too large for a scenario (over {MAX_FILE_BYTES:,} bytes, the limit)", given=info.st_size
+    )
+    if info.st_size > MAX_FILE_BYTES:
+        raise too_large
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)  # bounded even if the file grows while we read
+    except OSError as exc:
+        raise ScenarioError.at(file, f"cannot read file: {exc.strerror}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise too_large
     if b"\x00" in raw:
         raise ScenarioError.at(file, "not a text file (contains NUL bytes); expected a YAML scenario")
     try:
@@ -124,6 +137,7 @@ def read_yaml(path: Path) -> tuple[dict[str, Any], LineMap]:
         raise ScenarioError.at(
             file, f"not valid UTF-8 text (bad byte at offset {exc.start}); save the file as UTF-8"
         ) from None
+    text = text.removeprefix("\ufeff")  # a byte-order mark some editors write
     if not text.strip():
         raise ScenarioError.at(file, "file is empty; a scenario needs at least 'name'")
     try:

@@ -1,0 +1,237 @@
+"""Benchmark of the Monte Carlo engine against the cost of its random draws (issue 6).
+
+Run from the repository root::
+
+    /work/venv/bin/python benchmarks/bench_engine.py            # full run, several minutes
+    /work/venv/bin/python benchmarks/bench_engine.py --quick    # 1e5 paths at most, for a smoke test
+
+It prints one table and writes ``benchmarks/results.json``. Measured:
+
+- floor: 1,000,000 x 53 standard normals with ``numpy.random.default_rng().standard_normal``
+  on one thread, measured right before the engine, median of ``--reps`` repetitions;
+- engine: ``energysim.simulate`` on the scenario at 1,000,000 paths, weekly steps over 2026,
+  quantiles included (no charts), median of ``--reps`` repetitions; the ratio engine / floor;
+- scaling: 10^4, 10^5, 10^6 paths weekly, and daily steps;
+- peak resident memory (each in a fresh process) at 10^6 paths weekly and daily;
+- a straightforward Python loop over paths and steps (what one would write by hand) at 10^3
+  paths, extrapolated to 10^6.
+
+This is a benchmark, not a test: nothing here fails on a slow machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import math
+import os
+import platform
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SCENARIO = ROOT / "scenarios" / "maduro_capture.yaml"
+FLOOR_SHAPE = (1_000_000, 53)
+
+
+def load(path: Path, step: str | None = None):  # noqa: ANN201 - a LoadedScenario
+    import energysim
+
+    loaded = energysim.load_scenario(path)
+    if step is None or step == loaded.scenario.horizon.step:
+        return loaded
+    sc = loaded.scenario
+    return dataclasses.replace(loaded, scenario=sc.model_copy(
+        update={"horizon": sc.horizon.model_copy(update={"step": step})}))
+
+
+def floor_seconds(reps: int) -> list[float]:
+    out = []
+    for _ in range(reps):
+        rng = np.random.default_rng()
+        t = time.perf_counter()
+        rng.standard_normal(FLOOR_SHAPE)
+        out.append(time.perf_counter() - t)
+    return out
+
+
+def engine_seconds(path: Path, paths: int, step: str | None, reps: int, workers: int | None = None) -> list[float]:
+    import energysim
+
+    loaded = load(path, step)
+    out = []
+    for _ in range(reps):
+        t = time.perf_counter()
+        energysim.simulate(loaded, paths=paths, workers=workers)
+        out.append(time.perf_counter() - t)
+    return out
+
+
+def child(path: Path, paths: int, step: str) -> dict[str, float]:
+    """One run in a fresh process: wall time and peak resident memory."""
+    code = (
+        "import sys, time, resource, json; sys.path.insert(0, %r)\n"
+        "from bench_engine import load\n"
+        "import energysim\n"
+        "ld = load(__import__('pathlib').Path(%r), %r)\n"
+        "t = time.perf_counter(); r = energysim.simulate(ld, paths=%d)\n"
+        "print(json.dumps({'seconds': time.perf_counter() - t, 'kept_paths': r._paths is not None,\n"
+        "  'peak_rss_gib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20}))\n"
+    ) % (str(Path(__file__).parent), str(path), step, paths)
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def python_loop_seconds(path: Path, paths: int) -> float:
+    """The model of the scenario written as a plain loop over paths and steps, in Python floats.
+
+    Same equations as the engine for what dominates the cost (short- and long-term Brent
+    factors, the disruption trapezoid and its premium, Poisson incidents with premia, spare
+    capacity after a lag, the price of the net loss, asymmetric pass-through and crack-spread
+    noise per fuel); it omits the stock release and the tightness multiplier, so it is, if
+    anything, an underestimate of a hand-written version's cost.
+    """
+    import energysim
+    from energysim.inputs import build_inputs
+
+    loaded = load(path)
+    sc = loaded.scenario
+    inp = build_inputs(loaded)
+    rng = np.random.default_rng(1)
+    gauss = random.Random(1).gauss
+    dt = [float(x) for x in inp.dt_years]
+    t_days = [float(x) for x in inp.t_days]
+    base = [float(x) for x in inp.baseline_usd_per_bbl]
+    mk = sc.market
+    sig = float(np.mean(mk.volatility_annual.sample(rng, 1000)))
+    kap = float(np.mean(mk.mean_reversion_per_year.sample(rng, 1000)))
+    sig_lt = float(np.mean(mk.long_term_volatility_annual.sample(rng, 1000))) if hasattr(mk, "long_term_volatility_annual") else 0.0
+    t0 = time.perf_counter()
+    for _ in range(paths):
+        e_s = float(mk.supply_elasticity.sample(rng, 1)[0])
+        e_d = float(mk.demand_elasticity.sample(rng, 1)[0])
+        demand = float(mk.world_demand_mbd.sample(rng, 1)[0])
+        events = []  # (start, ramp, plateau, recovery, volume, premium, half-life)
+        for d in sc.disruptions:
+            if rng.random() < float(d.probability.sample(rng, 1)[0]):
+                s = float(d.start.to_days(sc.horizon.start).sample(rng, 1)[0])
+                rp = d.risk_premium
+                events.append((s, float(d.ramp_up_days.sample(rng, 1)[0]), float(d.duration_days.sample(rng, 1)[0]),
+                               float(d.recovery_days.sample(rng, 1)[0]), float(d.volume_mbd.sample(rng, 1)[0]),
+                               float(rp.peak_pct.sample(rng, 1)[0]) if rp else 0.0,
+                               float(rp.half_life_days.sample(rng, 1)[0]) if rp else 1.0))
+        for hz in sc.hazards:
+            for _k in range(rng.poisson(float(hz.rate_per_year.sample(rng, 1)[0]))):
+                rp = hz.risk_premium
+                events.append((rng.random() * 360, 0.0, float(hz.duration_days.sample(rng, 1)[0]), 0.0,
+                               float(hz.volume_mbd.sample(rng, 1)[0]),
+                               float(rp.peak_pct.sample(rng, 1)[0]) if rp else 0.0,
+                               float(rp.half_life_days.sample(rng, 1)[0]) if rp else 1.0))
+        x = y = 0.0
+        gross_hist: list[float] = []
+        brent = []
+        for j, tj in enumerate(t_days):
+            phi = math.exp(-kap * dt[j])
+            x = x * phi + sig * math.sqrt((1 - phi * phi) / (2 * kap)) * gauss(0.0, 1.0)
+            y += sig_lt * math.sqrt(dt[j]) * gauss(0.0, 1.0)
+            loss = prem = 0.0
+            for s, r, p, c, v, pk, hl in events:
+                if tj >= s:
+                    u = tj - s
+                    share = u / r if u < r else 1.0 if u < r + p else max(0.0, 1 - (u - r - p) / c) if c > 0 else 0.0
+                    loss += v * share
+                    prem += math.log1p(pk / 100) * math.exp(-math.log(2) * u / hl)
+            gross_hist.append(loss)
+            lagged = gross_hist[j - 8] if j >= 8 else 0.0
+            net = loss - min(0.5 * max(lagged, 0.0), 3.0)
+            brent.append(base[j] * math.exp(x + y + net / demand / (e_s - e_d) + prem))
+        for key, fuel in sc.fuels.items():
+            eff = float(inp.brent_before_usd_per_bbl)
+            u = 0.0
+            a_up = 1 - math.exp(-1 / max(fuel.tau_up_weeks, 1e-9))
+            a_dn = 1 - math.exp(-1 / max(fuel.tau_down_weeks, 1e-9))
+            cs = fuel.crack_spread
+            for j in range(len(t_days)):
+                gap = brent[j] - eff
+                eff += (a_up if gap > 0 else a_dn) * gap
+                ph = math.exp(-cs.reversion_per_year * dt[j])
+                u = u * ph + cs.sd * math.sqrt(1 - ph * ph) * gauss(0.0, 1.0)
+                _ = fuel.taxes + fuel.margin_and_crack + fuel.slope * eff / fuel.units_per_bbl + u
+    del energysim
+    return time.perf_counter() - t0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scenario", type=Path, default=DEFAULT_SCENARIO)
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--quick", action="store_true", help="at most 1e5 paths (smoke test of the script)")
+    ap.add_argument("--skip-daily-1e6", action="store_true", help="skip the slowest measurement")
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.json")
+    args = ap.parse_args(argv)
+    big = 100_000 if args.quick else 1_000_000
+    scen = args.scenario if args.scenario.is_file() else ROOT / "scenarios" / "baseline_2026.yaml"
+    rows: list[tuple[str, str]] = []
+    res: dict[str, object] = {
+        "scenario": str(scen.relative_to(ROOT)), "paths": big, "cpus": os.cpu_count(),
+        "machine": platform.processor() or platform.machine(), "python": platform.python_version(),
+        "numpy": np.__version__, "load_average_at_start": os.getloadavg(),
+    }
+    engine_seconds(scen, 20_000, None, 1)  # warm up: imports, data files, caches
+    floor = floor_seconds(args.reps)
+    eng = engine_seconds(scen, big, None, args.reps)
+    f_med, e_med = statistics.median(floor), statistics.median(eng)
+    scale_big = big / FLOOR_SHAPE[0]
+    res["floor_seconds"] = floor
+    res["engine_weekly_seconds"] = eng
+    res["ratio_engine_over_floor"] = e_med / (f_med * scale_big)
+    rows += [("floor: 1e6 x 53 normals, 1 thread (median)", f"{f_med:.3f} s"),
+             (f"engine: {big:.0e} paths weekly (median)", f"{e_med:.3f} s"),
+             ("ratio engine / floor", f"{res['ratio_engine_over_floor']:.2f}")]
+    one = engine_seconds(scen, big, None, 1, workers=1)[0]
+    res["engine_weekly_one_worker_seconds"] = one
+    rows.append((f"engine: {big:.0e} paths weekly, 1 worker", f"{one:.3f} s"))
+    scaling = {}
+    for n in (10_000, 100_000, 1_000_000):
+        if n > big:
+            continue
+        t = e_med if n == big else statistics.median(engine_seconds(scen, n, None, args.reps))
+        scaling[str(n)] = t
+        rows.append((f"scaling: {n:.0e} paths weekly", f"{t:.3f} s  ({t / n * 1e6:.2f} s per 1e6)"))
+    res["scaling_weekly_seconds"] = scaling
+    mem = {}
+    for step in ("week", "day"):
+        n = big
+        if step == "day" and args.skip_daily_1e6:
+            n = min(big, 100_000)
+        r = child(scen, n, step)
+        mem[f"{step}_{n}"] = r
+        rows.append((f"fresh process: {n:.0e} paths {'daily' if step == 'day' else 'weekly'}", f"{r['seconds']:.1f} s, peak RSS {r['peak_rss_gib']:.2f} GiB"
+                     + ("" if r["kept_paths"] else ", paths not kept")))
+    res["fresh_process_runs"] = mem
+    n_loop = 1_000
+    loop = python_loop_seconds(scen, n_loop)
+    res["python_loop_seconds_1e3"] = loop
+    res["python_loop_extrapolated_1e6_seconds"] = loop * 1e6 / n_loop
+    rows.append(("python loop, 1e3 paths (x1000 = 1e6)", f"{loop:.2f} s  (~{loop * 1000 / 60:.0f} min for 1e6)"))
+    res["load_average_at_end"] = os.getloadavg()
+    res["peak_rss_gib_this_process"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    width = max(len(k) for k, _ in rows)
+    print(f"energysim engine benchmark: {res['scenario']}, {os.cpu_count()} CPUs, numpy {np.__version__}")
+    for k, v in rows:
+        print(f"  {k:<{width}}  {v}")
+    args.out.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,226 @@
+"""Commands ``compare``, ``diff`` and ``list``: scenarios side by side.
+
+``compare`` runs every scenario with the same paths and seed (common random numbers) and writes
+a folder atomically: ``comparison.csv``, ``differences.csv``, ``monthly_differences.csv`` and
+the charts. Every file is loaded and checked before anything is simulated or written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from .errors import Problem, ScenarioError
+
+__all__ = ["compare", "diff", "list_scenarios", "compare_folder_name", "comparison_text"]
+
+_MAX_FOLDER = 100
+
+
+def compare_folder_name(names: Sequence[str]) -> str:
+    """``compare-<a>-<b>...``, shortened with a hash when too long for a folder name."""
+    name = "compare-" + "-".join(names)
+    if len(name) > _MAX_FOLDER:
+        digest = hashlib.sha256("\0".join(names).encode()).hexdigest()[:8]
+        name = name[: _MAX_FOLDER - 9] + "-" + digest
+    return name
+
+
+def _labels(names: Sequence[str]) -> list[str]:
+    """Scenario names, made unique (``name``, ``name-2``, ...) when a file is given twice."""
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        seen[n] = seen.get(n, 0) + 1
+        out.append(n if seen[n] == 1 else f"{n}-{seen[n]}")
+    return out
+
+
+def _load_all(paths: Sequence[Path]) -> list:  # type: ignore[type-arg]
+    """Load every file, collecting the problems of all of them before failing."""
+    from .scenario import load_scenario
+
+    loaded, problems = [], []
+    for p in paths:
+        if not p.is_file():
+            problems.append(Problem(str(p), None, None, "scenario file not found" if not p.exists() else "not a file"))
+            continue
+        try:
+            loaded.append(load_scenario(p))
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ScenarioError(problems)
+    return loaded
+
+
+def _fmt_diff(series: str, value: float) -> str:
+    from .tables import format_price
+
+    text = f"${abs(value):,.1f}" if series.endswith("_usd_per_bbl") else format_price(series, abs(value))
+    return ("+" if value >= 0 else "-") + text
+
+
+def comparison_text(results: Sequence, labels: Sequence[str]) -> str:  # type: ignore[type-arg]
+    """The printed table: per price series and scenario, the horizon average (P5/P50/P95), the
+    worst-month P95, and against the first scenario the paired difference of the average and
+    of the peak (mean [P5, P95] over paths)."""
+    from .charts import SERIES_LABELS
+    from .compare import paired_differences
+    from .tables import format_price
+
+    ref = results[0]
+    h = ref.metadata["horizon"]
+    lines = [f"Comparison on common random numbers [{h['start']} to {h['end']}, {ref.n_paths:,} paths, "
+             f"seed {ref.metadata['seed']}]; differences are against {labels[0]}, path by path.", ""]
+    width = max(12, max(len(x) for x in labels) + 2)
+    head = (f"{'scenario':<{width}}{'avg P5':>9}{'avg P50':>9}{'avg P95':>9}{'worst-mo P95':>14}"
+            f"   {'avg: paired diff [90%]':<28}{'peak: paired diff [90%]':<28}")
+    for s in ref.series:
+        if s == "net_supply_loss_mbd":
+            continue
+        lines += [SERIES_LABELS.get(s, (s, ""))[0], head, "-" * len(head)]
+        for k, (r, name) in enumerate(zip(results, labels)):
+            q = r.horizon_mean_quantiles(s)
+            _, peak = r.peak_month(s)
+            row = (f"{name:<{width}}{format_price(s, q[0.05]):>9}{format_price(s, q[0.5]):>9}"
+                   f"{format_price(s, q[0.95]):>9}{format_price(s, peak):>14}   ")
+            if k == 0:
+                row += "(reference)"
+            else:
+                cells = []
+                for key in ("horizon_average", "peak"):
+                    d = paired_differences(ref, r, s)[key]
+                    lo, hi = (float(x) for x in _quantiles(d))
+                    cells.append(f"{_fmt_diff(s, float(d.mean()))} [{_fmt_diff(s, lo)}, {_fmt_diff(s, hi)}]")
+                row += f"{cells[0]:<28}{cells[1]:<28}"
+            lines.append(row.rstrip())
+        lines.append("")
+    return "\n".join(lines).rstrip()
+
+
+def _quantiles(d):  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    from .compare import DIFF_QUANTILES
+
+    return np.quantile(d, [DIFF_QUANTILES[0], DIFF_QUANTILES[-1]])
+
+
+@click.command()
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--paths", type=click.IntRange(min=1), help="Monte Carlo paths for every scenario (default: the first's).")
+@click.option("--seed", type=click.IntRange(min=0), help="Random seed for every scenario (default: the first's).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path),
+              help="Folder to write (default: reports/compare-<names>/).")
+@click.option("--quiet", is_flag=True, help="Print nothing but errors.")
+def compare(scenarios: tuple[Path, ...], paths: int | None, seed: int | None, out_dir: Path | None,
+            quiet: bool) -> None:
+    """Run SCENARIOS on the same random draws and compare them with the first.
+
+    Writes comparison.csv (per scenario), differences.csv (paired differences against the
+    first), monthly_differences.csv and side-by-side charts.
+    """
+    import matplotlib.pyplot as plt
+
+    from . import charts_compare
+    from .compare import Comparison
+    from .engine import simulate
+    from .report import price_series
+    from .runio import atomic_folder, safe_child, save_figure
+
+    if len(scenarios) < 2:
+        raise ScenarioError.at(None, "compare needs at least two scenario files", given=len(scenarios))
+    loaded = _load_all(scenarios)
+    first = loaded[0].scenario
+    grid = (first.horizon.start, first.horizon.end, first.horizon.step)
+    bad = [Problem(*ld.origins.get(("horizon",), (str(ld.path), None)), "horizon",
+                   f"must equal the first scenario's ({first.horizon.start} to {first.horizon.end}, "
+                   f"{first.horizon.step}) so that paths can be paired",
+                   f"{ld.scenario.horizon.start} to {ld.scenario.horizon.end}, {ld.scenario.horizon.step}")
+           for ld in loaded[1:]
+           if (ld.scenario.horizon.start, ld.scenario.horizon.end, ld.scenario.horizon.step) != grid]
+    if bad:
+        raise ScenarioError(bad)
+    labels = _labels([ld.scenario.name for ld in loaded])
+    if out_dir is None:
+        target = safe_child(Path("reports"), compare_folder_name(labels))
+    else:
+        target = safe_child(out_dir.parent, out_dir.name)
+    n_paths = paths if paths is not None else first.simulation.paths
+    n_seed = seed if seed is not None else first.simulation.seed
+    t0 = time.monotonic()
+    results = tuple(simulate(ld, paths=n_paths, seed=n_seed, keep_paths=True) for ld in loaded)
+    comp = Comparison(tuple(labels), results)
+    with atomic_folder(target) as tmp:
+        comp.comparison().to_csv(tmp / "comparison.csv", index=False, float_format="%.6g")
+        comp.differences().to_csv(tmp / "differences.csv", index=False, float_format="%.6g")
+        comp.monthly_differences().to_csv(tmp / "monthly_differences.csv", index=False, float_format="%.6g")
+        prices = price_series(results[0])
+        for s in prices:
+            fig = charts_compare.side_by_side_fans(results, labels, s)
+            save_figure(fig, tmp / f"fans_{s}")
+            plt.close(fig)
+        fig = charts_compare.medians_overlay(results, labels, prices)
+        save_figure(fig, tmp / "medians_overlay")
+        plt.close(fig)
+    if not quiet:
+        click.echo(comparison_text(results, labels))
+        click.echo(f"\nWrote {target}/ ({time.monotonic() - t0:.1f} s, {n_paths:,} paths per scenario, seed {n_seed})")
+
+
+@click.command()
+@click.argument("scenario_a", type=click.Path(path_type=Path))
+@click.argument("scenario_b", type=click.Path(path_type=Path))
+@click.option("--all", "include_meta", is_flag=True, help="Also show name, title, description and sources.")
+def diff(scenario_a: Path, scenario_b: Path, include_meta: bool) -> None:
+    """Show the assumptions that differ between two scenarios, after inheritance."""
+    from .diffing import scenario_diff
+
+    a, b = _load_all([scenario_a, scenario_b])
+    rows = scenario_diff(a.scenario, b.scenario, include_meta=include_meta)
+    name_a, name_b = a.scenario.name, b.scenario.name
+    if not rows:
+        click.echo(f"{name_a} and {name_b} make the same assumptions.")
+        return
+    kw = max(len("key"), max(len(r.key) for r in rows))
+    aw = min(48, max(len(name_a), max(len(r.a) for r in rows)))
+    click.echo(f"{'key':<{kw}}  {name_a:<{aw}}  {name_b}")
+    click.echo("-" * (kw + aw + 4 + max(len(name_b), 8)))
+    for r in rows:
+        va = r.a if len(r.a) <= aw else r.a[: aw - 3] + "..."
+        click.echo(f"{r.key:<{kw}}  {va:<{aw}}  {r.b}")
+    click.echo(f"\n{len(rows)} difference{'s' if len(rows) != 1 else ''}.")
+
+
+@click.command(name="list")
+@click.argument("folder", type=click.Path(path_type=Path), default=Path("scenarios"))
+def list_scenarios(folder: Path) -> None:
+    """List the scenarios in FOLDER (default: scenarios/): name, what each extends, and its title."""
+    from .scenario import load_scenario
+    from .scenario.yamlio import read_yaml
+
+    if not folder.is_dir():
+        raise ScenarioError.at(str(folder), "no such folder" if not folder.exists() else "not a folder")
+    files = sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    if not files:
+        click.echo(f"No scenario files (*.yaml) in {folder}.")
+        return
+    rows = []
+    for p in files:
+        try:
+            sc = load_scenario(p).scenario
+            raw, _ = read_yaml(p)
+            rows.append((p.name, sc.name, str(raw.get("extends") or "-"), sc.title))
+        except ScenarioError as exc:
+            rows.append((p.name, "(invalid)", "-", exc.problems[0].format()))
+    fw = max(len("file"), max(len(r[0]) for r in rows))
+    ew = max(len("extends"), max(len(r[2]) for r in rows))
+    click.echo(f"{'file':<{fw}}  {'extends':<{ew}}  title")
+    click.echo("-" * (fw + ew + 4 + 40))
+    for file, _name, ext, title in rows:
+        click.echo(f"{file:<{fw}}  {ext:<{ew}}  {title}")

@@ -1,0 +1,220 @@
+"""Charts: render cleanly, stand alone, reproducible bytes, no overlapping labels, image regression.
+
+Image regression: the main charts are drawn from a synthetic :class:`RunView` (fixed arrays, no
+simulation, so model changes do not move them) and compared with tests/images/:
+
+- the SVG (text kept as text, fonts not embedded) must match exactly, after dropping the
+  matplotlib version line; it is compared only when the matplotlib version equals the one that
+  made the baseline (tests/images/VERSIONS.json);
+- the PNG is compared pixel by pixel with matplotlib's RMS tolerance, which absorbs FreeType
+  differences between machines.
+
+Regenerate the baselines after an intended change of the charts with::
+
+    ENERGYSIM_UPDATE_IMAGES=1 /work/venv/bin/python -m pytest tests/test_charts.py
+
+and look at the new PNGs in tests/images/ before committing them.
+"""
+
+from __future__ import annotations
+
+import colorsys
+import datetime as dt
+import json
+import os
+import re
+import warnings
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pytest
+from matplotlib.testing.compare import compare_images
+
+from energysim import charts, texts
+from energysim.runview import MAX_LEVELS, SUMMARY_LEVELS, RunView
+from energysim.scenario import scenario_from_dict
+
+IMAGES = Path(__file__).parent / "images"
+UPDATE = os.environ.get("ENERGYSIM_UPDATE_IMAGES") == "1"
+PNG_TOLERANCE = 2.0  # RMS over 0-255 pixel values
+
+
+def synthetic_view() -> RunView:
+    """A fixed, hand-made run: weekly 2026, a rising fan, a year of history (no simulation)."""
+    sc = scenario_from_dict({"name": "synthetic", "title": "Synthetic test scenario: a supply loss in spring",
+                             "fuels": {}, "outputs": {"thresholds": {"brent_usd_per_bbl": [80.0, 100.0, 200.0]}}})
+    sc = sc.model_copy(update={"fuels": scenario_from_dict({"name": "x"}).fuels})
+    dates = np.arange(np.datetime64("2026-01-01"), np.datetime64("2027-01-01"), 7, dtype="datetime64[D]")
+    months = np.arange(np.datetime64("2026-01"), np.datetime64("2027-01"), dtype="datetime64[M]")
+    t = np.linspace(0, 1, dates.size)
+    hist_dates = np.arange(np.datetime64("2025-01-03"), np.datetime64("2026-01-01"), 7, dtype="datetime64[D]")
+    h = np.linspace(0, 6 * np.pi, hist_dates.size)
+    levels = (0.05, 0.25, 0.5, 0.75, 0.95)
+    z = np.array([-1.645, -0.674, 0.0, 0.674, 1.645])
+    spec = {  # series: (start, drift, spread, history level, history wiggle, thresholds)
+        "brent_usd_per_bbl": (62.0, 8.0, 0.25, 66.0, 4.0, [(80.0, 0.3512, 0.0034), (100.0, 0.0871, 0.002),
+                                                          (200.0, 0.0, 0.0)]),
+        "us_gasoline_usd_per_gal": (2.85, 0.25, 0.12, 3.1, 0.1, [(4.0, 0.0263, 0.0011), (5.0, 0.001, 0.0002)]),
+        "us_diesel_usd_per_gal": (3.5, 0.35, 0.13, 3.7, 0.12, [(5.0, 0.018, 0.001), (6.0, 0.0, 0.0)]),
+        "net_supply_loss_mbd": (0.0, 0.3, 0.5, 0.0, 0.0, []),
+    }
+    v = RunView(scenario=sc, metadata={"scenario": "synthetic", "title": sc.title, "scenario_hash": "0123456789ab",
+                                       "seed": 7, "paths": 20000, "version": "0.0.test", "data_vintage": "2025-12-31"},
+                summary={"series": {}}, dates=dates, months=months, series=tuple(spec), levels=levels,
+                quantiles={}, baseline={}, baseline_monthly={}, monthly_q={}, history_dates={}, history_values={})
+    for s, (x0, drift, spread, hl, hw, th) in spec.items():
+        mid = x0 + drift * np.sin(np.pi * t)
+        v.quantiles[s] = np.vstack([mid * np.exp(zz * spread * np.sqrt(t)) if x0 else mid + zz * spread * np.sqrt(t)
+                                    for zz in z])
+        v.baseline[s] = np.full(dates.size, x0) * (1 - 0.05 * t) if x0 else np.zeros(dates.size)
+        v.baseline_monthly[s] = np.full(months.size, float(np.mean(v.baseline[s])))
+        v.monthly_q[s] = np.vstack([np.full(months.size, x0 * f) for f in (0.9, 1.0, 1.2)])
+        v.summary["series"][s] = {"baseline_mean": float(np.mean(v.baseline[s]))}
+        v.mean_q[s] = dict(zip(SUMMARY_LEVELS, (x0 * 0.9, x0 + drift / 2, x0 * 1.2)))
+        v.mean_q_se[s] = dict.fromkeys(SUMMARY_LEVELS, 0.001)
+        v.max_q[s] = dict(zip(MAX_LEVELS, (x0 * 1.1, x0 * 1.3, x0 * 1.4)))
+        v.peak[s] = ("2026-06", x0 * 1.25)
+        v.thresholds[s] = th
+        if s != "net_supply_loss_mbd":
+            v.history_dates[s] = hist_dates
+            v.history_values[s] = hl + hw * np.sin(h)
+    return v
+
+
+@pytest.fixture(scope="module")
+def view() -> RunView:
+    return synthetic_view()
+
+
+MAIN = ("us_gasoline_usd_per_gal", "brent_usd_per_bbl", "us_diesel_usd_per_gal")
+
+
+def _strip_svg(text: str) -> str:
+    return re.sub(r"<dc:title>.*?</dc:title>|Matplotlib v[\w.+-]+", "", text, flags=re.S)
+
+
+@pytest.mark.parametrize("series", MAIN)
+def test_main_charts_match_the_baseline_images(view: RunView, series: str, tmp_path: Path) -> None:
+    fig = charts.fan_chart(view, series)
+    png, svg = charts.save_chart(fig, tmp_path / f"fan_{series}")
+    versions_file = IMAGES / "VERSIONS.json"
+    if UPDATE:
+        IMAGES.mkdir(exist_ok=True)
+        (IMAGES / png.name).write_bytes(png.read_bytes())
+        (IMAGES / svg.name).write_bytes(svg.read_bytes())
+        versions_file.write_text(json.dumps({"matplotlib": matplotlib.__version__}, indent=2) + "\n")
+    result = compare_images(str(IMAGES / png.name), str(png), tol=PNG_TOLERANCE)
+    assert result is None, result
+    made_with = json.loads(versions_file.read_text())["matplotlib"]
+    if made_with == matplotlib.__version__:
+        expected = _strip_svg((IMAGES / svg.name).read_text(encoding="utf-8"))
+        assert _strip_svg(svg.read_text(encoding="utf-8")) == expected
+
+
+@pytest.mark.parametrize("series", MAIN)
+def test_charts_render_without_warnings(view: RunView, series: str) -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        charts.chart_bytes(charts.fan_chart(view, series), "png")
+        charts.chart_bytes(charts.fan_chart(view, series), "svg")
+    assert [str(w.message) for w in caught] == []
+
+
+def test_same_inputs_give_the_same_bytes(view: RunView) -> None:
+    s = "us_gasoline_usd_per_gal"
+    for fmt in ("png", "svg"):
+        a = charts.chart_bytes(charts.fan_chart(view, s), fmt)
+        b = charts.chart_bytes(charts.fan_chart(synthetic_view(), s), fmt)
+        assert a == b, fmt
+    png = charts.chart_bytes(charts.fan_chart(view, s), "png")
+    assert b"Software" not in png and b"Creation" not in png
+    svg = charts.chart_bytes(charts.fan_chart(view, s), "svg").decode()
+    assert "<dc:date>" not in svg
+
+
+def test_png_is_twice_800_px_and_svg_keeps_text(view: RunView) -> None:
+    s = "us_gasoline_usd_per_gal"
+    png = charts.chart_bytes(charts.fan_chart(view, s), "png")
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert width == 1600 and height > 1000
+    svg = charts.chart_bytes(charts.fan_chart(view, s), "svg").decode()
+    assert "<text" in svg and "US regular gasoline most likely averages" in svg
+    assert "DejaVu Sans" in svg
+
+
+def _texts(fig):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    r = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(r)
+    ax = fig.axes[0]
+    box = ax.get_window_extent(r)
+    xt = set(ax.get_xticklabels(which="both"))
+    yt = set(ax.get_yticklabels(which="both"))
+    out = []
+    for t in fig.findobj(matplotlib.text.Text):
+        bb = t.get_window_extent(r)
+        if not (t.get_visible() and t.get_text().strip() and bb.width > 0):
+            continue
+        # tick labels beyond the axis limits exist but are not drawn
+        if t in xt and not box.x0 - 1 <= (bb.x0 + bb.x1) / 2 <= box.x1 + 1:
+            continue
+        if t in yt and not box.y0 - 1 <= (bb.y0 + bb.y1) / 2 <= box.y1 + 1:
+            continue
+        out.append((t.get_text(), bb))
+    return out
+
+
+@pytest.mark.parametrize("series", MAIN)
+def test_no_text_overlaps_and_everything_is_inside_the_image(view: RunView, series: str) -> None:
+    fig = charts.fan_chart(view, series)
+    items = _texts(fig)
+    fw, fh = fig.bbox.width, fig.bbox.height
+    for text, bb in items:
+        assert bb.x0 >= 0 and bb.y0 >= 0 and bb.x1 <= fw + 0.5 and bb.y1 <= fh + 0.5, f"outside: {text!r}"
+    for i, (ta, a) in enumerate(items):
+        for tb, b in items[i + 1:]:
+            w = min(a.x1, b.x1) - max(a.x0, b.x0)
+            h = min(a.y1, b.y1) - max(a.y0, b.y0)
+            assert not (w > 0.5 and h > 0.5), f"{ta!r} overlaps {tb!r}"
+
+
+def test_chart_shows_history_thresholds_units_and_provenance(view: RunView) -> None:
+    s = "brent_usd_per_bbl"
+    fig = charts.fan_chart(view, s)
+    ax = fig.axes[0]
+    words = " ".join(t for t, _ in _texts(fig))
+    assert ax.get_ylabel() == "USD per barrel"
+    hist = [ln for ln in ax.get_lines() if len(ln.get_xdata()) == view.history_values[s].size]
+    assert hist and np.allclose(hist[0].get_ydata(), view.history_values[s])
+    assert ax.get_xlim()[0] <= matplotlib.dates.date2num(dt.date(2025, 1, 3))
+    assert "$80: 35.1% chance of reaching it in 2026" in words
+    assert "$100: 8.7% chance of reaching it in 2026" in words
+    assert "Off the chart: $200: under 0.015% chance" in words  # far above the fan: listed, not drawn
+    for needle in ("Scenario: Synthetic test scenario", "seed 7", "20,000 simulated futures", "#0123456789ab",
+                   "energysim 0.0.test", "data up to 2025-12-31", "Brent crude oil most likely averages $66"):
+        assert needle in words, needle
+
+
+def _luminance(hex_colour: str) -> float:
+    r, g, b = (int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_palette_reads_in_greyscale() -> None:
+    p = charts.PALETTE
+    # the fan bands and the median keep their order when printed in grey
+    assert _luminance(p["band90"]) > _luminance(p["band50"]) + 0.15 > _luminance(p["median"]) + 0.3
+    # one hue for the fan (no red-green contrast to decode)
+    hues = {round(colorsys.rgb_to_hsv(*(int(c[i:i + 2], 16) / 255 for i in (1, 3, 5)))[0], 1)
+            for c in (p["band90"], p["band50"], p["median"])}
+    assert len(hues) == 1
+
+
+def test_threshold_probability_is_rounded_to_its_error() -> None:
+    assert texts.fmt_probability(0.35123, 0.0034, 20000) == "35.1%"
+    assert texts.fmt_probability(0.35123, 0.011, 2000) == "35%"
+    assert texts.fmt_probability_pm(0.0263, 0.0011, 20000) == "2.6% ± 0.1"
+    assert texts.fmt_probability(0.0, 0.0, 20000) == "under 0.015%"
+    assert texts.fmt_probability(1.0, 0.0, 20000) == "over 99.985%"

@@ -1,0 +1,130 @@
+"""Performance machinery: chunking, threads, streamed quantiles and the memory guard.
+
+These are equality and refusal checks, not timings (the timings are in benchmarks/bench_engine.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import energysim
+from energysim import engine, results
+from energysim.cli import main
+from energysim.models.supply import trapezoid_step_mean
+from energysim.sampling import BLOCK_PATHS
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO = ROOT / "scenarios" / "baseline_2026.yaml"
+HEADLINE = ROOT / "scenarios" / "maduro_capture.yaml"
+# Three blocks and a partial one: enough for several chunks, bracket shrinks and both workers.
+PATHS = 3 * BLOCK_PATHS + 1000
+
+
+@pytest.fixture(scope="module")
+def loaded() -> energysim.scenario.LoadedScenario:
+    return energysim.load_scenario(HEADLINE if HEADLINE.is_file() else SCENARIO)
+
+
+@pytest.fixture(scope="module")
+def reference(loaded: energysim.scenario.LoadedScenario) -> energysim.SimulationResult:
+    """One chunk of all blocks, one worker, every path kept."""
+    return energysim.simulate(loaded, paths=PATHS, seed=11, workers=1, chunk_blocks=8, keep_paths=True)
+
+
+def _same(a: energysim.SimulationResult, b: energysim.SimulationResult) -> None:
+    assert a.levels == b.levels
+    for s in a.series:
+        np.testing.assert_array_equal(a._quantiles[s], b._quantiles[s])
+        np.testing.assert_array_equal(a.path_mean[s], b.path_mean[s])
+        np.testing.assert_array_equal(a.path_max[s], b.path_max[s])
+        np.testing.assert_array_equal(a.monthly_mean[s], b.monthly_mean[s])
+
+
+def test_streamed_quantiles_equal_numpy_on_all_paths(reference: energysim.SimulationResult) -> None:
+    for s in reference.series:
+        expected = np.quantile(reference.paths(s), reference.levels, axis=0)
+        np.testing.assert_array_equal(reference._quantiles[s], expected)
+
+
+def test_chunked_unchunked_and_unkept_runs_agree(loaded, reference) -> None:
+    chunked = energysim.simulate(loaded, paths=PATHS, seed=11, workers=1, chunk_blocks=1, keep_paths=False)
+    _same(reference, chunked)
+    with pytest.raises(RuntimeError, match="not kept"):
+        chunked.paths(chunked.series[0])
+
+
+def test_one_and_two_workers_identical(loaded, reference) -> None:
+    two = energysim.simulate(loaded, paths=PATHS, seed=11, workers=2, chunk_blocks=1, keep_paths=True)
+    _same(reference, two)
+    for s in reference.series:
+        np.testing.assert_array_equal(reference.paths(s), two.paths(s))
+
+
+def test_missed_brackets_fall_back_to_an_exact_second_pass(loaded, reference, monkeypatch) -> None:
+    """With no safety margin the brackets miss; the rerun must still give the exact quantiles."""
+    monkeypatch.setattr(results, "BRACKET_SIGMAS", 0.0)
+    restarts: list[int] = []
+    original = results.Accumulator.restart
+
+    def counting(self: results.Accumulator) -> None:
+        restarts.append(1)
+        original(self)
+
+    monkeypatch.setattr(results.Accumulator, "restart", counting)
+    rerun = energysim.simulate(loaded, paths=PATHS, seed=11, workers=2, chunk_blocks=1, keep_paths=False)
+    assert restarts == [1]
+    _same(reference, rerun)
+
+
+def test_quantile_sketch_handles_ties_and_atoms() -> None:
+    """Many equal values (a loss series is mostly exactly zero) must not break exactness."""
+    rng = np.random.default_rng(5)
+    total, m = 5000, 3
+    x = np.where(rng.random((total, m)) < 0.7, 0.0, rng.exponential(1.0, (total, m)))
+    x[:, 2] = np.round(x[:, 2], 1)  # many ties at every level
+    levels = (0.05, 0.5, 0.75, 0.95)
+    sk = results.QuantileSketch(levels, total, m)
+    sk.start(x[:700])
+    for lo in range(0, total, 700):
+        br = sk.brackets()
+        part = x[lo:lo + 700]
+        sk.merge(results.chunk_stats(part, *br), part.shape[0], br[0])
+    assert not sk.missed().any()
+    np.testing.assert_array_equal(sk.result(), np.quantile(x, levels, axis=0))
+
+
+def test_pulse_fast_path_is_bitwise_the_trapezoid() -> None:
+    rng = np.random.default_rng(2)
+    t = np.arange(7.0, 372.0, 7.0)
+    step = np.full(t.size, 7.0)
+    start = rng.uniform(-30, 380, 5000)
+    dur = rng.uniform(0, 40, 5000)
+    dur[:50] = 0.0
+    zeros = np.zeros_like(start)
+    np.testing.assert_array_equal(engine._pulse_step_mean(t, step, start, dur),
+                                  trapezoid_step_mean(t, step, start, zeros, dur, zeros))
+
+
+def test_memory_guard_refuses_with_exit_2(monkeypatch, capsys, tmp_path) -> None:
+    monkeypatch.setattr(engine, "available_memory_bytes", lambda: 200 * 1024**2)
+    code = main(["run", str(SCENARIO), "--paths", "5000000", "--quiet", "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "memory" in err and "paths" in err and "Traceback" not in err
+    assert not any(tmp_path.iterdir())
+
+
+def test_memory_guard_drops_kept_paths_before_refusing(loaded, monkeypatch) -> None:
+    """A run that fits without its paths is not refused by default; asking for the paths is."""
+    m = 53
+    need_kept = engine.estimate_bytes(4, m, 200_000, True)
+    need_lean = engine.estimate_bytes(4, m, 200_000, False)
+    avail = int((need_lean + (need_kept - need_lean) // 4) / 0.8)
+    monkeypatch.setattr(engine, "available_memory_bytes", lambda: avail)
+    with pytest.raises(energysim.ScenarioError, match="keep_paths=False"):
+        energysim.simulate(loaded, paths=200_000, keep_paths=True, workers=2)
+    assert engine._plan_memory(loaded.scenario, engine.build_inputs(loaded), 200_000, None, 2, 2 * BLOCK_PATHS,
+                               4, 12, 5) is False

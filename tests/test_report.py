@@ -1,0 +1,199 @@
+"""The run folder and the report: numbers equal the result's, texts follow the scenario,
+self-contained HTML, snippets, re-rendering without simulation, budget arithmetic, gallery."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from energysim import load_scenario, simulate, texts
+from energysim.cli import main
+from energysim.household import fuel_budget
+from energysim.report import household_budgets, parse_formats, write_run
+from energysim.runview import RunView
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "scenarios" / "baseline_2026.yaml"
+PATHS = 2000
+
+SHOCK = f"""
+name: big_shock
+extends: {BASELINE}
+title: "A large supply loss in spring"
+disruptions:
+  - name: big_loss
+    start: 2026-03-01
+    volume_mbd: 3.0
+    duration_days: 120
+"""
+
+
+@pytest.fixture(scope="module")
+def base_result():
+    return simulate(load_scenario(BASELINE), paths=PATHS, seed=11)
+
+
+@pytest.fixture(scope="module")
+def shock_result(tmp_path_factory):
+    path = tmp_path_factory.mktemp("sc") / "big_shock.yaml"
+    path.write_text(SHOCK, encoding="utf-8")
+    return simulate(load_scenario(path), paths=PATHS, seed=11)
+
+
+@pytest.fixture(scope="module")
+def run_dir(base_result, tmp_path_factory):
+    return write_run(base_result, tmp_path_factory.mktemp("out") / "baseline_2026",
+                     household={"us_gasoline": 50.0, "us_diesel": 20.0})
+
+
+def test_run_folder_has_every_output(run_dir: Path) -> None:
+    names = {p.name for p in run_dir.iterdir()}
+    for s in ("brent_usd_per_bbl", "us_gasoline_usd_per_gal", "us_diesel_usd_per_gal"):
+        for ext in (".png", ".svg", ".embed.html", ".md"):
+            assert f"fan_{s}{ext}" in names
+    assert {"quantiles.csv", "summary.json", "report.md", "report.html", "results.npz", "scenario.json"} <= names
+
+
+def test_report_numbers_equal_the_result_numbers(base_result, run_dir: Path) -> None:
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["series"] == json.loads(json.dumps(base_result.summary()))["series"]
+    md = (run_dir / "report.md").read_text()
+    html_text = (run_dir / "report.html").read_text()
+    for s in ("brent_usd_per_bbl", "us_gasoline_usd_per_gal", "us_diesel_usd_per_gal"):
+        unit = s.rsplit("_per_", 1)[1]
+        q = base_result.horizon_mean_quantiles(s)
+        month, peak = base_result.peak_month(s)
+        row = " | ".join(texts.fmt_price(unit, x) for x in (q[0.05], q[0.5], q[0.95]))
+        assert f"| Average over 2026 | {row} | {texts.fmt_price(unit, float(np.mean(base_result.baseline[s])))} |" in md
+        assert texts.fmt_price(unit, peak) in md
+        for t in base_result.scenario.outputs.thresholds[s]:
+            p, se = base_result.threshold_probability(s, t)
+            cell = f"| {texts.fmt_price(unit, t)} | {texts.fmt_probability(p, se, PATHS)} |"
+            assert cell in md
+            assert texts.fmt_probability(p, se, PATHS) in html_text
+    # the household block: 50 gal of gasoline at the median average price
+    q = base_result.horizon_mean_quantiles("us_gasoline_usd_per_gal")
+    assert texts.fmt_money(50 * q[0.5]) in md
+
+
+def test_saved_results_reload_to_the_same_view(base_result, run_dir: Path) -> None:
+    a = RunView.from_result(base_result)
+    b, settings = RunView.load(run_dir)
+    assert settings["household"] == {"us_gasoline": 50.0, "us_diesel": 20.0}
+    assert b.scenario == a.scenario and b.metadata == a.metadata and b.series == a.series
+    for s in a.series:
+        assert np.array_equal(a.quantiles[s], b.quantiles[s])
+        assert np.array_equal(a.baseline[s], b.baseline[s])
+        assert a.mean_q[s] == b.mean_q[s] and a.thresholds[s] == b.thresholds[s] and a.peak[s] == b.peak[s]
+    for s in a.history_dates:
+        assert np.array_equal(a.history_dates[s], b.history_dates[s])
+    for s in a.price_series:
+        assert texts.alt_text(a, s) == texts.alt_text(b, s)
+
+
+def test_report_command_rerenders_the_same_files_without_simulating(run_dir: Path, monkeypatch) -> None:
+    before = {p.name: p.read_bytes() for p in run_dir.iterdir()}
+    import energysim.engine
+
+    monkeypatch.setattr(energysim.engine, "simulate", lambda *a, **k: pytest.fail("re-simulated"))
+    assert main(["report", str(run_dir)]) == 0
+    after = {p.name: p.read_bytes() for p in run_dir.iterdir()}
+    assert after == before  # byte-identical: charts, reports, snippets, saved results
+    assert main(["report", str(run_dir), "--diesel-gal-per-month", "0", "--format", "md"]) == 0
+    md = (run_dir / "report.md").read_text()
+    assert "US on-highway diesel | 20 gallons" not in md and "US regular gasoline | 50 gallons" in md
+    assert not (run_dir / "report.html").exists()
+    assert main(["report", str(run_dir), "--diesel-gal-per-month", "20", "--format", "png,svg,html,md"]) == 0
+    assert {p.name: p.read_bytes() for p in run_dir.iterdir()} == before
+
+
+def test_alt_text_and_summary_change_with_the_scenario(base_result, shock_result) -> None:
+    a, b = RunView.from_result(base_result), RunView.from_result(shock_result)
+    s = "us_gasoline_usd_per_gal"
+    assert texts.alt_text(a, s) != texts.alt_text(b, s)
+    sa, sb = texts.summary_sentences(a, household_budgets(a, {"us_gasoline": 50})), \
+        texts.summary_sentences(b, household_budgets(b, {"us_gasoline": 50}))
+    assert 3 <= len(sa) <= 5 and 3 <= len(sb) <= 5
+    assert sa != sb
+    assert "A large supply loss in spring" in sb[0]
+    # the alt text carries the numbers of its own run
+    assert texts.fmt_price("gal", b.mean_q[s][0.5]) in texts.alt_text(b, s)
+    assert b.mean_q[s][0.5] > a.mean_q[s][0.5]
+    assert "above the no-disruption outlook" in texts.alt_text(b, s)
+
+
+def test_html_is_self_contained(run_dir: Path) -> None:
+    text = (run_dir / "report.html").read_text()
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", text, re.I)
+    assert "@import" not in text and "<link" not in text.lower() and "<script" not in text.lower()
+    assert not re.search(r"url\(\s*['\"]?(https?:)?//", text, re.I)
+    imgs = re.findall(r'<img src="([^"]+)"', text)
+    assert len(imgs) == 3 and all(i.startswith("data:image/png;base64,") for i in imgs)
+    assert re.search(r"@media print", text)
+    assert text.index("This report looks at") < text.index("<h2>Charts</h2>")  # summary first
+    assert "What this model leaves out" in text and "Household fuel budget" in text and "Assumptions" in text
+
+
+def test_embed_snippets(run_dir: Path, base_result) -> None:
+    s = "us_gasoline_usd_per_gal"
+    snippet = (run_dir / f"fan_{s}.embed.html").read_text()
+    v = RunView.from_result(base_result)
+    assert snippet.startswith('<figure class="energysim-chart">')
+    assert f'src="fan_{s}.png"' in snippet and "<figcaption>" in snippet
+    import html
+
+    assert f'alt="{html.escape(texts.alt_text(v, s), quote=True)}"' in snippet
+    md = (run_dir / f"fan_{s}.md").read_text()
+    assert md.startswith("![Fan chart of US regular gasoline")
+    assert f"](fan_{s}.png)" in md
+
+
+def test_format_option_selects_outputs(tmp_path: Path) -> None:
+    assert main(["run", str(BASELINE), "--paths", "300", "--out", str(tmp_path), "--quiet", "--format", "svg"]) == 0
+    names = {p.name for p in (tmp_path / "baseline_2026").iterdir()}
+    assert "fan_us_gasoline_usd_per_gal.svg" in names
+    assert not any(n.endswith((".png", ".html")) or n.startswith("report") for n in names)
+
+
+def test_bad_options_are_one_line_errors(tmp_path: Path, capsys) -> None:
+    assert main(["run", str(BASELINE), "--paths", "10", "--out", str(tmp_path), "--format", "png,pdf"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--format" in err and "pdf" in err
+    assert not (tmp_path / "baseline_2026").exists()
+    assert main(["run", str(BASELINE), "--paths", "10", "--out", str(tmp_path), "--gasoline-gal-per-month", "-5"]) == 2
+    assert "gasoline-gal-per-month" in capsys.readouterr().err
+    assert main(["report", str(tmp_path / "nothing")]) == 2
+    assert "not a run folder" in capsys.readouterr().err
+    with pytest.raises(ValueError):
+        parse_formats("gif")
+
+
+def test_budget_arithmetic_on_a_constructed_case() -> None:
+    # 40 gal/month; average price P5 $3.00, P50 $3.50, P95 $4.25; baseline $3.25; worst month P95 $5.00
+    b = fuel_budget(40, {0.05: 3.0, 0.5: 3.5, 0.95: 4.25}, 3.25, 5.0, 12)
+    assert (b.low_per_month, b.typical_per_month, b.high_per_month) == (120.0, 140.0, 170.0)
+    assert b.baseline_per_month == 130.0 and b.bad_month == 200.0
+    assert b.typical_extra_per_month == 10.0 and b.high_extra_per_month == 40.0
+    assert b.reserve == 40.0 * 12  # (4.25 - 3.25) x 40 gal x 12 months
+    calm = fuel_budget(40, {0.05: 2.0, 0.5: 2.5, 0.95: 3.0}, 3.25, 3.5, 12)
+    assert calm.reserve == 0.0  # never negative
+    assert fuel_budget(0, {0.05: 3.0, 0.5: 3.5, 0.95: 4.25}, 3.25, 5.0, 12).high_per_month == 0.0
+    with pytest.raises(ValueError):
+        fuel_budget(-1, {0.05: 3.0, 0.5: 3.5, 0.95: 4.25}, 3.25, 5.0, 12)
+
+
+def test_gallery_picks_up_every_scenario(tmp_path: Path, capsys) -> None:
+    sc_dir = tmp_path / "scenarios"
+    sc_dir.mkdir()
+    (sc_dir / "baseline_2026.yaml").write_text(BASELINE.read_text(), encoding="utf-8")
+    (sc_dir / "big_shock.yaml").write_text(SHOCK.replace(str(BASELINE), "baseline_2026.yaml"), encoding="utf-8")
+    out = tmp_path / "gallery"
+    assert main(["gallery", "--scenarios", str(sc_dir), "--out", str(out), "--paths", "300"]) == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["README.md", "baseline_2026_us_gasoline_usd_per_gal.png", "big_shock_us_gasoline_usd_per_gal.png"]
+    readme = (out / "README.md").read_text()
+    assert "energysim gallery" in readme and "](big_shock_us_gasoline_usd_per_gal.png)" in readme
