@@ -99,7 +99,6 @@ def python_loop_seconds(path: Path, paths: int) -> float:
     noise per fuel); it omits the stock release and the tightness multiplier, so it is, if
     anything, an underestimate of a hand-written version's cost.
     """
-    import energysim
     from energysim.inputs import build_inputs
 
     loaded = load(path)
@@ -165,7 +164,6 @@ def python_loop_seconds(path: Path, paths: int) -> float:
                 ph = math.exp(-cs.reversion_per_year * dt[j])
                 u = u * ph + cs.sd * math.sqrt(1 - ph * ph) * gauss(0.0, 1.0)
                 _ = fuel.taxes + fuel.margin_and_crack + fuel.slope * eff / fuel.units_per_bbl + u
-    del energysim
     return time.perf_counter() - t0
 
 

@@ -170,3 +170,186 @@ def test_run_calibration_on_shipped_data_is_plausible() -> None:
     e = cal["elasticities"]
     assert e["supply"]["low"] <= e["supply"]["mode"] <= e["supply"]["high"]
     assert e["demand"]["low"] <= e["demand"]["mode"] <= e["demand"]["high"] < 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Seasonal profile and current-regime level (issue 3, section 1)
+# ---------------------------------------------------------------------------------------------
+
+#: A gasoline-like profile [USD/gal], January first, mean zero by construction.
+_SEASON = np.array([-0.15, -0.12, -0.02, 0.05, 0.12, 0.13, 0.10, 0.07, 0.04, -0.01, -0.07, -0.14])
+_SEASON = _SEASON - _SEASON.mean()
+
+
+def _synthetic_seasonal(seed: int, n: int = 700, shift: float = 0.0, shift_weeks: int = 0):
+    rng = np.random.default_rng(seed)
+    dates = np.datetime64("2008-01-07") + 7 * np.arange(n)
+    month = dates.astype("datetime64[M]").astype(np.int64) % 12 + 1
+    crude = 70.0 * np.exp(np.cumsum(rng.normal(0.0, 0.35 * math.sqrt(DT_WEEK_YR), n)))
+    eff = effective_crude(crude[None, :], 1.0, 1.0, 4.0)[0]
+    noise = crack_deviation(rng.standard_normal((1, n)), DT_WEEK_YR, 0.03, 10.0)[0]
+    retail = 1.2 + 0.95 * eff / 42.0 + _SEASON[month - 1] + noise
+    if shift_weeks:
+        retail[-shift_weeks:] += shift
+    return crude, retail, month
+
+
+def test_season_design_is_sum_to_zero_and_round_trips() -> None:
+    month = np.array([1, 5, 12, 12, 11])
+    d = fitting.season_design(month)
+    assert d.shape == (5, 11)
+    np.testing.assert_array_equal(d[0], np.eye(11)[0])
+    np.testing.assert_array_equal(d[2], -np.ones(11))
+    s, se = fitting.seasonal_from_free(np.arange(11.0), np.eye(11))
+    assert s.shape == (12,) and s.sum() == pytest.approx(0.0)
+    assert s[11] == pytest.approx(-55.0)
+    # Var(s_12) = sum of 11 unit variances
+    assert se[11] == pytest.approx(math.sqrt(11.0)) and se[0] == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="1 to 12"):
+        fitting.season_design(np.array([0, 13]))
+
+
+def test_pass_through_recovers_a_known_seasonal_profile() -> None:
+    crude, retail, month = _synthetic_seasonal(seed=4)
+    fit = fitting.fit_pass_through(crude, retail, 1.0, month=month)
+    s = np.asarray(fit.seasonal_usd_per_gal)
+    assert s.sum() == pytest.approx(0.0, abs=1e-9)
+    # 13 years of weekly data with a 3-cent crack noise: each month to within 2 cents
+    np.testing.assert_allclose(s, _SEASON, atol=0.02)
+    se = np.asarray(fit.seasonal_se_hac)
+    assert np.all(np.isfinite(se)) and np.all(se > 0) and np.all(se < 0.03)
+    assert fit.intercept_usd_per_gal == pytest.approx(1.2, abs=0.05)
+    assert fit.slope == pytest.approx(0.95, rel=0.03)
+    # Without the months, the same data leave the season in the residuals: a worse fit.
+    plain = fitting.fit_pass_through(crude, retail, 1.0)
+    assert not plain.has_season and fit.has_season
+    assert plain.residual_sd_usd_per_gal > 2 * fit.residual_sd_usd_per_gal
+    # the fitted season improves the in-sample prediction
+    pred = fitting.pass_through_predict(crude, 1.0, fit.intercept_usd_per_gal, fit.slope, fit.tau_up_weeks,
+                                        fit.tau_down_weeks, seasonal_usd_per_gal=s, month=month)
+    assert fitting.mae_cents_per_gal(pred, retail) < 3.0
+
+
+def test_recent_level_recovers_a_level_shift_and_beats_the_long_run_intercept() -> None:
+    shift, weeks = 0.40, 156  # the last three years sit 40 cents higher
+    crude, retail, month = _synthetic_seasonal(seed=9, shift=shift, shift_weeks=weeks)
+    n = crude.size
+    idx = np.arange(n)
+    train = idx < n - weeks  # slope, lags and season from the old regime
+    test = idx >= n - 52  # the last year
+    recent = ~train & ~test  # the 104 weeks of the new regime before the test year
+    fit = fitting.fit_pass_through(crude, retail, 1.0, train_mask=train, month=month)
+    assert fit.intercept_usd_per_gal == pytest.approx(1.2, abs=0.05)
+    level = fitting.fit_recent_level(crude, retail, 1.0, fit, recent, month=month)
+    assert level.n_obs == 104
+    # the long-run intercept misses the new regime; the recent level finds it
+    assert level.intercept_usd_per_gal == pytest.approx(1.2 + shift, abs=0.03)
+    assert level.shift_usd_per_gal > 0.15
+    assert 0 < level.se_hac_usd_per_gal < 0.03
+    long_run = fitting.score_holdout(crude, retail, 1.0, fit, train, test, month=month)
+    current = fitting.score_holdout(crude, retail, 1.0, fit, train, test, month=month,
+                                    intercept_usd_per_gal=level.intercept_usd_per_gal, naive_train_mask=recent)
+    assert current.mae_cents_per_gal < 5.0 < long_run.mae_cents_per_gal
+    # the naive constant is fitted on the recent window when asked
+    assert current.naive_constant_usd_per_gal == pytest.approx(
+        fitting.fit_naive_constant(crude, retail, recent))
+
+
+def test_calibration_ships_a_mean_zero_season_and_the_current_level() -> None:
+    from energysim import data
+
+    cal = data.calibration()  # the shipped file the engine reads (rerun equality: test_cli_calibrate)
+    for fuel in ("us_gasoline", "us_diesel"):
+        f = cal["fuels"][fuel]
+        s = f["seasonal_usd_per_gal"]
+        assert len(s) == 12 and abs(sum(s)) < 1e-5  # 6 significant digits in the file
+        assert len(f["seasonal"]["std_errors_hac"]) == 12
+        lv = f["level"]
+        used = lv["recent_intercept_usd_per_gal"] if lv["used"] == "recent" else lv["long_run_intercept_usd_per_gal"]
+        assert f["intercept_usd_per_gal"] == used
+        assert (lv["used"] == "recent") == (
+            lv["rolling_mean_mae_recent_cents_per_gal"] < lv["rolling_mean_mae_long_run_cents_per_gal"])
+    g = cal["fuels"]["us_gasoline"]["seasonal"]
+    assert g["peak_month"] in (5, 6, 7, 8) and g["trough_month"] in (1, 2, 11, 12)  # driving season
+
+
+# ---------------------------------------------------------------------------------------------
+# The engine adds the season
+# ---------------------------------------------------------------------------------------------
+
+_DETERMINISTIC = {
+    "volatility_annual": 0,
+    "long_term_volatility_annual": 0,
+    "tightness": {"slack_multiplier": 1, "tight_multiplier": 1},
+    "baseline": {"constant_usd_per_bbl": 60.0},
+}
+
+
+def _season_scenario(fuel_over: dict, step: str = "month"):
+    from energysim.scenario import scenario_from_dict
+
+    fuel = {"label": "x", "taxes": 0.5, "margin_and_crack": 0.7, "slope": 1.0, "tau_up_weeks": 0,
+            "tau_down_weeks": 0, "crack_spread": {"sd": 0, "reversion_per_year": 1.0}, **fuel_over}
+    return scenario_from_dict({
+        "name": "t", "market": dict(_DETERMINISTIC),
+        "responses": {"spare_capacity": {"share": 0}, "stock_release": None},
+        "horizon": {"start": "2026-01-01", "end": "2026-12-31", "step": step},
+        "simulation": {"paths": 16, "seed": 1},
+        "fuels": {"us_gasoline": None, "us_diesel": None, "x": fuel}, "outputs": {"thresholds": {}},
+    })
+
+
+def test_engine_adds_the_seasonal_profile_month_by_month() -> None:
+    import energysim
+
+    season = [round(float(v), 4) for v in _SEASON]
+    res = energysim.simulate(_season_scenario({"seasonal": season}))
+    retail = res.paths("x_usd_per_gal")
+    months = res.dates.astype("datetime64[M]").astype(np.int64) % 12
+    assert list(months) == list(range(12))
+    # no history, no start price: the run starts on the model's own December price, so the
+    # crack deviation is zero and retail = taxes + margin + crude/42 + season[month].
+    expected = 0.5 + 0.7 + 60.0 / 42.0 + np.asarray(season)
+    np.testing.assert_allclose(retail, np.repeat(expected[None, :], 16, 0), rtol=1e-12)
+    np.testing.assert_allclose(res.baseline["x_usd_per_gal"], expected, rtol=1e-12)
+    # the same fuel without a season is flat, and the difference is exactly the profile
+    flat = energysim.simulate(_season_scenario({})).paths("x_usd_per_gal")
+    np.testing.assert_allclose(retail - flat, np.repeat(np.asarray(season)[None, :], 16, 0), atol=1e-12)
+
+
+def test_engine_starts_at_the_observed_price_with_a_season() -> None:
+    import energysim
+
+    season = [round(float(v), 4) for v in _SEASON]
+    start = 3.0
+    res = energysim.simulate(_season_scenario({"seasonal": season, "start_price": start}, step="week"))
+    retail = res.paths("x_usd_per_gal")[0]
+    before = res.inputs.brent_before_usd_per_bbl
+    # gap at the start = observed price minus the model's December level (December's season)
+    gap0 = start - (0.5 + 0.7 + before / 42.0 + season[11])
+    t_years = np.arange(1, res.dates.shape[0] + 1) * 7.0 / 365.25
+    month = res.dates.astype("datetime64[M]").astype(np.int64) % 12
+    expected = 0.5 + 0.7 + 60.0 / 42.0 + np.asarray(season)[month] + gap0 * np.exp(-t_years)
+    np.testing.assert_allclose(retail, expected, rtol=1e-12)
+
+
+def test_fuel_seasonal_must_have_twelve_finite_values() -> None:
+    from energysim.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match="12"):
+        _season_scenario({"seasonal": [0.0] * 11})
+    with pytest.raises(ScenarioError):
+        _season_scenario({"seasonal": [0.0] * 11 + [float("inf")]})
+    sc = _season_scenario({})
+    assert sc.fuels["x"].seasonal == [0.0] * 12
+
+
+def test_shipped_fuels_get_the_calibrated_season() -> None:
+    from energysim import data
+    from energysim.scenario import scenario_from_dict
+
+    sc = scenario_from_dict({"name": "t"})
+    for key in ("us_gasoline", "us_diesel"):
+        cal = data.calibration()["fuels"][key]["seasonal_usd_per_gal"]
+        assert sc.fuels[key].seasonal == pytest.approx(cal)
+        assert any(v != 0 for v in sc.fuels[key].seasonal)

@@ -91,7 +91,7 @@ def test_quantile_sketch_handles_ties_and_atoms() -> None:
     for lo in range(0, total, 700):
         br = sk.brackets()
         part = x[lo:lo + 700]
-        sk.merge(results.chunk_stats(part, *br), part.shape[0], br[0])
+        sk.merge(results.chunk_stats(part, *br), part.shape[0], br)
     assert not sk.missed().any()
     np.testing.assert_array_equal(sk.result(), np.quantile(x, levels, axis=0))
 

@@ -145,8 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         msg = str(exc)
         click.echo(msg if msg.startswith("error") else "error: " + msg.replace("\n", "\nerror: "), err=True)
         return 2
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
+    except click.exceptions.Abort:  # click turns Ctrl-C (KeyboardInterrupt) into Abort
+        click.echo("Interrupted; nothing was written.", err=True)
         return 130
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)

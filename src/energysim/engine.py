@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Iterator
 from collections import deque
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -183,8 +183,10 @@ def run_block(sc: Scenario, inp: RunInputs, seed: int, block: int, n: int) -> di
         fs = inp.fuels[key]
         eff = retail.effective_crude(brent, dt_weeks, fuel.tau_up_weeks, fuel.tau_down_weeks,
                                      inp.brent_before_usd_per_bbl)
-        intercept = fuel.taxes + fuel.margin_and_crack
-        e0 = intercept + fuel.slope * inp.brent_before_usd_per_bbl / fuel.units_per_bbl
+        season, season0 = _seasonal(fuel.seasonal, inp.dates, sc.horizon.start)
+        intercept = fuel.taxes + fuel.margin_and_crack + season.astype(eff.dtype)
+        e0 = (fuel.taxes + fuel.margin_and_crack + season0
+              + fuel.slope * inp.brent_before_usd_per_bbl / fuel.units_per_bbl)
         cs = fuel.crack_spread
         if cs.sd > 0:
             zc = st.rng(f"fuels.{key}.crack").standard_normal((n, m))
@@ -394,6 +396,15 @@ def simulate(
     return acc.finish(seed=seed, scenario_hash=content_hash(sc, extra), baseline=baseline)
 
 
+def _seasonal(profile: list[float], dates: np.ndarray, start: Any) -> tuple[np.ndarray, float]:
+    """Seasonal retail offset [USD/unit] at each step date, and on the last day before the
+    horizon start (the month of the observed start price, so a run starts at that price)."""
+    s = np.asarray(profile, dtype=np.float64)
+    month = dates.astype("datetime64[M]").astype(np.int64) % 12  # 0 = January
+    before = (np.datetime64(start, "D") - 1).astype("datetime64[M]").astype(np.int64) % 12
+    return s[month], float(s[before])
+
+
 def _baseline_series(sc: Scenario, inp: RunInputs) -> dict[str, np.ndarray]:
     """The no-noise, no-disruption path of every price series (reference line in charts)."""
     brent = inp.baseline_usd_per_bbl[None, :]
@@ -402,8 +413,10 @@ def _baseline_series(sc: Scenario, inp: RunInputs) -> dict[str, np.ndarray]:
         fs = inp.fuels[key]
         eff = retail.effective_crude(brent, inp.step_days / 7.0, fuel.tau_up_weeks, fuel.tau_down_weeks,
                                      inp.brent_before_usd_per_bbl)
-        intercept = fuel.taxes + fuel.margin_and_crack
-        e0 = intercept + fuel.slope * inp.brent_before_usd_per_bbl / fuel.units_per_bbl
+        season, season0 = _seasonal(fuel.seasonal, inp.dates, sc.horizon.start)
+        intercept = fuel.taxes + fuel.margin_and_crack + season
+        e0 = (fuel.taxes + fuel.margin_and_crack + season0
+              + fuel.slope * inp.brent_before_usd_per_bbl / fuel.units_per_bbl)
         dev = retail.crack_deviation(np.zeros_like(brent), inp.dt_years, 0.0, fuel.crack_spread.reversion_per_year,
                                      fs.start_price - e0)
         out[fs.series] = retail.retail_price(eff, intercept, fuel.slope, fuel.units_per_bbl, dev)[0]

@@ -21,11 +21,13 @@ Two models are fitted.
 2. Crude-to-pump pass-through with asymmetric adjustment (Borenstein, Cameron & Gilbert 1997),
    the model of :mod:`energysim.models.retail`:
 
-       retail_t = intercept + slope * e_t / 42 + u_t,
+       retail_t = intercept + slope * e_t / 42 + s_{m(t)} + u_t,
 
    with ``e_t`` the effective crude cost of :func:`energysim.models.retail.effective_crude`
-   (time constants ``tau_up``, ``tau_down`` [weeks]) and ``u_t`` an AR(1) crack-spread
-   deviation. Fitted by nonlinear least squares, see :func:`fit_pass_through`.
+   (time constants ``tau_up``, ``tau_down`` [weeks]), ``s_m`` an optional seasonal profile by
+   calendar month (12 values, mean zero) and ``u_t`` an AR(1) crack-spread deviation. Fitted by
+   nonlinear least squares, see :func:`fit_pass_through`. The level of the current margin regime
+   is refitted on a recent window with everything else held fixed, see :func:`fit_recent_level`.
 
 References
 ----------
@@ -66,6 +68,10 @@ __all__ = [
     "naive_predict",
     "mae_cents_per_gal",
     "score_holdout",
+    "RecentLevel",
+    "season_design",
+    "seasonal_from_free",
+    "fit_recent_level",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -397,10 +403,12 @@ def pass_through_predict(
     tau_up_weeks: float,
     tau_down_weeks: float,
     units_per_bbl: float = 42.0,
+    seasonal_usd_per_gal: ArrayLike | None = None,
+    month: ArrayLike | None = None,
 ) -> FloatArray:
     """Retail price predicted from the crude path, with the crack deviation set to zero.
 
-    ``retail_t = intercept + slope * e_t / units_per_bbl``, ``e`` from
+    ``retail_t = intercept + slope * e_t / units_per_bbl (+ seasonal[month_t - 1])``, ``e`` from
     :func:`energysim.models.retail.effective_crude` started at the first crude price.
 
     Parameters
@@ -417,6 +425,10 @@ def pass_through_predict(
         Adjustment time constants [weeks].
     units_per_bbl : float, default 42
         Gallons per barrel.
+    seasonal_usd_per_gal : array, shape (12,), optional
+        Seasonal offset by calendar month, January first [USD/gal]; needs ``month``.
+    month : int array, shape (n,), optional
+        Calendar month (1-12) of each row.
 
     Returns
     -------
@@ -425,7 +437,54 @@ def pass_through_predict(
     """
     crude = np.asarray(brent_usd_per_bbl, dtype=np.float64)[None, :]
     eff = effective_crude(crude, dt_weeks, tau_up_weeks, tau_down_weeks)[0]
-    return intercept_usd_per_gal + slope * eff / units_per_bbl
+    pred = intercept_usd_per_gal + slope * eff / units_per_bbl
+    if seasonal_usd_per_gal is not None:
+        if month is None:
+            raise ValueError("pass_through_predict: a seasonal profile needs the month of each row")
+        pred = pred + np.asarray(seasonal_usd_per_gal, dtype=np.float64)[_month_index(month, crude.shape[1])]
+    return pred
+
+
+def _month_index(month: ArrayLike, n: int) -> NDArray[np.intp]:
+    """0-based month index from calendar months 1-12, checked."""
+    m = np.asarray(month)
+    if m.shape != (n,):
+        raise ValueError(f"month must have shape ({n},), got {m.shape}")
+    if not np.all((m >= 1) & (m <= 12)):
+        raise ValueError("month must hold calendar months 1 to 12")
+    return (m.astype(np.intp) - 1)
+
+
+def season_design(month: ArrayLike) -> FloatArray:
+    """Sum-to-zero (effect-coded) design of a 12-month seasonal profile, shape (n, 11).
+
+    Column ``j`` (month ``j + 1``, January to November) is 1 in that month, -1 in December and
+    0 otherwise, so that with free coefficients ``c`` the profile is ``s = (c, -sum(c))``: twelve
+    values with mean zero, see :func:`seasonal_from_free`.
+    """
+    m = np.asarray(month)
+    if m.ndim != 1:
+        raise ValueError(f"season_design: month must be one-dimensional, got shape {m.shape}")
+    idx = _month_index(m, m.size)
+    d = np.zeros((idx.size, 11))
+    rows = np.flatnonzero(idx < 11)
+    d[rows, idx[rows]] = 1.0
+    d[idx == 11, :] = -1.0
+    return d
+
+
+def seasonal_from_free(free: ArrayLike, cov_free: ArrayLike | None = None) -> tuple[FloatArray, FloatArray]:
+    """Twelve seasonal values (mean zero) and their standard errors from the 11 free ones.
+
+    ``s = T c`` with ``T = [I_11; -1...-1]``; ``Var(s) = T Var(c) T'``.
+    """
+    c = np.asarray(free, dtype=np.float64)
+    t = np.vstack([np.eye(11), -np.ones((1, 11))])
+    s = t @ c
+    if cov_free is None:
+        return s, np.full(12, np.nan)
+    cov = t @ np.asarray(cov_free, dtype=np.float64) @ t.T
+    return s, np.sqrt(np.clip(np.diag(cov), 0.0, None))
 
 
 @dataclass(frozen=True)
@@ -467,6 +526,11 @@ class PassThroughFit:
         Optimizer convergence flag.
     message : str
         Optimizer message.
+    seasonal_usd_per_gal : tuple of 12 float
+        Seasonal offset by calendar month, January first, mean zero [USD/gal]; zeros when no
+        months were given to the fit.
+    seasonal_se_hac, seasonal_se_iid : tuple of 12 float
+        Their Newey-West and i.i.d. standard errors (NaN when not fitted).
     """
 
     intercept_usd_per_gal: float
@@ -487,6 +551,13 @@ class PassThroughFit:
     success: bool
     message: str
     residuals: FloatArray = field(repr=False, compare=False, default_factory=lambda: np.empty(0))
+    seasonal_usd_per_gal: tuple[float, ...] = (0.0,) * 12
+    seasonal_se_hac: tuple[float, ...] = (float("nan"),) * 12
+    seasonal_se_iid: tuple[float, ...] = (float("nan"),) * 12
+
+    @property
+    def has_season(self) -> bool:
+        return any(v != 0.0 for v in self.seasonal_usd_per_gal)
 
 
 _PARAM_NAMES = ("intercept_usd_per_gal", "slope", "tau_up_weeks", "tau_down_weeks")
@@ -513,8 +584,9 @@ def fit_pass_through(
     units_per_bbl: float = 42.0,
     hac_lag: int = 26,
     grid_points: int = 9,
+    month: ArrayLike | None = None,
 ) -> PassThroughFit:
-    """Fit intercept, slope, tau_up and tau_down of the asymmetric pass-through model.
+    """Fit intercept, slope, tau_up and tau_down (and a monthly season) of the pass-through model.
 
     Minimises ``sum_t (retail_t - intercept - slope * e_t(tau_up, tau_down) / 42)**2`` over
     the training rows with :func:`scipy.optimize.least_squares` (trust-region reflective,
@@ -546,6 +618,10 @@ def fit_pass_through(
         Lags of the Newey-West covariance [steps].
     grid_points : int, default 9
         Grid points per time constant for the starting values.
+    month : int array, shape (n,), optional
+        Calendar month (1-12) of each row. When given, a seasonal profile ``s_m`` (12 values,
+        mean zero, effect-coded by :func:`season_design`) is fitted jointly with the other
+        parameters, and ``intercept`` is the annual-mean level.
 
     Returns
     -------
@@ -578,26 +654,34 @@ def fit_pass_through(
 
     y = retail[mask]
     crude_row = crude[None, :]
+    season = np.zeros((n, 0)) if month is None else season_design(month)
+    if season.shape[0] != n:
+        raise ValueError(f"fit_pass_through: month must have shape ({n},), got {season.shape[0]} rows")
+    ds = season[mask]  # (m, 0 or 11)
+    n_s = ds.shape[1]
 
     def eff_many(tau_up: FloatArray, tau_down: FloatArray) -> FloatArray:
         paths = np.broadcast_to(crude_row, (tau_up.size, n))
         return effective_crude(paths, dt, tau_up, tau_down) / units_per_bbl
 
-    # Starting values: profile intercept and slope out on a grid of time constants.
+    # Starting values: profile intercept, slope (and season) out by OLS on a grid of time constants.
     grid = np.geomspace(lo, hi, grid_points)
     gu, gd = (a.ravel() for a in np.meshgrid(grid, grid, indexing="ij"))
     xs = eff_many(gu, gd)[:, mask]  # (grid, m)
-    xm = xs.mean(axis=1, keepdims=True)
-    ym = y.mean()
-    b = np.sum((xs - xm) * (y - ym), axis=1) / np.sum((xs - xm) ** 2, axis=1)
-    a = ym - b * xm[:, 0]
-    sse = np.sum((y[None, :] - a[:, None] - b[:, None] * xs) ** 2, axis=1)
+    # Frisch-Waugh: project the constant (and season) out of y and of every grid column once.
+    q, _ = np.linalg.qr(np.column_stack([np.ones(y.size), ds]))
+    my = y - q @ (q.T @ y)
+    mx = xs - (xs @ q) @ q.T
+    b = np.sum(mx * my, axis=1) / np.sum(mx * mx, axis=1)
+    sse = float(my @ my) - b * np.sum(mx * my, axis=1)
     best = int(np.argmin(sse))
-    p0 = np.array([a[best], b[best], gu[best], gd[best]])
+    design = np.column_stack([np.ones(y.size), xs[best], ds])
+    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+    p0 = np.concatenate([coef[:2], [gu[best], gd[best]], coef[2:]])
 
     def resid(p: FloatArray) -> FloatArray:
         x = eff_many(np.array([p[2]]), np.array([p[3]]))[0, mask]
-        return p[0] + p[1] * x - y
+        return p[0] + p[1] * x + ds @ p[4:] - y
 
     def jac(p: FloatArray) -> FloatArray:
         hu = 1e-5 * max(p[2], 1.0)
@@ -606,20 +690,21 @@ def fit_pass_through(
         up = np.array([min(p[2] + hu, hi), max(p[2] - hu, lo), p[2], p[2], p[2]])
         dn = np.array([p[3], p[3], min(p[3] + hd, hi), max(p[3] - hd, lo), p[3]])
         x = eff_many(up, dn)[:, mask]
-        j = np.empty((y.size, 4))
+        j = np.empty((y.size, 4 + n_s))
         j[:, 0] = 1.0
         j[:, 1] = x[4]
         j[:, 2] = p[1] * (x[0] - x[1]) / (up[0] - up[1])
         j[:, 3] = p[1] * (x[2] - x[3]) / (dn[2] - dn[3])
+        j[:, 4:] = ds
         return j
 
-    p0[2:] = np.clip(p0[2:], lo * (1 + 1e-9), hi * (1 - 1e-9))
+    p0[2:4] = np.clip(p0[2:4], lo * (1 + 1e-9), hi * (1 - 1e-9))
     res = least_squares(
         resid,
         p0,
         jac=jac,
-        bounds=([-np.inf, -np.inf, lo, lo], [np.inf, np.inf, hi, hi]),
-        x_scale=np.array([0.1, 0.1, 1.0, 1.0]),
+        bounds=([-np.inf, -np.inf, lo, lo] + [-np.inf] * n_s, [np.inf, np.inf, hi, hi] + [np.inf] * n_s),
+        x_scale=np.array([0.1, 0.1, 1.0, 1.0] + [0.1] * n_s),
         method="trf",
     )
     p = res.x
@@ -632,6 +717,11 @@ def fit_pass_through(
     cov_iid = s2 * jtj_inv
     scores = jm * r[:, None]
     cov_hac = jtj_inv @ _newey_west(scores, hac_lag) @ jtj_inv * (m / (m - k))
+    if n_s:
+        seas, se_s_hac = seasonal_from_free(p[4:], cov_hac[4:, 4:])
+        _, se_s_iid = seasonal_from_free(p[4:], cov_iid[4:, 4:])
+    else:
+        seas, se_s_hac, se_s_iid = np.zeros(12), np.full(12, np.nan), np.full(12, np.nan)
 
     tss = float(np.sum((y - y.mean()) ** 2))
     r2 = 1.0 - float(r @ r) / tss if tss > 0 else float("nan")
@@ -668,6 +758,9 @@ def fit_pass_through(
         success=bool(res.success),
         message=str(res.message),
         residuals=u_full,
+        seasonal_usd_per_gal=tuple(float(v) for v in seas),
+        seasonal_se_hac=tuple(float(v) for v in se_s_hac),
+        seasonal_se_iid=tuple(float(v) for v in se_s_iid),
     )
 
 
@@ -749,6 +842,10 @@ def score_holdout(
     train_mask: ArrayLike,
     test_mask: ArrayLike,
     units_per_bbl: float = 42.0,
+    *,
+    month: ArrayLike | None = None,
+    intercept_usd_per_gal: float | None = None,
+    naive_train_mask: ArrayLike | None = None,
 ) -> HoldoutScore:
     """Score a pass-through fit and the naive rule on held-out rows.
 
@@ -762,6 +859,13 @@ def score_holdout(
         Parameters fitted on ``train_mask``.
     train_mask, test_mask : bool array, shape (n,)
         Rows used to fit (the naive constant is fitted here) and rows scored.
+    month : int array, shape (n,), optional
+        Calendar month of each row; when given, the fit's seasonal profile is added.
+    intercept_usd_per_gal : float, optional
+        Level to use instead of ``fit.intercept_usd_per_gal`` (e.g. a recent-regime level from
+        :func:`fit_recent_level`).
+    naive_train_mask : bool array, shape (n,), optional
+        Rows on which the naive constant is fitted (default ``train_mask``).
 
     Returns
     -------
@@ -770,16 +874,20 @@ def score_holdout(
     crude = np.asarray(brent_usd_per_bbl, dtype=np.float64)
     retail = np.asarray(retail_usd_per_gal, dtype=np.float64)
     test = np.asarray(test_mask, dtype=bool)
+    level = fit.intercept_usd_per_gal if intercept_usd_per_gal is None else intercept_usd_per_gal
     pred = pass_through_predict(
         crude,
         dt_weeks,
-        fit.intercept_usd_per_gal,
+        level,
         fit.slope,
         fit.tau_up_weeks,
         fit.tau_down_weeks,
         units_per_bbl,
+        seasonal_usd_per_gal=None if month is None else fit.seasonal_usd_per_gal,
+        month=month,
     )
-    const = fit_naive_constant(crude, retail, train_mask, units_per_bbl)
+    naive_rows = train_mask if naive_train_mask is None else naive_train_mask
+    const = fit_naive_constant(crude, retail, naive_rows, units_per_bbl)
     naive = naive_predict(crude, const, units_per_bbl)
     return HoldoutScore(
         mae_cents_per_gal=mae_cents_per_gal(pred, retail, test),
@@ -788,4 +896,92 @@ def score_holdout(
         bias_cents_per_gal=float(100.0 * np.mean(pred[test] - retail[test])),
         naive_bias_cents_per_gal=float(100.0 * np.mean(naive[test] - retail[test])),
         n_obs=int(test.sum()),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Current-regime level
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecentLevel:
+    """Intercept refitted on a recent window with slope, lags and season held fixed.
+
+    Attributes
+    ----------
+    intercept_usd_per_gal : float
+        Mean of ``retail - slope * e / 42 - s_month`` over the window [USD/gal].
+    se_hac_usd_per_gal : float
+        Newey-West standard error of that mean [USD/gal].
+    shift_usd_per_gal : float
+        ``intercept - fit.intercept_usd_per_gal``: how far the recent regime sits above the
+        long-run level [USD/gal].
+    residual_sd_usd_per_gal : float
+        Sd of the window residuals around the recent level [USD/gal].
+    n_obs : int
+        Rows in the window.
+    """
+
+    intercept_usd_per_gal: float
+    se_hac_usd_per_gal: float
+    shift_usd_per_gal: float
+    residual_sd_usd_per_gal: float
+    n_obs: int
+
+
+def fit_recent_level(
+    brent_usd_per_bbl: ArrayLike,
+    retail_usd_per_gal: ArrayLike,
+    dt_weeks: ArrayLike | float,
+    fit: PassThroughFit,
+    window_mask: ArrayLike,
+    *,
+    month: ArrayLike | None = None,
+    units_per_bbl: float = 42.0,
+    hac_lag: int = 26,
+) -> RecentLevel:
+    """Level of the current margin regime: the intercept refitted on ``window_mask`` rows.
+
+    With slope, time constants and (if ``month`` is given) the seasonal profile of ``fit``
+    held fixed, the least-squares intercept is the mean over the window of
+    ``retail_t - slope * e_t / 42 - s_{m(t)}``. Its standard error is the Newey-West (Bartlett,
+    ``hac_lag`` lags) long-run sd of that series over ``sqrt(n)``.
+
+    Parameters
+    ----------
+    brent_usd_per_bbl, retail_usd_per_gal : array, shape (n,)
+        Aligned crude [USD/bbl] and retail [USD/gal].
+    dt_weeks : float or array, shape (n,)
+        Step lengths [weeks].
+    fit : PassThroughFit
+        Slope, lags and season to hold fixed.
+    window_mask : bool array, shape (n,)
+        Rows of the recent window.
+
+    Returns
+    -------
+    RecentLevel
+    """
+    crude = np.asarray(brent_usd_per_bbl, dtype=np.float64)
+    retail = np.asarray(retail_usd_per_gal, dtype=np.float64)
+    win = np.asarray(window_mask, dtype=bool)
+    if win.shape != crude.shape or retail.shape != crude.shape:
+        raise ValueError("fit_recent_level: brent, retail and window_mask must have the same shape")
+    if win.sum() < 2:
+        raise ValueError(f"fit_recent_level: the window needs at least 2 rows, got {win.sum()}")
+    pred0 = pass_through_predict(
+        crude, dt_weeks, 0.0, fit.slope, fit.tau_up_weeks, fit.tau_down_weeks, units_per_bbl,
+        seasonal_usd_per_gal=None if month is None else fit.seasonal_usd_per_gal, month=month,
+    )  # fmt: skip
+    gap = (retail - pred0)[win]
+    level = float(gap.mean())
+    dev = gap - level
+    lrv = float(_newey_west(dev[:, None], hac_lag)[0, 0]) / gap.size
+    return RecentLevel(
+        intercept_usd_per_gal=level,
+        se_hac_usd_per_gal=float(np.sqrt(max(lrv, 0.0) / gap.size)),
+        shift_usd_per_gal=level - fit.intercept_usd_per_gal,
+        residual_sd_usd_per_gal=float(np.std(dev, ddof=1)),
+        n_obs=int(gap.size),
     )

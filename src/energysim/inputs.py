@@ -175,7 +175,8 @@ def build_inputs(loaded: LoadedScenario | Scenario) -> RunInputs:
             if not prior.empty and (pd.Timestamp(h.start) - prior.index[-1]).days <= 45:
                 start = float(prior.iloc[-1])
         if start is None:
-            start = fuel.taxes + fuel.margin_and_crack + fuel.slope * before / fuel.units_per_bbl
+            season0 = fuel.seasonal[(pd.Timestamp(h.start) - pd.Timedelta(days=1)).month - 1]
+            start = fuel.taxes + fuel.margin_and_crack + season0 + fuel.slope * before / fuel.units_per_bbl
         fuels[key] = FuelStart(series=fuel_series(key, fuel), start_price=float(start), history=hist)
     return RunInputs(dates=dates, t_days=t_days, step_days=lengths, baseline_usd_per_bbl=base,
                      brent_before_usd_per_bbl=float(before), fuels=fuels, brent_history=brent_hist)

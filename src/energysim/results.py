@@ -3,6 +3,8 @@
 The :class:`Accumulator` receives blocks of paths in block order and keeps what the reports
 need: every path when it fits in memory (``keep_paths``), and always the per-path reductions
 (horizon mean, monthly means, maximum) from which the summary statistics are computed.
+Per-date quantiles are streamed exactly (:class:`QuantileSketch`), so a run whose paths do not
+fit in memory gives the same quantiles as one that keeps them (see docs/performance.md).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from .data import DATA_VINTAGE
 from .inputs import RunInputs
 from .scenario.schema import Scenario
 
-__all__ = ["SimulationResult", "Accumulator", "FAN_QUANTILES"]
+__all__ = ["SimulationResult", "Accumulator", "QuantileSketch", "chunk_stats", "FAN_QUANTILES"]
 
 #: Quantiles always computed, whatever the scenario asks: the fan chart's bands.
 FAN_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -36,37 +38,43 @@ def lerp_quantile(lo: np.ndarray, hi: np.ndarray, t: np.ndarray) -> np.ndarray:
     return np.where(t >= 0.5, hi - diff * (1 - t), out)
 
 
-def chunk_stats(a: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def chunk_stats(a: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, ...]:
     """What one chunk contributes to the quantile brackets of one series. Pure; runs in worker threads.
 
     ``a`` is (paths, steps); ``lo``, ``hi`` (steps, levels) the current brackets. Returns the
-    counts below ``lo`` and above ``hi`` (steps, levels), the values inside the brackets
-    (concatenated in (step, level) order) and their number per (step, level).
+    counts (steps, levels) below ``lo``, equal to ``lo``, equal to ``hi`` (zero when
+    ``lo == hi``) and above ``hi``, the values strictly inside the brackets (concatenated in
+    (step, level) order) and their number per (step, level).
     """
     srt = np.sort(a.T, axis=1)
     m, n_lv = lo.shape
     nb = srt.shape[1]
-    lt = np.empty((m, n_lv), np.int64)
-    le = np.empty((m, n_lv), np.int64)
+    i = np.empty((4, m, n_lv), np.int64)
     for j in range(m):
-        lt[j] = np.searchsorted(srt[j], lo[j], "left")
-        le[j] = np.searchsorted(srt[j], hi[j], "right")
-    lens = np.maximum(le - lt, 0)
-    vals = np.concatenate([srt[j, lt[j, k]:lt[j, k] + lens[j, k]] for j in range(m) for k in range(n_lv)])
-    return lt, nb - le, vals, lens
+        i[0, j] = np.searchsorted(srt[j], lo[j], "left")
+        i[1, j] = np.searchsorted(srt[j], lo[j], "right")
+        i[2, j] = np.searchsorted(srt[j], hi[j], "left")
+        i[3, j] = np.searchsorted(srt[j], hi[j], "right")
+    point = lo == hi
+    lens = np.where(point, 0, np.maximum(i[2] - i[1], 0))
+    eq_hi = np.where(point, 0, i[3] - i[2])
+    vals = np.concatenate([srt[j, i[1, j, k]:i[1, j, k] + lens[j, k]] for j in range(m) for k in range(n_lv)])
+    return i[0], i[1] - i[0], eq_hi, nb - i[3], vals, lens
 
 
 class QuantileSketch:
     """Exact per-date quantiles of one series, streamed, in memory O(sqrt(paths)) per date.
 
-    For every (date, level) it keeps a value bracket ``[lo, hi]``, the exact number of values
-    seen below and above it, and every value inside it. Brackets start unbounded and shrink as
-    paths arrive (whenever the count grows by half) to ``BRACKET_SIGMAS`` binomial standard
-    deviations of rank around the level, so they hold the order statistics the quantile needs
-    except with negligible probability; the final answer is the exact order statistic (with
-    numpy's 'linear' interpolation), whatever the chunking. If a bracket missed (checked, never
-    silent), :meth:`missed` says so and the engine reruns the (deterministic) paths with those
-    brackets unbounded.
+    For every (date, level) it keeps a value bracket ``[lo, hi]``, the exact numbers of values
+    seen below ``lo``, equal to ``lo``, equal to ``hi`` and above ``hi``, and every value
+    strictly inside. Ties are counted, not stored, so a series with an atom (a loss that is
+    exactly zero on most paths) costs nothing. Brackets start from a first block of paths
+    (:meth:`start`) and shrink as paths arrive (whenever the count grows by half) to
+    ``BRACKET_SIGMAS`` binomial standard deviations of rank around the level, so they hold the
+    order statistics the quantile needs except with negligible probability; the answer is the
+    exact order statistic (numpy's 'linear' interpolation) whatever the chunking. A miss is
+    detected (:meth:`missed`), never silent: the engine then reruns the (deterministic) paths
+    with those brackets unbounded.
     """
 
     def __init__(self, levels: tuple[float, ...], total: int, n_steps: int) -> None:
@@ -77,6 +85,8 @@ class QuantileSketch:
         self.hi = np.full(shape, np.inf)
         self.frozen = np.zeros(shape, bool)  # unbounded for good (after a miss)
         self.n_lt = np.zeros(shape, np.int64)
+        self.n_eq_lo = np.zeros(shape, np.int64)
+        self.n_eq_hi = np.zeros(shape, np.int64)
         self.n_gt = np.zeros(shape, np.int64)
         self.seen = 0
         self.next_shrink = 0
@@ -102,20 +112,35 @@ class QuantileSketch:
         self.hi = np.where(self.frozen, np.inf, hi)
         self.next_shrink = int(1.5 * n) + 1
 
-    def merge(self, stats: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], n: int,
-              used_lo: np.ndarray) -> None:
-        """Add a chunk's :func:`chunk_stats` (computed with the brackets whose ``lo`` was ``used_lo``)."""
-        lt, gt, vals, lens = stats
-        if used_lo is not self.lo:  # computed with older, wider brackets: clip to the current ones
-            gid = np.repeat(np.arange(lens.size), lens.ravel())
-            below = vals < self.lo.ravel()[gid]
-            above = vals > self.hi.ravel()[gid]
-            lt = lt + np.bincount(gid[below], minlength=lens.size).reshape(lens.shape)
-            gt = gt + np.bincount(gid[above], minlength=lens.size).reshape(lens.shape)
-            inside = ~(below | above)
-            vals = vals[inside]
-            lens = np.bincount(gid[inside], minlength=lens.size).reshape(lens.shape)
+    def merge(self, stats: tuple[np.ndarray, ...], n: int, used: tuple[np.ndarray, np.ndarray]) -> None:
+        """Add a chunk's :func:`chunk_stats`, computed with the brackets ``used`` (a snapshot of
+        :meth:`brackets`, never narrower than the current ones)."""
+        lt, eq_lo, eq_hi, gt, vals, lens = stats
+        if used[0] is not self.lo or used[1] is not self.hi:  # older, wider brackets: reclassify
+            old_lo, old_hi = used
+            point = self.lo == self.hi
+            lt = lt + np.where(old_lo < self.lo, eq_lo, 0)
+            eq_lo_new = np.where(old_lo < self.lo, 0, eq_lo)
+            gt = gt + np.where(old_hi > self.hi, eq_hi, 0)
+            eq_hi_new = np.where(old_hi > self.hi, 0, eq_hi)
+            eq_lo_new = eq_lo_new + np.where(point, eq_hi_new, 0)
+            eq_hi_new = np.where(point, 0, eq_hi_new)
+            size = lens.size
+            gid = np.repeat(np.arange(size), lens.ravel())
+            lo_v, hi_v = self.lo.ravel()[gid], self.hi.ravel()[gid]
+            below, at_lo = vals < lo_v, vals == lo_v
+            above, at_hi = vals > hi_v, (vals == hi_v) & (lo_v < hi_v)
+            inside = ~(below | at_lo | above | at_hi)
+
+            def count(mask: np.ndarray) -> np.ndarray:
+                return np.bincount(gid[mask], minlength=size).reshape(lens.shape)
+
+            lt, gt = lt + count(below), gt + count(above)
+            eq_lo, eq_hi = eq_lo_new + count(at_lo), eq_hi_new + count(at_hi)
+            vals, lens = vals[inside], count(inside)
         self.n_lt += lt
+        self.n_eq_lo += eq_lo
+        self.n_eq_hi += eq_hi
         self.n_gt += gt
         self.pending.append((vals, lens))
         self.seen += n
@@ -130,19 +155,14 @@ class QuantileSketch:
         for vals, lens in self.pending:
             ends = np.cumsum(lens.ravel())
             starts = ends - lens.ravel()
-            for i, (s, e) in enumerate(zip(starts.tolist(), ends.tolist())):
-                if e > s:
-                    parts[i].append(vals[s:e])
+            for i in np.flatnonzero(lens.ravel()).tolist():
+                parts[i].append(vals[starts[i]:ends[i]])
         self.kept = [np.concatenate(p) if len(p) > 1 else p[0] for p in parts]
         self.pending = []
 
-    def _clip(self, i: int, v: np.ndarray, lo: float, hi: float) -> np.ndarray:
-        below = v < lo
-        above = v > hi
-        j, k = divmod(i, self.q.size)
-        self.n_lt[j, k] += int(below.sum())
-        self.n_gt[j, k] += int(above.sum())
-        return v[~(below | above)]
+    def _values(self, j: int, k: int, v: np.ndarray) -> np.ndarray:
+        """Every value inside [lo, hi] (ties included), unsorted."""
+        return np.concatenate([np.full(self.n_eq_lo[j, k], self.lo[j, k]), v, np.full(self.n_eq_hi[j, k], self.hi[j, k])])
 
     def _shrink(self) -> None:
         """Narrow each bracket to the ranks ``(q -+ delta) * seen`` of the values seen so far."""
@@ -156,38 +176,44 @@ class QuantileSketch:
         r_hi = np.ceil((self.q + delta) * (n_seen - 1)).astype(np.int64)
         for i, v in enumerate(self.kept):
             j, k = divmod(i, n_lv)
-            if self.frozen[j, k] or v.size == 0:
+            if self.frozen[j, k] or self.lo[j, k] == self.hi[j, k]:
                 continue
+            size = int(self.n_eq_lo[j, k]) + v.size + int(self.n_eq_hi[j, k])
             a = int(r_lo[k] - self.n_lt[j, k])
             b = int(r_hi[k] - self.n_lt[j, k])
-            if a <= 0 and b >= v.size - 1:
+            if size == 0 or (a <= 0 and b >= size - 1):
                 continue
-            kth = sorted({min(max(a, 0), v.size - 1), min(max(b, 0), v.size - 1)})
-            part = np.partition(v, kth)
+            full = self._values(j, k, v)
+            kth = sorted({min(max(a, 0), size - 1), min(max(b, 0), size - 1)})
+            part = np.partition(full, kth)
             lo = part[kth[0]] if a > 0 else self.lo[j, k]
-            hi = part[kth[-1]] if b < v.size - 1 else self.hi[j, k]
+            hi = part[kth[-1]] if b < size - 1 else self.hi[j, k]
             self.lo[j, k], self.hi[j, k] = lo, hi
-            self.kept[i] = self._clip(i, v, lo, hi)
-
-    def missed(self) -> np.ndarray:
-        """(steps, levels) bool: brackets that do not hold the order statistics needed."""
-        self._gather()
-        k0, k1 = self._ranks()
-        sizes = np.array([v.size for v in self.kept]).reshape(self.lo.shape)
-        return (k0 < self.n_lt) | (k1 >= self.n_lt + sizes)
+            self.n_lt[j, k] += int(np.count_nonzero(full < lo))
+            self.n_gt[j, k] += int(np.count_nonzero(full > hi))
+            self.n_eq_lo[j, k] = np.count_nonzero(full == lo)
+            self.n_eq_hi[j, k] = np.count_nonzero(full == hi) if lo < hi else 0
+            self.kept[i] = full[(full > lo) & (full < hi)]
 
     def _ranks(self) -> tuple[np.ndarray, np.ndarray]:
         h = (self.total - 1) * self.q
         k0 = np.floor(h).astype(np.int64)
         return np.broadcast_to(k0, self.lo.shape), np.broadcast_to(np.minimum(k0 + 1, self.total - 1), self.lo.shape)
 
+    def missed(self) -> np.ndarray:
+        """(steps, levels) bool: brackets that do not hold the order statistics needed."""
+        self._gather()
+        k0, k1 = self._ranks()
+        sizes = np.array([v.size for v in self.kept]).reshape(self.lo.shape) + self.n_eq_lo + self.n_eq_hi
+        return (k0 < self.n_lt) | (k1 >= self.n_lt + sizes)
+
     def reset(self, unbound: np.ndarray) -> None:
         """Start again (for a second pass), with the brackets flagged in ``unbound`` unbounded for good."""
         self.frozen |= unbound
         self.lo = np.where(self.frozen, -np.inf, self.lo)
         self.hi = np.where(self.frozen, np.inf, self.hi)
-        self.n_lt[:] = 0
-        self.n_gt[:] = 0
+        for c in (self.n_lt, self.n_eq_lo, self.n_eq_hi, self.n_gt):
+            c[:] = 0
         self.kept = [np.empty(0) for _ in self.kept]
         self.pending = []
         self.seen = 0
@@ -203,7 +229,11 @@ class QuantileSketch:
         for i, v in enumerate(self.kept):
             j, k = divmod(i, n_lv)
             a, b = int(k0[j, k] - self.n_lt[j, k]), int(k1[j, k] - self.n_lt[j, k])
-            part = np.partition(v, sorted({a, b}))
+            n_lo = int(self.n_eq_lo[j, k])
+            if b < n_lo:  # both inside the ties at lo
+                x0[j, k] = x1[j, k] = self.lo[j, k]
+                continue
+            part = np.partition(self._values(j, k, v), sorted({a, b}))
             x0[j, k], x1[j, k] = part[a], part[b]
         t = (self.total - 1) * self.q - np.floor((self.total - 1) * self.q)
         return lerp_quantile(x0, x1, np.broadcast_to(t, x0.shape)).T
@@ -265,7 +295,7 @@ class Accumulator:
     def merge(self, stats: dict[str, Any], n: int, brackets: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
         """Add :meth:`reduce`'s statistics of ``n`` paths; call in block order."""
         for s in self.series:
-            self.sketch[s].merge(stats[s], n, brackets[s][0])
+            self.sketch[s].merge(stats[s], n, brackets[s])
         self.filled += n
 
     def add(self, block: int, arrays: dict[str, np.ndarray]) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["ou_factor", "loss_log_impact", "crude_price"]
+__all__ = ["ou_factor", "loss_log_impact", "crude_price", "LOG_MOVE_LIMIT"]
 
 F = NDArray[np.floating]
 
@@ -65,6 +65,20 @@ def loss_log_impact(net_loss_mbd: F, world_demand_mbd: F, supply_elasticity: F, 
     return np.asarray(tightness) * share * inv[:, None]
 
 
+#: Largest log move from the baseline a path may take [-]: a factor of 1000 either way. A
+#: numerical guard, not a model parameter: the whole weekly Brent record in
+#: data/brent-weekly.csv (EIA RBRTE, 1987-2025) spans a factor of 15 (log 2.7, from $9.44 in
+#: Dec 1998 to $141.07 in Jul 2008) and its largest one-year log move is 1.6, so the clip never
+#: binds in a realistic scenario. It keeps exp() finite and the price positive for any valid
+#: input (a loss of most of world demand, a volatility of 2, a near-zero elasticity gap).
+LOG_MOVE_LIMIT = float(np.log(1000.0))
+
+
 def crude_price(baseline_usd_per_bbl: F, factor: F, loss_impact: F, premium_log: F | float = 0.0) -> F:
-    """``B * exp(x + impact + premium)`` [USD/bbl], shape (paths, steps)."""
-    return np.asarray(baseline_usd_per_bbl)[None, :] * np.exp(factor + loss_impact + premium_log)
+    """``B * exp(clip(x + impact + premium, -LOG_MOVE_LIMIT, LOG_MOVE_LIMIT))`` [USD/bbl].
+
+    Shape (paths, steps). The clip (see :data:`LOG_MOVE_LIMIT`) keeps every price finite and
+    positive; NaN inputs stay NaN so that the engine's check reports them.
+    """
+    log_move = np.clip(factor + loss_impact + premium_log, -LOG_MOVE_LIMIT, LOG_MOVE_LIMIT)
+    return np.asarray(baseline_usd_per_bbl)[None, :] * np.exp(log_move)

@@ -29,7 +29,8 @@ SOURCES = {
     "brent_dynamics": "fitted by 'energysim calibrate' on the shipped weekly Brent (data/calibration.json)",
     "elasticities": "model notes §1: Kilian & Murphy (2014); Baumeister & Hamilton (2019); Caldara, Cavallo & Iacoviello (2019)",
     "taxes": "model notes §5: federal 18.40/24.40 ¢/gal + average state 32.61/34.76 ¢/gal (1 Jul 2024)",
-    "pass_through": "fitted by 'energysim calibrate' on the weekly EIA retail series against Brent",
+    "pass_through": ("fitted by 'energysim calibrate' on the weekly EIA retail series against Brent; level of the "
+                     "last 104 weeks (2024-2025) and a monthly seasonal profile"),
     "inventories": ("EIA STEO Jan 2026: 2025 global stock build (T3_STCHANGE_WORLD) above its 2022-2024 rate, "
                     "in days of PATC_WORLD"),
     "spr": "model notes §4: DOE (2016) effective drawdown 1.4–2.1 mb/d, ~13 days order to market; 2022 release 1.1 mb/d",
@@ -94,5 +95,6 @@ def fuel_defaults(key: str) -> dict[str, Any]:
             "sd": float(fit["crack_sd_usd_per_gal"]),
             "reversion_per_year": float(fit["crack_reversion_per_year"]),
         },
+        "seasonal": [float(v) for v in fit.get("seasonal_usd_per_gal", [0.0] * 12)],
         "history_file": fit.get("history_file"),
     }

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..errors import Problem, ScenarioError
-from .schema import Scenario
+from .schema import NAME_PATTERN, Scenario
 from .yamlio import KeyPath, format_key, read_yaml
 
 __all__ = ["load_scenario", "resolve_file", "LoadedScenario", "scenario_from_dict", "content_hash"]
@@ -243,6 +243,8 @@ def _problems_from(exc: ValidationError, origins: Origins, file: str) -> list[Pr
             ctx = err.get("ctx", {})
             loc = tuple(ctx.get("key_path", loc))
             given = ctx.get("given")
+        elif etype == "string_pattern_mismatch" and err.get("ctx", {}).get("pattern") == NAME_PATTERN:
+            msg = "names use lowercase letters, digits, _ and - only (at most 64, no spaces or slashes)"
         elif etype == "finite_number":
             msg = "numbers must be finite (no .nan or .inf)"
         elif isinstance(given, (dict, list)):

@@ -7,6 +7,7 @@ Units are in the key names at the boundary (``_mbd`` million barrels per day, ``
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Any, Literal
 
@@ -287,6 +288,20 @@ class Fuel(_Model):
     start_price: float | None = Field(
         None, gt=0, description="Retail price before the horizon [USD/unit]; default: last in history_file."
     )
+    seasonal: list[float] = Field(
+        default_factory=lambda: [0.0] * 12,
+        description="Seasonal offset by calendar month, January first, 12 values [USD/unit] added to the "
+        "retail price; the shipped US fuels use the calibrated profile, other fuels default to zeros.",
+    )
+
+    @field_validator("seasonal")
+    @classmethod
+    def _seasonal(cls, v: list[float]) -> list[float]:
+        if len(v) != 12:
+            raise ValueError(f"seasonal needs exactly 12 values, January to December (given {len(v)})")
+        if not all(math.isfinite(x) for x in v):
+            raise ValueError(f"seasonal values must be finite numbers (given {v})")
+        return [float(x) for x in v]
 
     @property
     def units_per_bbl(self) -> float:

@@ -134,8 +134,11 @@ def read_yaml(path: Path) -> tuple[dict[str, Any], LineMap]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise ScenarioError.at(
-            file, f"not valid UTF-8 text (bad byte at offset {exc.start}); save the file as UTF-8"
+            file, f"not valid UTF-8 text (byte 0x{raw[exc.start]:02x} at column {column}); save the file as UTF-8",
+            line=line,
         ) from None
     text = text.removeprefix("\ufeff")  # a byte-order mark some editors write
     if not text.strip():
@@ -147,6 +150,10 @@ def read_yaml(path: Path) -> tuple[dict[str, Any], LineMap]:
         line = mark.line + 1 if mark else None
         col = f", column {mark.column + 1}" if mark else ""
         problem = (exc.problem or exc.context or "syntax error").strip()
+        ctx_mark = exc.context_mark
+        if exc.problem and exc.context and ctx_mark is not None and mark is not None and ctx_mark.line != mark.line:
+            # e.g. an unclosed quote: the error is found at the end, the cause is where it opened
+            problem += f" ({exc.context.strip()} that starts at line {ctx_mark.line + 1}, column {ctx_mark.column + 1})"
         raise ScenarioError.at(file, f"YAML syntax error{col}: {problem}", line=line) from None
     except yaml.YAMLError as exc:
         raise ScenarioError.at(file, f"YAML error: {exc}") from None

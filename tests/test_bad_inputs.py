@@ -1,0 +1,237 @@
+"""Every bad input gets a clear error: the catalogue in tests/bad_scenarios/, through the CLI
+(exit 2, one line per problem naming file, line, key, rule and the value given, no traceback)
+and through the Python API (ScenarioError carrying the same problems).
+
+The catalogue's manifest is tests/bad_scenarios/expected.yaml. Inputs that should not be
+committed (binary bytes, invalid UTF-8, a file of tens of megabytes) are made here in tmp_path.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+import energysim
+from energysim.cli import main
+from energysim.errors import Problem, ScenarioError
+from energysim.scenario.yamlio import MAX_FILE_BYTES
+
+HERE = Path(__file__).parent
+CATALOGUE = HERE / "bad_scenarios"
+MANIFEST: dict[str, dict[str, Any]] = yaml.safe_load((CATALOGUE / "expected.yaml").read_text(encoding="utf-8"))
+BASELINE = HERE.parent / "scenarios" / "baseline_2026.yaml"
+
+
+def _matches(p: Problem, spec: dict[str, Any], scenario: Path) -> bool:
+    text = p.format()
+    expected_file = spec.get("file", scenario.name)
+    return (
+        p.file is not None and Path(p.file).name == expected_file
+        and ("line" not in spec or p.line == spec["line"])
+        and ("key" not in spec or p.key == spec["key"])
+        and all(fragment in text for fragment in spec["expect"])
+    )
+
+
+def _line_matches(line: str, spec: dict[str, Any], scenario: Path) -> bool:
+    where = spec.get("file", scenario.name) + (f":{spec['line']}:" if "line" in spec else ":")
+    key = f" {spec['key']}: " if "key" in spec else ""
+    return where in line and key in line and all(fragment in line for fragment in spec["expect"])
+
+
+def test_catalogue_is_complete() -> None:
+    files = sorted(p.name for p in CATALOGUE.glob("*.yaml") if p.name != "expected.yaml")
+    assert len(files) >= 40
+    assert files == sorted(MANIFEST), "every catalogue file needs an entry in expected.yaml, and back"
+
+
+@pytest.mark.parametrize("name", sorted(MANIFEST))
+def test_python_api_raises_scenario_error(name: str) -> None:
+    spec, path = MANIFEST[name], CATALOGUE / name
+    with pytest.raises(ScenarioError) as info:
+        energysim.load_scenario(path)
+    problems = info.value.problems
+    assert problems and all(isinstance(p, Problem) for p in problems)
+    if spec.get("all"):
+        text = str(info.value)
+        missing = [f for f in spec["expect"] if f not in text]
+        assert not missing, f"not reported: {missing}\n{text}"
+        assert len(problems) >= len(spec["expect"])
+    else:
+        assert any(_matches(p, spec, path) for p in problems), str(info.value)
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+@pytest.mark.parametrize("name", sorted(MANIFEST))
+def test_cli_exit_2_and_one_line_per_problem(name: str, command: str, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    spec, path = MANIFEST[name], CATALOGUE / name
+    argv = [command, str(path)] + (["--out", str(tmp_path / "out"), "--quiet"] if command == "run" else [])
+    code = main(argv)
+    out, err = capsys.readouterr()
+    assert code == 2, err
+    assert "Traceback" not in err + out
+    lines = err.strip().splitlines()
+    assert lines and all(line.startswith("error: ") for line in lines), err
+    assert all(len(line) < 400 for line in lines)
+    if spec.get("all"):
+        for fragment in spec["expect"]:
+            assert any(fragment in line for line in lines), f"{fragment!r} not in\n{err}"
+    else:
+        assert any(_line_matches(line, spec, path) for line in lines), err
+    assert not (tmp_path / "out").exists(), "a bad input must not write anything"
+
+
+# --- inputs made at test time ------------------------------------------------------------------
+
+
+def _expect_error(path: Path, *fragments: str, capsys: pytest.CaptureFixture[str]) -> ScenarioError:
+    with pytest.raises(ScenarioError) as info:
+        energysim.load_scenario(path)
+    for fragment in fragments:
+        assert fragment in str(info.value)
+    assert str(path) in str(info.value)
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert all(fragment in err for fragment in fragments)
+    return info.value
+
+
+def test_binary_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "chart.yaml"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    _expect_error(path, "not a text file", capsys=capsys)
+
+
+def test_invalid_utf8(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("name: x\ntitle: Caf\u00e9 au lait\n".encode("latin-1"))
+    err = _expect_error(path, "not valid UTF-8", "byte 0xe9 at column 11", capsys=capsys)
+    assert err.problems[0].line == 2
+
+
+def test_utf8_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "bom.yaml"
+    path.write_bytes(b"\xef\xbb\xbfname: with_bom\n")
+    assert energysim.load_scenario(path).scenario.name == "with_bom"
+
+
+def test_huge_file_is_refused_quickly_with_bounded_memory(tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "huge.yaml"
+    line = b"- {name: padding, volume_mbd: 1.0, duration_days: 30}\n"
+    with path.open("wb") as fh:
+        fh.write(b"name: huge\ndisruptions:\n")
+        fh.write(line * (30_000_000 // len(line)))
+    assert path.stat().st_size > 10 * MAX_FILE_BYTES
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    try:
+        _expect_error(path, "file is too large", capsys=capsys)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert time.perf_counter() - t0 < 2.0
+    assert peak < 5_000_000, f"peak {peak:,} bytes: the file was read"
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_endless_device_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    _expect_error(Path("/dev/zero"), "not a regular file", capsys=capsys)
+
+
+def test_validate_reports_every_problem_of_every_file(capsys: pytest.CaptureFixture[str]) -> None:
+    files = [CATALOGUE / "many_problems.yaml", CATALOGUE / "unknown_top_key.yaml", BASELINE]
+    assert main(["validate", *map(str, files)]) == 2
+    out, err = capsys.readouterr()
+    assert f"{BASELINE}: ok" in out
+    lines = err.strip().splitlines()
+    assert sum("many_problems.yaml" in line for line in lines) == 5
+    assert sum("unknown_top_key.yaml" in line for line in lines) == 1
+
+
+# --- command-line misuse -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["run", "no_such_scenario.yaml"], ["no_such_scenario.yaml: file not found"]),
+        (["validate", "no_such_scenario.yaml"], ["no_such_scenario.yaml: file not found"]),
+        (["run", "{tmp}"], ["is a folder, expected a YAML file"]),
+        (["run", str(BASELINE), "--paths", "0"], ["--paths", "at least 1", "0"]),
+        (["run", str(BASELINE), "--paths", "-5"], ["--paths", "at least 1", "-5"]),
+        (["run", str(BASELINE), "--paths", "lots"], ["--paths", "'lots' is not a valid integer"]),
+        (["run", str(BASELINE), "--seed", "-1"], ["--seed", "-1"]),
+        (["run", str(BASELINE), "--out", "{tmp}/a_file/reports"], ["--out", "a file is in the way", "a_file"]),
+        (["run", str(BASELINE), "--bogus"], ["No such option", "--bogus"]),
+        (["runn", str(BASELINE)], ["No such command 'runn'"]),
+    ],
+)
+def test_cli_misuse_is_one_line_exit_2(args: list[str], fragments: list[str], tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "a_file").write_text("not a folder")
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    if argv[0] == "run" and "--out" not in argv:
+        argv += ["--out", str(tmp_path / "reports")]
+    t0 = time.perf_counter()
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "Traceback" not in err and err.startswith("error: ") and len(err.strip().splitlines()) == 1, err
+    for fragment in fragments:
+        assert fragment in err, err
+    assert time.perf_counter() - t0 < 5.0, "a bad option must fail before the simulation"
+    assert not (tmp_path / "reports").exists()
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root can write anywhere")
+def test_unwritable_out_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        code = main(["run", str(BASELINE), "--paths", "10", "--quiet", "--out", str(locked / "reports")])
+    finally:
+        locked.chmod(0o755)
+    err = capsys.readouterr().err
+    assert code == 2 and "not writable" in err and "Traceback" not in err
+
+
+def test_paths_too_large_for_memory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The engine's memory guard refuses the run up front, through the CLI, as a user error."""
+    t0 = time.perf_counter()
+    code = main(["run", str(BASELINE), "--paths", str(10**12), "--quiet", "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "Traceback" not in err and err.startswith("error: ") and "memory" in err
+    assert time.perf_counter() - t0 < 10.0
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_scenario_paths_above_schema_limit_via_python_api(tmp_path: Path) -> None:
+    path = tmp_path / "big.yaml"
+    path.write_text("name: big\nsimulation:\n  paths: 60000000\n")
+    with pytest.raises(ScenarioError, match=r"big.yaml:3: simulation.paths: .*less than or equal"):
+        energysim.load_scenario(path)
+
+
+def test_csv_baseline_relative_to_the_file_that_names_it(tmp_path: Path) -> None:
+    """A parent's csv baseline is found next to the parent, at load and at run time alike."""
+    parent_dir = tmp_path / "parents"
+    parent_dir.mkdir()
+    months = [f"2026-{m:02d}" for m in range(1, 13)]
+    rows = "".join(f"{m},{60 + i}\n" for i, m in enumerate(months))
+    (parent_dir / "base.csv").write_text("month,usd_per_bbl\n" + rows)
+    (parent_dir / "parent.yaml").write_text("name: parent\nmarket:\n  baseline:\n    csv: base.csv\n")
+    (tmp_path / "child.yaml").write_text("name: child\nextends: parents/parent.yaml\n")
+    loaded = energysim.load_scenario(tmp_path / "child.yaml")
+    result = energysim.simulate(loaded, paths=16, seed=1)
+    assert result.baseline["brent_usd_per_bbl"][0] == pytest.approx(60.0, rel=0.02)
