@@ -31,7 +31,7 @@ def test_multiplier_ends_and_monotone() -> None:
 
 
 def test_per_percent_ranges_match_model_notes() -> None:
-    # model notes §1-2: +1 … +3 % per 1 % with ample spare capacity, +6 … +15 % when exhausted
+    # references §1-2: +1 … +3 % per 1 % with ample spare capacity, +6 … +15 % when exhausted
     slack = _pct_per_pct(float(tightness.multiplier(np.array(10.0))))
     tight = _pct_per_pct(float(tightness.multiplier(np.array(0.0))))
     assert 1.0 <= slack <= 3.0

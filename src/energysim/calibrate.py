@@ -206,7 +206,7 @@ def _calibrate_brent(ddir: Path) -> dict[str, Any]:
                 "window holds the 2008, 2014-16, 2020 and 2022 level shifts. With it the one-year "
                 f"log sd from a known start is {math.sqrt(ou_52w**2 + long_vol**2 * t_h):.2f}, in "
                 "the 30-40 % range of the implied volatilities the EIA uses for its bands "
-                "(model-notes section 6)"
+                "(references section 6)"
             ),
         },
         "window": {
@@ -262,7 +262,7 @@ def _calibrate_brent(ddir: Path) -> dict[str, Any]:
             "schwartz_smith_2000_long_term_vol": 0.15,
             "source": (
                 "Schwartz & Smith (2000), Management Science 46(7):893-911, short-term factor "
-                "of the two-factor model (values as quoted in docs model-notes section 7)"
+                "of the two-factor model (values as quoted in docs references section 7)"
             ),
         },
         "comparison": comparison,
@@ -536,7 +536,7 @@ def _elasticities() -> dict[str, Any]:
             "mode": 0.05,
             "high": 0.15,
             "source": (
-                "model-notes §1: working consensus 0.05 (0 … 0.15); Kilian & Murphy 2014; "
+                "references §1: working consensus 0.05 (0 … 0.15); Kilian & Murphy 2014; "
                 "Baumeister & Hamilton 2019; Caldara, Cavallo & Iacoviello 2019"
             ),
         },
@@ -546,7 +546,7 @@ def _elasticities() -> dict[str, Any]:
             "mode": -0.15,
             "high": -0.05,
             "source": (
-                "model-notes §1: working consensus -0.15 (-0.05 … -0.35); Kilian & Murphy 2014 "
+                "references §1: working consensus -0.15 (-0.05 … -0.35); Kilian & Murphy 2014 "
                 "(-0.26); Baumeister & Hamilton 2019 (-0.35); Caldara, Cavallo & Iacoviello 2019 "
                 "(-0.13); traditional models -0.05 … -0.20"
             ),

@@ -272,8 +272,9 @@ def _plan_memory(sc: Scenario, inp: RunInputs, paths: int, keep_paths: bool | No
             fit = max(BLOCK_PATHS, int(paths * budget / max(lean, 1)) // BLOCK_PATHS * BLOCK_PATHS)
             hint = (f"at most about {fit:,} paths" + (" or a coarser horizon.step" if sc.horizon.step != "month" else ""))
         raise ScenarioError.at(
-            sc.name, f"{paths:,} paths x {m} steps would need about {_gib(need(keep_paths))} of memory but "
-            f"only {_gib(avail or 0)} is available; use {hint}", key="simulation.paths", given=paths)
+            sc.name, f"{paths:,} paths x {m} steps would need about {_gib(need(keep_paths))} of memory"
+            + (" with every path kept" if keep_paths else "") + "; "
+            f"{_gib(avail or 0)} is available (a run may use 80 % of it); use {hint}", key="simulation.paths", given=paths)
     return keep_paths
 
 
@@ -398,11 +399,9 @@ def simulate(
 
 def _seasonal(profile: list[float], dates: np.ndarray, start: Any) -> tuple[np.ndarray, float]:
     """Seasonal retail offset [USD/unit] at each step date, and on the last day before the
-    horizon start (the month of the observed start price, so a run starts at that price)."""
-    s = np.asarray(profile, dtype=np.float64)
-    month = dates.astype("datetime64[M]").astype(np.int64) % 12  # 0 = January
-    before = (np.datetime64(start, "D") - 1).astype("datetime64[M]").astype(np.int64) % 12
-    return s[month], float(s[before])
+    horizon start (where the observed start price was taken, so a run starts at that price)."""
+    before = np.array([np.datetime64(start, "D") - 1])
+    return retail.seasonal_offset(profile, dates), float(retail.seasonal_offset(profile, before)[0])
 
 
 def _baseline_series(sc: Scenario, inp: RunInputs) -> dict[str, np.ndarray]:

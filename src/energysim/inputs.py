@@ -16,6 +16,7 @@ import pandas as pd
 
 from . import data
 from .errors import ScenarioError
+from .models.retail import seasonal_offset
 from .scenario.loader import LoadedScenario
 from .scenario.schema import Baseline, Scenario, fuel_series
 
@@ -175,7 +176,7 @@ def build_inputs(loaded: LoadedScenario | Scenario) -> RunInputs:
             if not prior.empty and (pd.Timestamp(h.start) - prior.index[-1]).days <= 45:
                 start = float(prior.iloc[-1])
         if start is None:
-            season0 = fuel.seasonal[(pd.Timestamp(h.start) - pd.Timedelta(days=1)).month - 1]
+            season0 = float(seasonal_offset(fuel.seasonal, np.array([np.datetime64(h.start, "D") - 1]))[0])
             start = fuel.taxes + fuel.margin_and_crack + season0 + fuel.slope * before / fuel.units_per_bbl
         fuels[key] = FuelStart(series=fuel_series(key, fuel), start_price=float(start), history=hist)
     return RunInputs(dates=dates, t_days=t_days, step_days=lengths, baseline_usd_per_bbl=base,

@@ -152,6 +152,9 @@ _SOURCE_BY_PREFIX = (
     ("market.volatility_annual", "brent_dynamics"), ("market.mean_reversion_per_year", "brent_dynamics"),
     ("market.supply_elasticity", "elasticities"), ("market.demand_elasticity", "elasticities"),
     ("responses.spare_capacity.available_mbd", "spare_capacity"), ("responses.stock_release", "spr"),
+    ("responses.spare_capacity", "spare_response"),
+    ("market.long_term_volatility_annual", "long_term_volatility"),
+    ("market.tightness.inventory_days_vs_normal", "inventories"), ("market.tightness", "tightness"),
 )
 _SKIP = ("name", "title", "description", "sources", "extends", "outputs")
 _DESCRIPTIVE = (".region", ".description", ".label", ".unit", ".history_file")

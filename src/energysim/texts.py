@@ -17,7 +17,7 @@ __all__ = [
     "alt_text", "caption", "summary_sentences", "LEAVES_OUT", "threshold_label",
 ]
 
-#: The limits that matter to a household, in readers' words (see docs and model notes §2, §5).
+#: The limits that matter to a household, in readers' words (see docs and references §2, §5).
 LEAVES_OUT: tuple[tuple[str, str], ...] = (
     ("Empty pumps and queues",
      "The model gives national average prices. It says nothing about stations running dry, limits per "

@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["effective_crude", "crack_deviation", "retail_price"]
+__all__ = ["effective_crude", "crack_deviation", "retail_price", "seasonal_offset"]
 
 FloatArray = NDArray[np.floating]
 
@@ -123,3 +123,27 @@ def retail_price(
 ) -> FloatArray:
     """Retail price [USD/unit] = intercept + slope * effective crude / units_per_bbl + deviation."""
     return intercept_usd + slope * effective_crude_usd_per_bbl / units_per_bbl + crack_deviation_usd
+
+
+def seasonal_offset(profile_usd: list[float] | FloatArray, dates: NDArray[np.datetime64]) -> FloatArray:
+    """Seasonal retail offset [USD/unit] at each date.
+
+    The twelve monthly values (January first) sit on the middle day of each month and are
+    interpolated linearly in time in between, cyclically, so prices move smoothly from one
+    month to the next instead of stepping at month boundaries.
+
+    Parameters
+    ----------
+    profile_usd : sequence of 12 floats
+        Mean offset of each calendar month [USD/unit].
+    dates : array of datetime64[D], shape (steps,)
+    """
+    s = np.asarray(profile_usd, dtype=np.float64)
+    days = np.asarray(dates).astype("datetime64[D]")
+    if not np.any(s) or days.size == 0:
+        return np.zeros(days.shape[0])
+    months = np.arange(days.min().astype("datetime64[M]") - 1, days.max().astype("datetime64[M]") + 2)
+    first = months.astype("datetime64[D]").astype(np.float64)
+    last = (months + 1).astype("datetime64[D]").astype(np.float64)
+    mids = (first + last - 1.0) / 2.0  # the middle day of each month
+    return np.interp(days.astype(np.float64), mids, s[months.astype(np.int64) % 12])

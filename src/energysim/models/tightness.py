@@ -1,7 +1,7 @@
 """Market tightness: how much the price of a given loss depends on the buffers left.
 
 The same loss moves prices far less in a slack market (ample spare capacity, full
-inventories) than in a tight one (model notes §1–2). The multiplier ``m_t`` scales the
+inventories) than in a tight one (references §1–2). The multiplier ``m_t`` scales the
 elasticity-based price of a net loss in :func:`energysim.models.price.loss_log_impact`::
 
     log P_t = log B_t + x_t + y_t + m_t * (L_t / D) / (eS - eD) + premia
@@ -25,17 +25,17 @@ Parameters and sources
 ----------------------
 ``m_slack``, ``m_tight``
     The price rise per 1 % of world supply lost is ``m / (eS - eD)`` per cent. The working
-    consensus elasticities (supply 0.05, demand -0.15; model notes §1) give ``1 / (eS - eD) = 5``.
-    Transient or offset losses with visible spare capacity gave +1 … +3 % per 1 % (model notes
+    consensus elasticities (supply 0.05, demand -0.15; references §1) give ``1 / (eS - eD) = 5``.
+    Transient or offset losses with visible spare capacity gave +1 … +3 % per 1 % (references (docs/references.md)
     §1–2: Katrina, Libya with the IEA release), so ``m_slack = 2 / 5 = 0.4`` (range 0.2–0.6);
     large persistent losses that exhausted the buffers gave +6 … +15 % per 1 % (1973, 1990), so
     ``m_tight = 10.5 / 5 = 2.1`` (range 1.2–3.0). The multipliers are the midpoints; the
     elasticity distributions carry the spread.
 ``H_ample``
-    5.3 mb/d, the OPEC spare capacity the IEA reported in early 2025 (model notes §4), a level
+    5.3 mb/d, the OPEC spare capacity the IEA reported in early 2025 (references §4), a level
     the notes call ample.
 ``T_acute``
-    150 days: the median acute duration of the episodes in model notes §2 (5–6, ~5, 2–3,
+    150 days: the median acute duration of the episodes in references §2 (5–6, ~5, 2–3,
     months, weeks–months, ~8 months).
 """
 
@@ -52,9 +52,9 @@ F = NDArray[np.floating]
 
 #: 1 / (0.05 - (-0.15)): per cent price rise per 1 % of world supply at the consensus elasticities.
 CONSENSUS_INVERSE_ELASTICITY = 1.0 / (0.05 + 0.15)
-#: Midpoint of +1 … +3 % per 1 % (model notes §1–2) over the consensus 5 %.
+#: Midpoint of +1 … +3 % per 1 % (references §1–2) over the consensus 5 %.
 SLACK_MULTIPLIER = 2.0 / CONSENSUS_INVERSE_ELASTICITY
-#: Midpoint of +6 … +15 % per 1 % (model notes §2, 1973 and 1990) over the consensus 5 %.
+#: Midpoint of +6 … +15 % per 1 % (references §2, 1973 and 1990) over the consensus 5 %.
 TIGHT_MULTIPLIER = 10.5 / CONSENSUS_INVERSE_ELASTICITY
 #: Headroom at which the market counts as slack [mb/d]: IEA OPEC spare capacity, early 2025.
 AMPLE_HEADROOM_MBD = 5.3

@@ -1,4 +1,4 @@
-"""Defaults that come from the shipped data and the model notes, each with its source.
+"""Defaults that come from the shipped data and the references (docs/references.md), each with its source.
 
 Nothing here is a bare constant: data-driven values are read through :mod:`energysim.data`,
 literature values carry the citation in ``SOURCES``.
@@ -16,7 +16,7 @@ __all__ = ["SOURCES", "steo_release", "world_demand_mbd", "spare_capacity_mbd", 
 #: Default baseline edition: EIA Short-Term Energy Outlook, January 2026.
 steo_release = "2026-01"
 
-#: Federal + average state fuel taxes, 1 Jul 2024 [USD/gal] (model notes §5, EIA / FHWA).
+#: Federal + average state fuel taxes, 1 Jul 2024 [USD/gal] (references §5, EIA / FHWA).
 TAXES_USD_PER_GAL = {
     "us_gasoline": 0.1840 + 0.3261,
     "us_diesel": 0.2440 + 0.3476,
@@ -27,13 +27,19 @@ SOURCES = {
     "world_demand": "EIA STEO Jan 2026, world liquid fuels consumption (PATC_WORLD), 2026 average",
     "spare_capacity": "EIA STEO Jan 2026, OPEC spare crude production capacity (COPS_OPEC), Jan 2026",
     "brent_dynamics": "fitted by 'energysim calibrate' on the shipped weekly Brent (data/calibration.json)",
-    "elasticities": "model notes §1: Kilian & Murphy (2014); Baumeister & Hamilton (2019); Caldara, Cavallo & Iacoviello (2019)",
-    "taxes": "model notes §5: federal 18.40/24.40 ¢/gal + average state 32.61/34.76 ¢/gal (1 Jul 2024)",
+    "elasticities": "references §1: Kilian & Murphy (2014); Baumeister & Hamilton (2019); Caldara, Cavallo & Iacoviello (2019)",
+    "taxes": "references §5: federal 18.40/24.40 ¢/gal + average state 32.61/34.76 ¢/gal (1 Jul 2024)",
     "pass_through": ("fitted by 'energysim calibrate' on the weekly EIA retail series against Brent; level of the "
                      "last 104 weeks (2024-2025) and a monthly seasonal profile"),
     "inventories": ("EIA STEO Jan 2026: 2025 global stock build (T3_STCHANGE_WORLD) above its 2022-2024 rate, "
                     "in days of PATC_WORLD"),
-    "spr": "model notes §4: DOE (2016) effective drawdown 1.4–2.1 mb/d, ~13 days order to market; 2022 release 1.1 mb/d",
+    "spare_response": ("judgement from references §2: spare output replaced lost barrels only 'within months' "
+                       "(1990) and partly (2002-03); see docs/model.md §2"),
+    "long_term_volatility": ("estimated by 'energysim calibrate' from 52-week Brent changes (Schwartz & Smith 2000 "
+                             "two-factor model, references §7)"),
+    "tightness": ("derived from references §1-2: +1...3 % per 1 % lost with ample buffers, +6...15 % when "
+                  "exhausted; see docs/model.md §3"),
+    "spr": "references §4: DOE (2016) effective drawdown 1.4–2.1 mb/d, ~13 days order to market; 2022 release 1.1 mb/d",
 }
 
 

@@ -113,7 +113,7 @@ class Tightness(_Model):
     )
     slack_multiplier: float = Field(
         SLACK_MULTIPLIER, gt=0, le=10,
-        description="Multiplier of the loss price with ample buffers (+1...3 % per 1 % lost, model notes 1-2).",
+        description="Multiplier of the loss price with ample buffers (+1...3 % per 1 % lost, docs/references.md §1-2).",
     )
     tight_multiplier: float = Field(
         TIGHT_MULTIPLIER, gt=0, le=10,
