@@ -83,6 +83,9 @@ def run(scenario: Path, paths: int | None, seed: int | None, out_dir: Path, quie
     t0 = time.monotonic()
     try:
         result = simulate(loaded, paths=paths, seed=seed, progress=progress)
+    except ScenarioError as exc:  # name the file the user gave, not just the scenario
+        raise ScenarioError([p if p.file != loaded.scenario.name else
+                             type(p)(str(scenario), p.line, p.key, p.rule, p.given) for p in exc.problems]) from None
     finally:
         progress.close()
     write_run(result, target, fmts, household)
@@ -97,9 +100,17 @@ def validate(scenarios: tuple[Path, ...]) -> None:
     """Check scenario files without running them; report every problem found."""
     from .scenario import load_scenario
 
+    from .backtest import load_episode
+    from .scenario.yamlio import read_yaml
+
     problems = []
     for path in scenarios:
         try:
+            raw, _ = read_yaml(Path(path))
+            if "observed" in raw:  # a backtest episode: a scenario plus its observed price moves
+                load_episode(path)
+                click.echo(f"{path}: ok (episode)")
+                continue
             load_scenario(path)
             click.echo(f"{path}: ok")
         except ScenarioError as exc:

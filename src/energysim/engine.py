@@ -47,13 +47,77 @@ def _premium(st: Streams, name: str, rp: Any, t_days: np.ndarray, start: np.ndar
     lead = st.draw(name + ".risk_premium.lead_days", rp.lead_days)
     hl = st.draw(name + ".risk_premium.half_life_days", rp.half_life_days)
     shape = supply.premium_profile(t_days, start, lead, hl)
-    return np.log1p(np.maximum(peak, -99.0) / 100.0)[:, None] * shape * mask[:, None]
+    shape *= (np.log1p(np.maximum(peak, -99.0) / 100.0) * mask)[:, None]
+    return shape
+
+
+def _normals(rng: np.random.Generator, n: int, m: int) -> np.ndarray:
+    """(n, m) independent standard normals, float32, time-major (contiguous per step).
+
+    Box-Muller on one uniform stream: radii ``sqrt(-2 log(1 - u))`` from float64 uniforms (so
+    the tails reach 8.6 sd), angles from float32 uniforms; cos and sin of the same angle give
+    two independent normals. About 4x cheaper than ``Generator.standard_normal`` (a scalar
+    ziggurat loop), because every operation is a vectorised array pass (docs/performance.md).
+    """
+    total = n * m
+    h = (total + 1) // 2
+    r = rng.random(h)
+    np.log1p(np.negative(r, out=r), out=r)
+    r *= -2.0
+    np.sqrt(r, out=r)
+    r32 = r.astype(np.float32)
+    theta = rng.random(h, dtype=np.float32)
+    theta *= np.float32(2.0 * np.pi)
+    out = np.empty(2 * h, dtype=np.float32)
+    np.cos(theta, out=out[:h])
+    np.sin(theta, out=out[h:])
+    out[:h] *= r32
+    out[h:] *= r32
+    return out[:total].reshape(m, n).T
+
+
+def _poisson_ppf(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """Poisson quantile (smallest k with CDF(k) >= u) of each ``u``, vectorised over paths.
+
+    Summing the pmf term by term agrees with ``scipy.stats.poisson.ppf`` except where ``u`` is
+    within float rounding (1e-15) of a CDF step; large means (where exp(-mean) underflows) and
+    the far tail fall back to scipy.
+    """
+    mean = np.broadcast_to(np.asarray(mean, float), u.shape)
+    if u.size == 0 or mean.max() > 100.0:
+        return stats.poisson.ppf(u, mean).astype(np.int64)
+    p = np.exp(-mean)
+    cdf = p.copy()
+    k = np.zeros(u.shape, np.int64)
+    below = cdf < u
+    limit = int(mean.max() + 12.0 * math.sqrt(mean.max()) + 30.0)
+    for i in range(1, limit + 1):
+        if not below.any():
+            break
+        k += below
+        p *= mean / i
+        cdf += p
+        below &= cdf < u
+    if below.any():
+        rows = np.flatnonzero(below)
+        k[rows] = stats.poisson.ppf(u[rows], mean[rows]).astype(np.int64)
+    return k
+
+
+def _ranges(first: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(item, step) pairs for the inclusive step ranges ``first[i]..last[i]`` (empty when last < first)."""
+    length = np.maximum(last - first + 1, 0)
+    item = np.repeat(np.arange(length.size), length)
+    offset = np.cumsum(length) - length
+    step = np.arange(item.size) - np.repeat(offset - first, length)
+    return item, step
 
 
 def _gross_loss_and_premium(sc: Scenario, inp: RunInputs, st: Streams) -> tuple[np.ndarray, np.ndarray]:
+    """Gross supply loss [mb/d] and log premium [-], (paths, steps), time-major memory."""
     n, m = st.n, inp.n_steps
-    loss = np.zeros((n, m))
-    prem = np.zeros((n, m))
+    loss = np.zeros((m, n)).T
+    prem = np.zeros((m, n)).T
     origin = sc.horizon.start
     for d in sc.disruptions:
         key = f"disruptions.{d.name}"
@@ -64,9 +128,15 @@ def _gross_loss_and_premium(sc: Scenario, inp: RunInputs, st: Streams) -> tuple[
         up = st.draw(key + ".ramp_up_days", d.ramp_up_days)
         rec = st.draw(key + ".recovery_days", d.recovery_days)
         shape = supply.trapezoid_step_mean(inp.t_days, inp.step_days, start, up, dur, rec)
-        loss += (vol * occurs)[:, None] * shape
+        shape *= (vol * occurs)[:, None]
+        loss += shape
         if d.risk_premium is not None:
             prem += _premium(st, key, d.risk_premium, inp.t_days, start, occurs)
+    t1 = inp.t_days
+    t0 = t1 - inp.step_days
+    # flat index of (path p, step j) in the time-major memory of loss and prem: j * n + p
+    loss_flat = loss.T.reshape(-1)
+    prem_flat = prem.T.reshape(-1)
     for hz in sc.hazards:
         key = f"hazards.{hz.name}"
         w0, w1 = (hz.window.start, hz.window.end) if hz.window else (sc.horizon.start, sc.horizon.end)
@@ -75,28 +145,61 @@ def _gross_loss_and_premium(sc: Scenario, inp: RunInputs, st: Streams) -> tuple[
         # Counts by inverse transform of one uniform per path, and incident marks laid out
         # incident-first: a change of rate or of a mark's distribution keeps the draws paired.
         u = np.clip(st.rng(key + ".count").random(n), 1e-16, 1.0 - 1e-16)
-        counts = stats.poisson.ppf(u, np.maximum(rate, 0.0) * (hi - lo) / 365.25).astype(np.int64)
+        counts = _poisson_ppf(u, np.maximum(rate, 0.0) * (hi - lo) / 365.25)
         k_max = int(counts.max()) if n else 0
         slots = max(k_max, 1)
-        starts = lo + (hi - lo) * st.rng(key + ".start").random((slots, n)).T
-        vols = _draw_matrix(st, key + ".volume_mbd", hz.volume_mbd, n, slots)
-        durs = _draw_matrix(st, key + ".duration_days", hz.duration_days, n, slots)
+        starts = lo + (hi - lo) * st.rng(key + ".start").random((slots, n))
+        vols = _draw_slots(st, key + ".volume_mbd", hz.volume_mbd, n, slots)
+        durs = _draw_slots(st, key + ".duration_days", hz.duration_days, n, slots)
+        # The incidents (path p, slot k < counts[p]), in path order then slot order, so that
+        # np.add.at adds them to each cell in the same order as a loop over slots would.
+        path, slot = _ranges(np.zeros(n, np.int64), counts - 1)
+        s_i = starts[slot, path]
+        e_i = s_i + 0.0 + durs[slot, path]
+        # Each incident touches only the steps its pulse overlaps (a few): same formula as
+        # supply.trapezoid_step_mean with zero ramps, evaluated on those cells only.
+        first = np.searchsorted(t1, s_i, "left")  # first step ending at or after the start
+        last = np.minimum(np.searchsorted(t0, e_i, "left") - 1, m - 1)  # last step starting before the end
+        item, j = _ranges(first, last)
+        s, e, a, b = s_i[item], e_i[item], t1[j], t0[j]
+        up = np.maximum(a - s, 0.0)
+        up -= np.maximum(a - e, 0.0)
+        down = np.maximum(b - s, 0.0)
+        down -= np.maximum(b - e, 0.0)
+        up -= down
+        up /= a - b
+        np.clip(up, 0.0, 1.0, out=up)
+        up *= vols[slot[item], path[item]]
+        np.add.at(loss_flat, j * n + path[item], up)
         if hz.risk_premium is not None:
-            peaks = _draw_matrix(st, key + ".risk_premium.peak_pct", hz.risk_premium.peak_pct, n, slots)
-            leads = _draw_matrix(st, key + ".risk_premium.lead_days", hz.risk_premium.lead_days, n, slots)
-            hls = _draw_matrix(st, key + ".risk_premium.half_life_days", hz.risk_premium.half_life_days, n, slots)
-        for k in range(k_max):
-            # Only the paths with more than k incidents (performance: the k-th slot is empty on
-            # most paths; adding zero elsewhere would give the same numbers at several times the cost).
-            rows = np.flatnonzero(counts > k)
-            if rows.size == 0:
-                break
-            shape = _pulse_step_mean(inp.t_days, inp.step_days, starts[rows, k], durs[rows, k])
-            loss[rows] += vols[rows, k][:, None] * shape
-            if hz.risk_premium is not None:
-                g = supply.premium_profile(inp.t_days, starts[rows, k], leads[rows, k], hls[rows, k])
-                prem[rows] += np.log1p(np.maximum(peaks[rows, k], -99.0) / 100.0)[:, None] * g
+            rp = hz.risk_premium
+            peaks = _draw_slots(st, key + ".risk_premium.peak_pct", rp.peak_pct, n, slots)
+            leads = _draw_slots(st, key + ".risk_premium.lead_days", rp.lead_days, n, slots)
+            hls = _draw_slots(st, key + ".risk_premium.half_life_days", rp.half_life_days, n, slots)
+            lead_i = leads[slot, path]
+            # supply.premium_profile is zero before start - lead: evaluate from there on only
+            first = np.searchsorted(t1, s_i - np.maximum(lead_i, 0.0), "left")
+            item, j = _ranges(first, np.full(first.size, m - 1))
+            x = t1[j] - s_i[item]
+            g = np.maximum(x, 0.0)
+            g *= -np.log(2.0)
+            g /= hls[slot, path][item]
+            np.exp(g, out=g)
+            neg = x < 0
+            if neg.any():
+                ld = lead_i[item][neg]
+                g[neg] = np.where(ld > 0, np.clip(1.0 + x[neg] / np.where(ld > 0, ld, 1.0), 0.0, 1.0), 0.0)
+            g *= np.log1p(np.maximum(peaks[slot, path], -99.0) / 100.0)[item]
+            np.add.at(prem_flat, j * n + path[item], g)
     return loss, prem
+
+
+def _draw_slots(st: Streams, name: str, dist: Any, n: int, k: int) -> np.ndarray:
+    """(slots, paths) draws, incident-first (slot k of every path, then slot k + 1)."""
+    if getattr(dist, "is_fixed", False):
+        st.used.append(name)
+        return np.full((k, n), dist.center())
+    return np.asarray(dist.sample(st.rng(name), n * k), float).reshape(k, n)
 
 
 def _pulse_step_mean(t_days: np.ndarray, step_days: np.ndarray, start: np.ndarray, duration: np.ndarray) -> np.ndarray:
@@ -113,13 +216,6 @@ def _pulse_step_mean(t_days: np.ndarray, step_days: np.ndarray, start: np.ndarra
     up -= down
     up /= t1 - t0
     return np.clip(up, 0.0, 1.0, out=up)
-
-
-def _draw_matrix(st: Streams, name: str, dist: Any, n: int, k: int) -> np.ndarray:
-    if getattr(dist, "is_fixed", False):
-        st.used.append(name)
-        return np.full((n, k), dist.center())
-    return np.asarray(dist.sample(st.rng(name), n * k), float).reshape(k, n).T
 
 
 def run_block(sc: Scenario, inp: RunInputs, seed: int, block: int, n: int) -> dict[str, np.ndarray]:

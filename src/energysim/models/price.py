@@ -20,7 +20,7 @@ __all__ = ["ou_factor", "loss_log_impact", "crude_price", "LOG_MOVE_LIMIT"]
 F = NDArray[np.floating]
 
 
-def ou_factor(shocks: F, dt_years: F, sigma: F | float, kappa: F | float) -> F:
+def ou_factor(shocks: F, dt_years: F, sigma: F | float, kappa: F | float, out: F | None = None) -> F:
     """Short-term factor ``x`` of log price, an OU process started at 0, exact discretisation.
 
     ``x_j = phi_j x_{j-1} + sigma * sqrt((1 - phi_j**2) / (2 kappa)) z_j`` with
@@ -36,20 +36,30 @@ def ou_factor(shocks: F, dt_years: F, sigma: F | float, kappa: F | float) -> F:
         Volatility [1/sqrt(yr)].
     kappa : float or array, shape (paths,)
         Reversion speed [1/yr].
+    out : array like ``shocks``, optional
+        Where to write the factor (may be ``shocks`` itself: computed in place). Same dtype as
+        the shocks (the engine passes float32 noise).
     """
     z = np.asarray(shocks)
     n_paths, n_steps = z.shape
     dt = np.broadcast_to(np.asarray(dt_years, dtype=np.float64), (n_steps,))
     sigma = np.broadcast_to(np.asarray(sigma, dtype=np.float64), (n_paths,))
     kappa = np.broadcast_to(np.asarray(kappa, dtype=np.float64), (n_paths,))
-    out = np.empty_like(z)
-    x = np.zeros(n_paths, dtype=z.dtype)
+    if n_paths and np.all(sigma == sigma[0]) and np.all(kappa == kappa[0]):
+        sigma, kappa = sigma[:1], kappa[:1]  # one value for every path: per-step scalars
+    # Performance: ``out[:, j]`` is contiguous when the shocks are time-major (the engine's
+    # layout); ``out`` may be the shocks themselves (the recursion reads z_j before writing x_j).
+    out = np.empty_like(z) if out is None else out
     safe_k = np.where(kappa > 0, kappa, 1.0)
+    tmp = np.empty(n_paths, dtype=z.dtype)
     for j in range(n_steps):
-        phi = np.exp(-kappa * dt[j])
+        phi = np.exp(-kappa * dt[j]).astype(z.dtype)
         var = np.where(kappa > 0, -np.expm1(-2.0 * kappa * dt[j]) / (2.0 * safe_k), dt[j])
-        x = x * phi.astype(z.dtype) + (sigma * np.sqrt(var)).astype(z.dtype) * z[:, j]
-        out[:, j] = x
+        col = out[:, j]
+        np.multiply(z[:, j], (sigma * np.sqrt(var)).astype(z.dtype), out=col)
+        if j:  # x_j = x_{j-1} phi + scale z_j (x_0 = scale z_0: the state starts at 0)
+            np.multiply(out[:, j - 1], phi, out=tmp)
+            col += tmp
     return out
 
 

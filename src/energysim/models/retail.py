@@ -70,14 +70,18 @@ def effective_crude(
     else:
         prev = np.broadcast_to(np.asarray(initial_usd_per_bbl, dtype=crude.dtype), (n_paths,)).copy()
     with np.errstate(divide="ignore", over="ignore"):
-        for j in range(n_steps):
-            a_up = -np.expm1(-dt[j] / tau_up) if np.any(tau_up > 0) else 1.0
-            a_down = -np.expm1(-dt[j] / tau_down) if np.any(tau_down > 0) else 1.0
-            a_up = np.where(tau_up > 0, a_up, 1.0)
-            a_down = np.where(tau_down > 0, a_down, 1.0)
-            gap = crude[:, j] - prev
-            prev = prev + np.where(gap > 0, a_up, a_down).astype(crude.dtype) * gap
-            out[:, j] = prev
+        # the adjustment shares of every step, hoisted out of the recursion
+        a_up = np.where(tau_up > 0, -np.expm1(-dt[:, None] / np.atleast_1d(tau_up)), 1.0)
+        a_down = np.where(tau_down > 0, -np.expm1(-dt[:, None] / np.atleast_1d(tau_down)), 1.0)
+    a_up, a_down = a_up.astype(crude.dtype), a_down.astype(crude.dtype)
+    gap = np.empty(n_paths, dtype=crude.dtype)
+    rise = np.empty(n_paths, dtype=bool)
+    for j in range(n_steps):  # out[:, j] is contiguous when crude is time-major (the engine's layout)
+        np.subtract(crude[:, j], prev, out=gap)
+        np.greater(gap, 0, out=rise)
+        gap *= np.where(rise, a_up[j], a_down[j])
+        prev += gap
+        out[:, j] = prev
     return out
 
 
@@ -87,6 +91,7 @@ def crack_deviation(
     sd_usd: float,
     reversion_per_year: float,
     initial_usd: FloatArray | float = 0.0,
+    out: FloatArray | None = None,
 ) -> FloatArray:
     """Mean-reverting (Ornstein-Uhlenbeck) deviation of the crack spread from its mean.
 
@@ -100,16 +105,21 @@ def crack_deviation(
         Independent standard normal draws.
     dt_years : float or array, shape (steps,)
         Step lengths [years].
+    out : array like ``shocks``, optional
+        Where to write the deviation (may be ``shocks``: computed in place, in its dtype).
     """
     z = np.asarray(shocks)
     n_paths, n_steps = z.shape
     dt = np.broadcast_to(np.asarray(dt_years, dtype=np.float64), (n_steps,))
     phi = np.exp(-reversion_per_year * dt)
     scale = sd_usd * np.sqrt(1.0 - phi**2)
-    out = np.empty_like(z)
+    out = np.empty_like(z) if out is None else out
     prev = np.broadcast_to(np.asarray(initial_usd, dtype=z.dtype), (n_paths,)).copy()
-    for j in range(n_steps):
-        prev = prev * z.dtype.type(phi[j]) + z.dtype.type(scale[j]) * z[:, j]
+    tmp = np.empty(n_paths, dtype=z.dtype)
+    for j in range(n_steps):  # in place when out is z: z_j is read before u_j is written
+        np.multiply(z[:, j], z.dtype.type(scale[j]), out=tmp)
+        prev *= z.dtype.type(phi[j])
+        prev += tmp
         out[:, j] = prev
     return out
 

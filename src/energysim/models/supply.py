@@ -45,17 +45,19 @@ def trapezoid_step_mean(t_days: F, step_days: F, start: F, ramp_up: F, plateau: 
     array, shape (paths, steps)
         Mean of the profile over each step, in [0, 1].
     """
-    s = np.asarray(start, float)[:, None]
-    r = np.asarray(ramp_up, float)[:, None]
-    e = s + r + np.asarray(plateau, float)[:, None]
-    c = np.asarray(recovery, float)[:, None]
-    t1 = np.asarray(t_days, float)[None, :]
-    t0 = t1 - np.asarray(step_days, float)[None, :]
+    # Computed time-major, (steps, paths), and returned as its transpose: the (paths, steps)
+    # result is then contiguous per step, the engine's layout (see docs/performance.md).
+    s = np.asarray(start, float)[None, :]
+    r = np.asarray(ramp_up, float)[None, :]
+    e = s + r + np.asarray(plateau, float)[None, :]
+    c = np.asarray(recovery, float)[None, :]
+    t1 = np.asarray(t_days, float)[:, None]
+    t0 = t1 - np.asarray(step_days, float)[:, None]
 
     def cum(t: F) -> F:
         return ramp_integral(t - s, r) - ramp_integral(t - e, c)
 
-    return np.clip((cum(t1) - cum(t0)) / (t1 - t0), 0.0, 1.0)
+    return np.clip((cum(t1) - cum(t0)) / (t1 - t0), 0.0, 1.0).T
 
 
 def premium_profile(t_days: F, start: F, lead_days: F, half_life_days: F) -> F:
@@ -64,20 +66,40 @@ def premium_profile(t_days: F, start: F, lead_days: F, half_life_days: F) -> F:
 
     Returns an array of shape (paths, steps).
     """
-    x = np.asarray(t_days, float)[None, :] - np.asarray(start, float)[:, None]
-    lead = np.asarray(lead_days, float)[:, None]
-    hl = np.asarray(half_life_days, float)[:, None]
-    before = np.where(lead > 0, np.clip(1.0 + x / np.where(lead > 0, lead, 1.0), 0.0, 1.0), 0.0)
-    after = np.exp(-np.log(2.0) * np.maximum(x, 0.0) / hl)
-    return np.where(x < 0, before, after)
+    x = np.subtract.outer(np.asarray(t_days, float), np.asarray(start, float))  # (steps, paths)
+    lead = np.asarray(lead_days, float)[None, :]
+    hl = np.asarray(half_life_days, float)[None, :]
+    after = np.maximum(x, 0.0)
+    after *= -np.log(2.0)
+    after /= hl
+    np.exp(after, out=after)
+    if np.any(lead > 0):
+        before = np.where(lead > 0, np.clip(1.0 + x / np.where(lead > 0, lead, 1.0), 0.0, 1.0), 0.0)
+        np.copyto(after, before, where=x < 0)
+    else:
+        np.copyto(after, 0.0, where=x < 0)
+    return after.T  # (paths, steps), contiguous per step
 
 
 def lagged(values: F, lag_steps: NDArray[np.integer]) -> F:
     """Shift each path right by its own number of steps, filling with zeros."""
     n_paths, n_steps = values.shape
-    idx = np.arange(n_steps)[None, :] - np.asarray(lag_steps)[:, None]
-    out = np.take_along_axis(values, np.clip(idx, 0, n_steps - 1), axis=1)
-    return np.where(idx >= 0, out, 0.0)
+    lag = np.broadcast_to(np.asarray(lag_steps), (n_paths,))
+    if n_paths and lag.min() < 0:  # a negative lag (never drawn by the engine): the general gather
+        idx = np.arange(n_steps)[None, :] - lag[:, None]
+        out = np.take_along_axis(values, np.clip(idx, 0, n_steps - 1), axis=1)
+        return np.where(idx >= 0, out, 0.0)
+    out = np.zeros_like(values)
+    lags = np.unique(lag)
+    for k in lags.tolist():  # a few distinct lags (days rounded to steps): copy whole columns
+        if k >= n_steps:
+            continue
+        if lags.size == 1:
+            out[:, k:] = values[:, :n_steps - k]
+        else:
+            rows = np.flatnonzero(lag == k)
+            out[rows, k:] = values[rows, :n_steps - k]
+    return out
 
 
 def spare_response(gross_loss_mbd: F, available_mbd: F, share: F, lag_steps: NDArray[np.integer]) -> F:

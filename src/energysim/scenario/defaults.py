@@ -43,6 +43,28 @@ SOURCES = {
 }
 
 
+#: Reference fear premia drawn from historical episodes (docs/model.md §4, references §2).
+PREMIUM_REFERENCES: dict[str, dict[str, Any]] = {
+    # 2003: Brent +44 % from Nov 2002 to the 10 Mar 2003 peak, -30 % from the peak within weeks;
+    # 2022: +35-40 % to ~$130 on 7-8 Mar, back near $100 within weeks (fear premium 1-3 months).
+    # Lead: the threat was visible ~90-100 days before the 2003 war and ~40 days before Feb 2022.
+    "threat": {
+        "peak_pct": {"dist": "uniform", "low": 20, "high": 40},
+        "lead_days": {"dist": "uniform", "low": 40, "high": 100},
+        "half_life_days": {"dist": "triangular", "low": 7, "mode": 21, "high": 60},
+        "source": "2003 pre-war run-up and Feb 2022 spike (references §2)",
+    },
+    # Libya 2011: premium $3-13/bbl on a ~$100-115 price (Kilian & Lee 2013); premia of real
+    # losses decay over months (references §2, patterns).
+    "surprise_loss": {
+        "peak_pct": {"dist": "uniform", "low": 3, "high": 12},
+        "lead_days": 0,
+        "half_life_days": {"dist": "triangular", "low": 30, "mode": 60, "high": 120},
+        "source": "Libya 2011, Kilian & Lee (2013) (references §2)",
+    },
+}
+
+
 def world_demand_mbd() -> float:
     return round(data.steo_mean("PATC_WORLD", steo_release, "2026"), 2)
 

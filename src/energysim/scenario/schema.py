@@ -165,15 +165,44 @@ class Market(_Model):
 
 
 class RiskPremium(_Model):
-    """A fear premium on crude that builds before an event and decays after it."""
+    """A fear premium on crude that builds before an event and decays after it.
 
-    peak_pct: Any_ = Field(description="Peak premium on Brent [% of price].")  # type: ignore[valid-type]
-    lead_days: NonNegative = Field(  # type: ignore[valid-type]
-        default_factory=lambda: Fixed(value=0.0), description="Days before the start over which it builds."
+    ``reference`` fills in whatever is not given from a reference drawn from historical
+    episodes (docs/model.md §4): ``threat`` (a loss feared before it happens: 2003, 2022) or
+    ``surprise_loss`` (a physical loss with no warning: Libya 2011).
+    """
+
+    reference: Literal["threat", "surprise_loss"] | None = Field(
+        None, description="Episode-based defaults for the keys not given: threat or surprise_loss."
     )
-    half_life_days: Positive = Field(  # type: ignore[valid-type]
-        description="Half-life of its decay after the start [days]."
+    peak_pct: Any_ | None = Field(  # type: ignore[valid-type]
+        None, description="Peak premium on Brent [% of price]; required unless a reference is given."
     )
+    lead_days: NonNegative | None = Field(  # type: ignore[valid-type]
+        None, description="Days before the start over which it builds (default 0, or the reference's)."
+    )
+    half_life_days: Positive | None = Field(  # type: ignore[valid-type]
+        None, description="Half-life of its decay after the start [days]; required unless a reference is given."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_reference(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("reference") in defaults.PREMIUM_REFERENCES:
+            ref = defaults.PREMIUM_REFERENCES[data["reference"]]
+            data = {**{k: v for k, v in ref.items() if k != "source"}, **data}
+        if isinstance(data, dict) and data.get("lead_days") is None:
+            data = {**data, "lead_days": 0}
+        return data
+
+    @model_validator(mode="after")
+    def _complete(self) -> "RiskPremium":
+        missing = [k for k in ("peak_pct", "half_life_days") if getattr(self, k) is None]
+        if missing:
+            raise ValueError(
+                f"give {' and '.join(missing)}, or a reference (threat or surprise_loss) to take them from"
+            )
+        return self
 
 
 class Disruption(_Model):
