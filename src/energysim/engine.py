@@ -9,8 +9,10 @@ chunk size or the number of workers.
 
 from __future__ import annotations
 
+import ctypes
 import math
 import os
+import sys
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -104,6 +106,27 @@ def _poisson_ppf(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
     return k
 
 
+def _search(grid: np.ndarray, x: np.ndarray, side: str) -> np.ndarray:
+    """``np.searchsorted(grid, x, side)`` for a sorted grid; on an evenly spaced grid by
+    arithmetic, corrected to the exact searchsorted answer (5x faster on unsorted ``x``)."""
+    m = grid.size
+    if m < 3 or x.size < 64:
+        return np.searchsorted(grid, x, side)
+    step = grid[1] - grid[0]
+    if not (step > 0 and np.all(np.diff(grid) == step)):
+        return np.searchsorted(grid, x, side)
+    with np.errstate(invalid="ignore"):
+        j = np.clip(np.ceil((x - grid[0]) / step), 0, m).astype(np.int64)
+    # the answer is the number of grid points below x ("left") or at most x ("right")
+    if side == "left":
+        j += (j < m) & (grid[np.minimum(j, m - 1)] < x)
+        j -= (j > 0) & (grid[np.maximum(j - 1, 0)] >= x)
+    else:
+        j += (j < m) & (grid[np.minimum(j, m - 1)] <= x)
+        j -= (j > 0) & (grid[np.maximum(j - 1, 0)] > x)
+    return j
+
+
 def _ranges(first: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(item, step) pairs for the inclusive step ranges ``first[i]..last[i]`` (empty when last < first)."""
     length = np.maximum(last - first + 1, 0)
@@ -149,17 +172,15 @@ def _gross_loss_and_premium(sc: Scenario, inp: RunInputs, st: Streams) -> tuple[
         k_max = int(counts.max()) if n else 0
         slots = max(k_max, 1)
         starts = lo + (hi - lo) * st.rng(key + ".start").random((slots, n))
-        vols = _draw_slots(st, key + ".volume_mbd", hz.volume_mbd, n, slots)
-        durs = _draw_slots(st, key + ".duration_days", hz.duration_days, n, slots)
-        # The incidents (path p, slot k < counts[p]), in path order then slot order, so that
-        # np.add.at adds them to each cell in the same order as a loop over slots would.
+        # The incidents (path p, slot k < counts[p]), in path order then slot order.
         path, slot = _ranges(np.zeros(n, np.int64), counts - 1)
+        vol_i = _draw_marks(st, key + ".volume_mbd", hz.volume_mbd, n, slots, slot, path)
         s_i = starts[slot, path]
-        e_i = s_i + 0.0 + durs[slot, path]
+        e_i = s_i + 0.0 + _draw_marks(st, key + ".duration_days", hz.duration_days, n, slots, slot, path)
         # Each incident touches only the steps its pulse overlaps (a few): same formula as
         # supply.trapezoid_step_mean with zero ramps, evaluated on those cells only.
-        first = np.searchsorted(t1, s_i, "left")  # first step ending at or after the start
-        last = np.minimum(np.searchsorted(t0, e_i, "left") - 1, m - 1)  # last step starting before the end
+        first = _search(t1, s_i, "left")  # first step ending at or after the start
+        last = np.minimum(_search(t0, e_i, "left") - 1, m - 1)  # last step starting before the end
         item, j = _ranges(first, last)
         s, e, a, b = s_i[item], e_i[item], t1[j], t0[j]
         up = np.maximum(a - s, 0.0)
@@ -169,37 +190,57 @@ def _gross_loss_and_premium(sc: Scenario, inp: RunInputs, st: Streams) -> tuple[
         up -= down
         up /= a - b
         np.clip(up, 0.0, 1.0, out=up)
-        up *= vols[slot[item], path[item]]
-        np.add.at(loss_flat, j * n + path[item], up)
+        up *= vol_i[item]
+        loss_flat += np.bincount(j * n + path[item], up, minlength=m * n)  # sums incidents per cell
         if hz.risk_premium is not None:
             rp = hz.risk_premium
-            peaks = _draw_slots(st, key + ".risk_premium.peak_pct", rp.peak_pct, n, slots)
-            leads = _draw_slots(st, key + ".risk_premium.lead_days", rp.lead_days, n, slots)
-            hls = _draw_slots(st, key + ".risk_premium.half_life_days", rp.half_life_days, n, slots)
-            lead_i = leads[slot, path]
-            # supply.premium_profile is zero before start - lead: evaluate from there on only
-            first = np.searchsorted(t1, s_i - np.maximum(lead_i, 0.0), "left")
-            item, j = _ranges(first, np.full(first.size, m - 1))
-            x = t1[j] - s_i[item]
-            g = np.maximum(x, 0.0)
-            g *= -np.log(2.0)
-            g /= hls[slot, path][item]
-            np.exp(g, out=g)
-            neg = x < 0
-            if neg.any():
-                ld = lead_i[item][neg]
-                g[neg] = np.where(ld > 0, np.clip(1.0 + x[neg] / np.where(ld > 0, ld, 1.0), 0.0, 1.0), 0.0)
-            g *= np.log1p(np.maximum(peaks[slot, path], -99.0) / 100.0)[item]
-            np.add.at(prem_flat, j * n + path[item], g)
+            peak_i = _draw_marks(st, key + ".risk_premium.peak_pct", rp.peak_pct, n, slots, slot, path)
+            lead_i = _draw_marks(st, key + ".risk_premium.lead_days", rp.lead_days, n, slots, slot, path)
+            hl_i = _draw_marks(st, key + ".risk_premium.half_life_days", rp.half_life_days, n, slots, slot, path)
+            amp = np.log1p(np.maximum(peak_i, -99.0) / 100.0)
+            rate = -np.log(2.0) / hl_i
+            # supply.premium_profile per incident: a linear build-up over the lead (the few
+            # steps ending in (start - lead, start)), then exp(-ln 2 (t - start) / half-life).
+            if np.any(lead_i > 0):
+                first = _search(t1, s_i - np.maximum(lead_i, 0.0), "right")
+                last = _search(t1, s_i, "left") - 1
+                item, j = _ranges(first, last)
+                x, ld = t1[j] - s_i[item], lead_i[item]
+                g = np.where(ld > 0, np.clip(1.0 + x / np.where(ld > 0, ld, 1.0), 0.0, 1.0), 0.0) * amp[item]
+                prem_flat += np.bincount(j * n + path[item], g, minlength=m * n)
+            # The decay as a recursion over steps on the incidents started so far (sorted by
+            # their first step): each step multiplies by exp(rate * dt) and adds the incidents
+            # per path (a bincount on one step's row), instead of an exp per (incident, step).
+            j0 = _search(t1, s_i, "left")
+            order = np.argsort(j0.astype(np.int16 if m < 32767 else np.int64), kind="stable")  # radix sort
+            j0, p_o, rate_o = j0[order], path[order], rate[order]
+            value = np.exp((t1[np.minimum(j0, m - 1)] - s_i[order]) * rate_o)
+            value *= amp[order]
+            active = np.searchsorted(j0, np.arange(m), "right")
+            decay, dt_prev, n_prev = None, None, 0
+            for jj in range(m):
+                c = int(active[jj])
+                if n_prev:
+                    dt_j = t1[jj] - t1[jj - 1]
+                    if dt_j != dt_prev:
+                        decay, dt_prev = np.exp(rate_o * dt_j), dt_j
+                    value[:n_prev] *= decay[:n_prev]
+                if c:
+                    prem_flat[jj * n:(jj + 1) * n] += np.bincount(p_o[:c], value[:c], minlength=n)
+                n_prev = c
     return loss, prem
 
 
-def _draw_slots(st: Streams, name: str, dist: Any, n: int, k: int) -> np.ndarray:
-    """(slots, paths) draws, incident-first (slot k of every path, then slot k + 1)."""
+def _draw_marks(st: Streams, name: str, dist: Any, n: int, k: int, slot: np.ndarray, path: np.ndarray) -> np.ndarray:
+    """The marks of the incidents (``slot``, ``path``) from a (slots, paths) layout of draws,
+    incident-first (slot k of every path, then slot k + 1), as ``dist.sample`` would give them:
+    the uniforms of every slot are drawn, the inverse CDF evaluated only for the incidents
+    that happen (a third of the slots on a typical path)."""
     if getattr(dist, "is_fixed", False):
         st.used.append(name)
-        return np.full((k, n), dist.center())
-    return np.asarray(dist.sample(st.rng(name), n * k), float).reshape(k, n)
+        return np.full(slot.size, dist.center())
+    u = st.rng(name).random(n * k).reshape(k, n)  # = dist.sample(rng, n * k): ppf of uniforms
+    return np.asarray(dist.ppf(u[slot, path]), float)
 
 
 def _pulse_step_mean(t_days: np.ndarray, step_days: np.ndarray, start: np.ndarray, duration: np.ndarray) -> np.ndarray:
@@ -229,16 +270,17 @@ def run_block(sc: Scenario, inp: RunInputs, seed: int, block: int, n: int) -> di
     e_s = st.draw("market.supply_elasticity", mk.supply_elasticity)
     e_d = st.draw("market.demand_elasticity", mk.demand_elasticity)
     demand = st.draw("market.world_demand_mbd", mk.world_demand_mbd)
+    # Noise in float32, time-major (see docs/performance.md): with zero volatility nothing is
+    # drawn and the factor is exactly zero, so the closed-form oracles still hold exactly.
     if np.any(sigma > 0):
-        z = st.rng("noise.brent").standard_normal((n, m))
-        factor = price_model.ou_factor(z, inp.dt_years, sigma, kappa)
+        factor = price_model.ou_factor(_normals(st.rng("noise.brent"), n, m), inp.dt_years, sigma, kappa)
     else:
-        factor = np.zeros((n, m))
+        factor = np.zeros((m, n), np.float32).T
     # Long-term factor (Schwartz & Smith 2000): a random walk of log Brent around the baseline.
     sigma_lt = st.draw("market.long_term_volatility_annual", mk.long_term_volatility_annual)
     if np.any(sigma_lt > 0):
-        z_lt = st.rng("noise.brent_long_term").standard_normal((n, m))
-        factor = factor + price_model.ou_factor(z_lt, inp.dt_years, sigma_lt, 0.0)
+        z_lt = _normals(st.rng("noise.brent_long_term"), n, m)
+        factor += price_model.ou_factor(z_lt, inp.dt_years, sigma_lt, 0.0, out=z_lt)
 
     gross, prem = _gross_loss_and_premium(sc, inp, st)
 
@@ -256,7 +298,7 @@ def run_block(sc: Scenario, inp: RunInputs, seed: int, block: int, n: int) -> di
         rlag = st.draw("responses.stock_release.lag_days", rel.lag_days)
         # The release covers the shortfall beyond the trigger level (never more, so a larger
         # loss never ends with a lower price), up to its rate, for total / rate days.
-        threshold = np.full((n, m), np.inf)
+        threshold = np.full((m, n), np.inf).T
         if rel.trigger_net_loss_mbd is not None:
             threshold = np.minimum(threshold, rel.trigger_net_loss_mbd)
         if rel.trigger_price_usd_per_bbl is not None:
@@ -285,16 +327,22 @@ def run_block(sc: Scenario, inp: RunInputs, seed: int, block: int, n: int) -> di
               + fuel.slope * inp.brent_before_usd_per_bbl / fuel.units_per_bbl)
         cs = fuel.crack_spread
         if cs.sd > 0:
-            zc = st.rng(f"fuels.{key}.crack").standard_normal((n, m))
+            zc = _normals(st.rng(f"fuels.{key}.crack"), n, m)
         else:
-            zc = np.zeros((n, m))
-        dev = retail.crack_deviation(zc, inp.dt_years, cs.sd, cs.reversion_per_year, fs.start_price - e0)
+            zc = np.zeros((m, n)).T  # no noise: the deviation stays float64, exactly its decay
+        dev = retail.crack_deviation(zc, inp.dt_years, cs.sd, cs.reversion_per_year, fs.start_price - e0, out=zc)
         per_loss = st.draw(f"fuels.{key}.crack_spread.per_mbd_loss", cs.per_mbd_loss)
-        dev = dev + per_loss[:, None] * np.maximum(net, 0.0)
-        out[fs.series] = retail.retail_price(eff, intercept, fuel.slope, fuel.units_per_bbl, dev)
+        if np.any(per_loss != 0):
+            dev = dev + per_loss[:, None] * np.maximum(net, 0.0)
+        price = eff
+        price *= fuel.slope
+        price /= fuel.units_per_bbl
+        price += intercept
+        price += dev
+        out[fs.series] = price  # = retail.retail_price(eff, intercept, slope, units, dev), in place
     out[LOSS] = net
     for name, arr in out.items():
-        if name != LOSS and not np.all(np.isfinite(arr) & (arr > 0)):
+        if name != LOSS and not (arr.size == 0 or (arr.min() > 0 and arr.max() < np.inf)):  # NaN fails both
             bad = int(np.count_nonzero(~(np.isfinite(arr) & (arr > 0))))
             raise ScenarioError.at(
                 sc.name, f"the model produced {bad} non-positive or non-finite values of {name}; "
@@ -374,6 +422,36 @@ def _plan_memory(sc: Scenario, inp: RunInputs, paths: int, keep_paths: bool | No
     return keep_paths
 
 
+_ALLOCATOR_TUNED = False
+
+
+def _tune_allocator() -> None:
+    """Let glibc keep freed large arrays for reuse instead of returning them to the system.
+
+    ``run_block`` allocates a few dozen (paths x steps) temporaries per block; by default
+    glibc maps every array above 128 KiB afresh and unmaps it when freed, so each one costs
+    its page faults again (about 1 ms per 3.5 MB array, 40 % of a block's time; measured,
+    docs/performance.md). Raising the mmap and trim thresholds and using one arena for all
+    threads lets the same memory be reused. Process-wide, once, on glibc only; set
+    ENERGYSIM_MALLOC_TUNING=0 to leave the allocator alone.
+    """
+    global _ALLOCATOR_TUNED
+    if _ALLOCATOR_TUNED:
+        return
+    _ALLOCATOR_TUNED = True
+    if not sys.platform.startswith("linux") or os.environ.get("ENERGYSIM_MALLOC_TUNING", "1") == "0":
+        return
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # not glibc (musl has no mallopt)
+        return
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    m_trim_threshold, m_mmap_threshold, m_arena_max = -1, -3, -8  # glibc's malloc.h
+    mallopt(m_mmap_threshold, 32 << 20)  # the largest glibc accepts on 64-bit
+    mallopt(m_trim_threshold, 256 << 20)
+    mallopt(m_arena_max, 1)
+
+
 def simulate(
     scenario: LoadedScenario | Scenario,
     paths: int | None = None,
@@ -425,6 +503,7 @@ def simulate(
     if seed < 0:
         raise ScenarioError.at(sc.name, "seed must be a non-negative integer", key="simulation.seed", given=seed)
     inp = inputs if inputs is not None else build_inputs(loaded if loaded else sc)
+    _tune_allocator()
     series = sc.series_names()
     workers = max(1, workers or min(4, os.cpu_count() or 1))
     chunk_blocks = chunk_blocks or max(1, CHUNK_CELLS // (BLOCK_PATHS * inp.n_steps))
@@ -439,7 +518,9 @@ def simulate(
 
     def run_chunk(chunk: list[tuple[int, int]], brackets: dict[str, Any], paths_only: bool) -> tuple[Any, int]:
         parts = [run_block(sc, inp, seed, b, n) for b, n in chunk]
-        arrays = parts[0] if len(parts) == 1 else {s: np.concatenate([p[s] for p in parts]) for s in series}
+        # (paths, steps) arrays with time-major memory (contiguous per step): keep that layout
+        arrays = parts[0] if len(parts) == 1 else {s: np.concatenate([p[s].T for p in parts], axis=1).T
+                                                   for s in series}
         return acc.reduce(chunk[0][0], arrays, brackets, paths_only=paths_only), arrays[series[0]].shape[0]
 
     def one_pass(first: bool) -> None:

@@ -29,6 +29,12 @@ FAN_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 #: Safety margin of the streaming quantile brackets, in binomial standard deviations.
 BRACKET_SIGMAS = 6.0
+#: The brackets shrink each time the paths seen grow by this factor (each shrink is a Python
+#: loop over (date, level) in the main thread, competing with the workers). The values kept
+#: inside a bracket are at most about 12 sqrt(q (1 - q)) sqrt(SHRINK_GROWTH * paths): at 2, on
+#: average over the default levels, 6.2 sqrt(paths) per (date, level), within the
+#: 8 sqrt(paths) that engine.estimate_bytes allows.
+SHRINK_GROWTH = 2.0
 
 
 def lerp_quantile(lo: np.ndarray, hi: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -46,20 +52,25 @@ def chunk_stats(a: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarr
     ``lo == hi``) and above ``hi``, the values strictly inside the brackets (concatenated in
     (step, level) order) and their number per (step, level).
     """
-    srt = np.sort(a.T, axis=1)
+    srt = np.sort(a.T, axis=1)  # a is time-major in the engine: a.T is contiguous, no copy
     m, n_lv = lo.shape
     nb = srt.shape[1]
-    i = np.empty((4, m, n_lv), np.int64)
+    i = np.empty((2, m, 2, n_lv), np.int64)  # [left/right side, step, lo/hi, level]
+    edges = np.stack([lo, hi], axis=1)  # (steps, 2, levels)
     for j in range(m):
-        i[0, j] = np.searchsorted(srt[j], lo[j], "left")
-        i[1, j] = np.searchsorted(srt[j], lo[j], "right")
-        i[2, j] = np.searchsorted(srt[j], hi[j], "left")
-        i[3, j] = np.searchsorted(srt[j], hi[j], "right")
+        i[0, j] = np.searchsorted(srt[j], edges[j], "left")
+        i[1, j] = np.searchsorted(srt[j], edges[j], "right")
+    lt_lo, lt_hi, le_lo, le_hi = i[0, :, 0], i[0, :, 1], i[1, :, 0], i[1, :, 1]
     point = lo == hi
-    lens = np.where(point, 0, np.maximum(i[2] - i[1], 0))
-    eq_hi = np.where(point, 0, i[3] - i[2])
-    vals = np.concatenate([srt[j, i[1, j, k]:i[1, j, k] + lens[j, k]] for j in range(m) for k in range(n_lv)])
-    return i[0], i[1] - i[0], eq_hi, nb - i[3], vals, lens
+    lens = np.where(point, 0, np.maximum(lt_hi - le_lo, 0))
+    eq_hi = np.where(point, 0, le_hi - lt_hi)
+    # the values strictly inside, in (step, level) order: one gather
+    first = (le_lo + np.arange(m)[:, None] * nb).ravel()
+    n_in = lens.ravel()
+    offset = np.cumsum(n_in) - n_in
+    idx = np.arange(int(n_in.sum())) + np.repeat(first - offset, n_in)
+    vals = srt.reshape(-1)[idx]
+    return lt_lo, le_lo - lt_lo, eq_hi, nb - le_hi, vals, lens
 
 
 class QuantileSketch:
@@ -110,7 +121,7 @@ class QuantileSketch:
         hi = np.where(r_hi <= n - 1, srt[:, np.clip(r_hi, 0, n - 1)], np.inf)
         self.lo = np.where(self.frozen, -np.inf, lo)
         self.hi = np.where(self.frozen, np.inf, hi)
-        self.next_shrink = int(1.5 * n) + 1
+        self.next_shrink = int(SHRINK_GROWTH * n) + 1
 
     def merge(self, stats: tuple[np.ndarray, ...], n: int, used: tuple[np.ndarray, np.ndarray]) -> None:
         """Add a chunk's :func:`chunk_stats`, computed with the brackets ``used`` (a snapshot of
@@ -146,7 +157,7 @@ class QuantileSketch:
         self.seen += n
         if self.seen >= self.next_shrink and self.seen < self.total:
             self._shrink()
-            self.next_shrink = int(self.seen * 1.5) + 1
+            self.next_shrink = int(self.seen * SHRINK_GROWTH) + 1
 
     def _gather(self) -> None:
         if not self.pending:
@@ -258,7 +269,8 @@ class Accumulator:
         self.month_starts = np.searchsorted(self.month_index, np.arange(len(self.months)))
         self.month_counts = np.bincount(self.month_index, minlength=len(self.months)).astype(float)
         self.levels = tuple(sorted(set(FAN_QUANTILES) | set(sc.outputs.quantiles)))
-        self.kept = {s: np.empty((paths, m)) for s in series} if keep_paths else {}
+        # (paths, steps) with time-major memory, like the engine's blocks: copying a block is contiguous
+        self.kept = {s: np.empty((m, paths)).T for s in series} if keep_paths else {}
         self.mean = {s: np.empty(paths) for s in series}
         self.max = {s: np.empty(paths) for s in series}
         self.monthly = {s: np.empty((paths, len(self.months))) for s in series}
@@ -288,7 +300,11 @@ class Accumulator:
                     self.kept[s][lo:hi] = a
                 self.mean[s][lo:hi] = a.mean(axis=1)
                 self.max[s][lo:hi] = a.max(axis=1)
-                self.monthly[s][lo:hi] = np.add.reduceat(a, self.month_starts, axis=1) / self.month_counts
+                monthly = self.monthly[s][lo:hi]
+                bounds = [*self.month_starts.tolist(), a.shape[1]]
+                for k in range(len(self.month_starts)):  # a month's steps are contiguous columns
+                    np.add.reduce(a[:, bounds[k]:bounds[k + 1]], axis=1, out=monthly[:, k])
+                monthly /= self.month_counts
             out[s] = chunk_stats(a, *brackets[s])
         return out
 

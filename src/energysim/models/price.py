@@ -50,15 +50,18 @@ def ou_factor(shocks: F, dt_years: F, sigma: F | float, kappa: F | float, out: F
     # Performance: ``out[:, j]`` is contiguous when the shocks are time-major (the engine's
     # layout); ``out`` may be the shocks themselves (the recursion reads z_j before writing x_j).
     out = np.empty_like(z) if out is None else out
-    safe_k = np.where(kappa > 0, kappa, 1.0)
+    # phi_j and the step sd for every step at once, (steps, 1 or paths)
+    safe_k = np.where(kappa > 0, kappa, 1.0)[None, :]
+    k = kappa[None, :]
+    phi = np.exp(-k * dt[:, None]).astype(z.dtype)
+    var = np.where(k > 0, -np.expm1(-2.0 * k * dt[:, None]) / (2.0 * safe_k), dt[:, None])
+    scale = (sigma[None, :] * np.sqrt(var)).astype(z.dtype)
     tmp = np.empty(n_paths, dtype=z.dtype)
     for j in range(n_steps):
-        phi = np.exp(-kappa * dt[j]).astype(z.dtype)
-        var = np.where(kappa > 0, -np.expm1(-2.0 * kappa * dt[j]) / (2.0 * safe_k), dt[j])
         col = out[:, j]
-        np.multiply(z[:, j], (sigma * np.sqrt(var)).astype(z.dtype), out=col)
+        np.multiply(z[:, j], scale[j], out=col)
         if j:  # x_j = x_{j-1} phi + scale z_j (x_0 = scale z_0: the state starts at 0)
-            np.multiply(out[:, j - 1], phi, out=tmp)
+            np.multiply(out[:, j - 1], phi[j], out=tmp)
             col += tmp
     return out
 
@@ -72,7 +75,13 @@ def loss_log_impact(net_loss_mbd: F, world_demand_mbd: F, supply_elasticity: F, 
     """
     share = np.asarray(net_loss_mbd) / np.asarray(world_demand_mbd, float)[:, None]
     inv = 1.0 / (np.asarray(supply_elasticity, float) - np.asarray(demand_elasticity, float))
-    return np.asarray(tightness) * share * inv[:, None]
+    tight = np.asarray(tightness)
+    if tight.shape == share.shape:
+        share *= tight  # in place, the same products as tightness * share * inv
+    else:
+        share = tight * share
+    share *= inv[:, None]
+    return share
 
 
 #: Largest log move from the baseline a path may take [-]: a factor of 1000 either way. A
@@ -90,5 +99,9 @@ def crude_price(baseline_usd_per_bbl: F, factor: F, loss_impact: F, premium_log:
     Shape (paths, steps). The clip (see :data:`LOG_MOVE_LIMIT`) keeps every price finite and
     positive; NaN inputs stay NaN so that the engine's check reports them.
     """
-    log_move = np.clip(factor + loss_impact + premium_log, -LOG_MOVE_LIMIT, LOG_MOVE_LIMIT)
-    return np.asarray(baseline_usd_per_bbl)[None, :] * np.exp(log_move)
+    log_move = np.add(factor, loss_impact, dtype=np.float64)
+    log_move += premium_log
+    np.clip(log_move, -LOG_MOVE_LIMIT, LOG_MOVE_LIMIT, out=log_move)
+    np.exp(log_move, out=log_move)
+    log_move *= np.asarray(baseline_usd_per_bbl)[None, :]
+    return log_move

@@ -45,19 +45,44 @@ def trapezoid_step_mean(t_days: F, step_days: F, start: F, ramp_up: F, plateau: 
     array, shape (paths, steps)
         Mean of the profile over each step, in [0, 1].
     """
-    # Computed time-major, (steps, paths), and returned as its transpose: the (paths, steps)
-    # result is then contiguous per step, the engine's layout (see docs/performance.md).
-    s = np.asarray(start, float)[None, :]
-    r = np.asarray(ramp_up, float)[None, :]
-    e = s + r + np.asarray(plateau, float)[None, :]
-    c = np.asarray(recovery, float)[None, :]
-    t1 = np.asarray(t_days, float)[:, None]
-    t0 = t1 - np.asarray(step_days, float)[:, None]
+    # Performance (docs/performance.md): computed time-major, (steps, paths), and returned as
+    # its transpose, so that the (paths, steps) result is contiguous per step (the engine's
+    # layout); on a grid of adjacent steps the cumulative profile is evaluated once per step
+    # boundary instead of at both ends of every step (the same numbers: t0[j] == t1[j - 1]).
+    t1 = np.asarray(t_days, float)
+    t0 = t1 - np.asarray(step_days, float)
+    start = np.asarray(start, float)
+    r = np.asarray(ramp_up, float)
+    e = start + r + np.asarray(plateau, float)
+    c = np.asarray(recovery, float)
+    if t1.size > 1 and np.array_equal(t0[1:], t1[:-1]):
+        cum = _cum_trapezoid(np.concatenate([t0[:1], t1]), start, r, e, c)
+        out = np.subtract(cum[1:], cum[:-1], out=cum[1:])
+    else:
+        out = _cum_trapezoid(t1, start, r, e, c)
+        out -= _cum_trapezoid(t0, start, r, e, c)
+    out /= (t1 - t0)[:, None]
+    np.maximum(out, 0.0, out=out)
+    np.minimum(out, 1.0, out=out)
+    return out.T
 
-    def cum(t: F) -> F:
-        return ramp_integral(t - s, r) - ramp_integral(t - e, c)
 
-    return np.clip((cum(t1) - cum(t0)) / (t1 - t0), 0.0, 1.0).T
+def _cum_trapezoid(t: F, start: F, ramp_up: F, end: F, recovery: F) -> F:
+    """``ramp_integral(t - start, ramp_up) - ramp_integral(t - end, recovery)``, time-major
+    (steps, paths), in place: the same operations as :func:`ramp_integral`, fewer temporaries."""
+    def ramp_int(x: F, ramp: F) -> F:
+        xc = np.maximum(x, 0.0)
+        np.minimum(xc, ramp, out=xc)  # = np.clip(x, 0, ramp)
+        xc *= xc
+        xc /= 2.0 * np.where(ramp > 0, ramp, 1.0)  # xc is 0 where ramp is 0
+        x -= ramp
+        np.maximum(x, 0.0, out=x)
+        x += xc
+        return x
+
+    up = ramp_int(np.subtract.outer(t, start), ramp_up)
+    up -= ramp_int(np.subtract.outer(t, end), recovery)
+    return up
 
 
 def premium_profile(t_days: F, start: F, lead_days: F, half_life_days: F) -> F:
@@ -66,40 +91,42 @@ def premium_profile(t_days: F, start: F, lead_days: F, half_life_days: F) -> F:
 
     Returns an array of shape (paths, steps).
     """
-    x = np.subtract.outer(np.asarray(t_days, float), np.asarray(start, float))  # (steps, paths)
-    lead = np.asarray(lead_days, float)[None, :]
-    hl = np.asarray(half_life_days, float)[None, :]
+    t = np.asarray(t_days, float)
+    start = np.asarray(start, float)
+    x = np.subtract.outer(t, start)  # (steps, paths), returned transposed (contiguous per step)
+    lead = np.broadcast_to(np.asarray(lead_days, float), start.shape)
+    hl = np.asarray(half_life_days, float)
     after = np.maximum(x, 0.0)
     after *= -np.log(2.0)
     after /= hl
     np.exp(after, out=after)
+    np.copyto(after, 0.0, where=x < 0)
     if np.any(lead > 0):
-        before = np.where(lead > 0, np.clip(1.0 + x / np.where(lead > 0, lead, 1.0), 0.0, 1.0), 0.0)
-        np.copyto(after, before, where=x < 0)
-    else:
-        np.copyto(after, 0.0, where=x < 0)
-    return after.T  # (paths, steps), contiguous per step
+        # the linear build-up over the lead: only the few steps ending in (start - lead, start)
+        first = np.searchsorted(t, start - np.maximum(lead, 0.0), "right")
+        last = np.searchsorted(t, start, "left") - 1
+        length = np.maximum(last - first + 1, 0)
+        path = np.repeat(np.arange(start.size), length)
+        step = np.arange(path.size) - np.repeat(np.cumsum(length) - length - first, length)
+        xs, ld = x[step, path], lead[path]
+        after[step, path] = np.where(ld > 0, np.clip(1.0 + xs / np.where(ld > 0, ld, 1.0), 0.0, 1.0), 0.0)
+    return after.T
 
 
 def lagged(values: F, lag_steps: NDArray[np.integer]) -> F:
     """Shift each path right by its own number of steps, filling with zeros."""
     n_paths, n_steps = values.shape
     lag = np.broadcast_to(np.asarray(lag_steps), (n_paths,))
-    if n_paths and lag.min() < 0:  # a negative lag (never drawn by the engine): the general gather
+    if n_paths == 0 or lag.min() < 0:  # a negative lag (never drawn by the engine): the general gather
         idx = np.arange(n_steps)[None, :] - lag[:, None]
         out = np.take_along_axis(values, np.clip(idx, 0, n_steps - 1), axis=1)
         return np.where(idx >= 0, out, 0.0)
-    out = np.zeros_like(values)
-    lags = np.unique(lag)
-    for k in lags.tolist():  # a few distinct lags (days rounded to steps): copy whole columns
-        if k >= n_steps:
-            continue
-        if lags.size == 1:
-            out[:, k:] = values[:, :n_steps - k]
-        else:
-            rows = np.flatnonzero(lag == k)
-            out[rows, k:] = values[rows, :n_steps - k]
-    return out
+    # time-major gather: out[p, j] = values[p, j - lag[p]], from the flat (steps, paths) memory
+    src = np.ascontiguousarray(values.T)
+    idx = np.arange(n_steps)[:, None] * n_paths + (np.arange(n_paths) - lag * n_paths)[None, :]
+    out = np.take(src.reshape(-1), idx, mode="clip")
+    np.copyto(out, 0.0, where=np.arange(n_steps)[:, None] < lag[None, :])
+    return out.T
 
 
 def spare_response(gross_loss_mbd: F, available_mbd: F, share: F, lag_steps: NDArray[np.integer]) -> F:
@@ -110,9 +137,11 @@ def spare_response(gross_loss_mbd: F, available_mbd: F, share: F, lag_steps: NDA
     (producers do not flood the market once the loss recedes), which keeps the net loss, and so
     the price, non-decreasing in the size of a disruption.
     """
-    current = np.maximum(gross_loss_mbd, 0.0)
-    want = np.asarray(share, float)[:, None] * np.maximum(lagged(gross_loss_mbd, lag_steps), 0.0)
-    return np.minimum(np.minimum(want, np.asarray(available_mbd, float)[:, None]), current)
+    want = lagged(gross_loss_mbd, lag_steps)
+    np.maximum(want, 0.0, out=want)
+    want *= np.asarray(share, float)[:, None]
+    np.minimum(want, np.asarray(available_mbd, float)[:, None], out=want)
+    return np.minimum(want, np.maximum(gross_loss_mbd, 0.0), out=want)
 
 
 def stock_release(

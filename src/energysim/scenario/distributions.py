@@ -12,6 +12,7 @@ Each class validates its own parameters (low <= mode <= high, p90 > median, ...)
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from typing import Annotated, Any, Literal, Union
 
@@ -121,6 +122,17 @@ class Triangular(_Base):
         return self.mode
 
 
+@functools.lru_cache(maxsize=64)
+def _beta_table(a: float, b: float, size: int = 1 << 14) -> tuple[np.ndarray, np.ndarray]:
+    """(CDF, x) of Beta(a, b) on a grid in x with Chebyshev spacing (dense at 0 and 1)."""
+    x = 0.5 - 0.5 * np.cos(np.linspace(0.0, np.pi, size))
+    x[0], x[-1] = 0.0, 1.0
+    cdf = special.betainc(a, b, x)
+    cdf.setflags(write=False)
+    x.setflags(write=False)
+    return cdf, x
+
+
 class Pert(_Base):
     """Beta-PERT between ``low`` and ``high`` with most likely value ``mode`` (shape 4 by default)."""
 
@@ -142,7 +154,21 @@ class Pert(_Base):
         span = self.high - self.low
         a = 1.0 + self.shape * (self.mode - self.low) / span
         b = 1.0 + self.shape * (self.high - self.mode) / span
-        return self.low + span * special.betaincinv(a, b, np.asarray(u, dtype=float))
+        u = np.asarray(u, dtype=float)
+        # Performance: betaincinv costs about 1.3 us a value; interpolating the inverse in a
+        # table of the CDF (exact betainc on a grid dense near both ends, built once per shape)
+        # costs 50x less. Always the table, so a value never depends on how many are drawn
+        # together. Error below 1e-7 of the range (tests/test_engine_kernels.py), far under
+        # the Monte Carlo error.
+        # The upper half through the mirrored Beta(b, a) at 1 - u (exact for u >= 0.5), so
+        # that both tails are interpolated where the CDF is far from 1 (no cancellation).
+        cdf, x = _beta_table(a, b)
+        cdf_m, _ = _beta_table(b, a)
+        upper = u > 0.5
+        q = np.asarray(np.interp(u, cdf, x), dtype=float)
+        if np.any(upper):
+            q[upper] = 1.0 - np.interp(1.0 - u[upper], cdf_m, x)
+        return self.low + span * q
 
     def support(self) -> tuple[float, float]:
         return (self.low, self.high)

@@ -1,0 +1,163 @@
+"""Rendering the run report as text: the Markdown report and chart snippets, and the
+self-contained HTML report (images embedded as data URIs) and ``<figure>`` embed snippets."""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Mapping
+
+from . import texts
+from .report_tables import (
+    Table,
+    assumption_rows,
+    budget_table,
+    fuel_tables,
+    household_budgets,
+)
+from .runview import RunView
+
+__all__ = ["chart_figure_html", "chart_markdown", "report_html", "report_markdown"]
+
+
+# --- Markdown ----------------------------------------------------------------------------------
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _md_table(t: Table) -> str:
+    lines = ["| " + " | ".join(_md_cell(h) for h in t.head) + " |",
+             "|" + "|".join("---" if i == 0 else "---:" for i in range(len(t.head))) + "|"]
+    lines += ["| " + " | ".join(_md_cell(c) for c in r) + " |" for r in t.rows]
+    if t.note:
+        lines += ["", f"*{t.note}*"]
+    return "\n".join(lines)
+
+
+def _md_alt(text: str) -> str:
+    return text.replace("[", "(").replace("]", ")").replace("\n", " ")
+
+
+def chart_markdown(v: RunView, s: str, src: str) -> str:
+    return f"![{_md_alt(texts.alt_text(v, s))}]({src})\n\n*{texts.caption(v, s)}*\n"
+
+
+def report_markdown(v: RunView, household: Mapping[str, float], image_src: Mapping[str, str]) -> str:
+    sc = v.scenario
+    budgets = household_budgets(v, household)
+    parts = [f"# {sc.title or sc.name}", "", " ".join(texts.summary_sentences(v, budgets)), ""]
+    if sc.description:
+        parts += [f"**Scenario.** {sc.description.strip()}", ""]
+    parts += ["## Charts", ""]
+    for s in v.price_series:
+        parts += [f"### {v.label(s)}", "", chart_markdown(v, s, image_src[s])]
+    parts += ["## Prices by fuel", ""]
+    for s in v.price_series:
+        parts += [f"### {v.label(s)} ({v.unit_words(s)[0]})", ""]
+        for t in fuel_tables(v, s):
+            parts += [_md_table(t), ""]
+    parts += ["## Household fuel budget", ""]
+    if budgets:
+        parts += [_md_table(budget_table(v, budgets)), ""]
+    else:
+        parts += ["No household consumption given (set --gasoline-gal-per-month or --diesel-gal-per-month).", ""]
+    parts += ["## Assumptions", "", "Every parameter of the scenario after inheritance (`extends`), with its source.", "",
+              _md_table(Table(["Parameter", "Value", "Source"], assumption_rows(sc))), ""]
+    if sc.sources:
+        parts += ["Sources cited by the scenario:", ""] + [f"- {x}" for x in sc.sources] + [""]
+    parts += ["## What this model leaves out", ""]
+    parts += [f"- **{a}.** {b}" for a, b in texts.LEAVES_OUT] + [""]
+    parts += ["---", "", " ".join(texts.footer_lines(v)), ""]
+    return "\n".join(parts)
+
+
+# --- HTML --------------------------------------------------------------------------------------
+
+_CSS = """
+body { font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; color: #222; line-height: 1.5;
+       max-width: 860px; margin: 2rem auto; padding: 0 1rem; }
+h1 { font-size: 1.6rem; line-height: 1.25; margin-bottom: .5rem; }
+h2 { font-size: 1.25rem; border-bottom: 1px solid #ccc; padding-bottom: .2rem; margin-top: 2.2rem; }
+h3 { font-size: 1.05rem; margin-bottom: .4rem; }
+p.summary { font-size: 1.08rem; background: #f3f6fa; border-left: 4px solid #08306b; padding: .8rem 1rem; }
+figure { margin: 1.2rem 0 2rem; break-inside: avoid; page-break-inside: avoid; }
+figure img { width: 100%; max-width: 800px; height: auto; display: block; }
+figcaption { font-size: .88rem; color: #444; margin-top: .4rem; }
+table { border-collapse: collapse; margin: .6rem 0 .3rem; font-size: .9rem; break-inside: avoid; }
+th, td { border-bottom: 1px solid #ddd; padding: .3rem .6rem; text-align: right; vertical-align: top; }
+th:first-child, td:first-child { text-align: left; }
+th { background: #f3f3f3; }
+table.assumptions { font-size: .78rem; width: 100%; table-layout: fixed; }
+table.assumptions th, table.assumptions td { text-align: left; overflow-wrap: break-word; }
+table.assumptions th:nth-child(1) { width: 40%; }
+table.assumptions th:nth-child(2) { width: 28%; }
+table.assumptions td:first-child { font-family: "DejaVu Sans Mono", monospace; font-size: .74rem; }
+p.note, p.footer { font-size: .82rem; color: #555; }
+ul.limits li { margin-bottom: .4rem; }
+@page { size: auto; margin: 15mm; }
+@media print {
+  body { margin: 0; max-width: none; font-size: 10.5pt; }
+  h2 { break-after: avoid; page-break-after: avoid; }
+  h3 { break-after: avoid; page-break-after: avoid; }
+  p.summary { background: none; }
+}
+"""
+
+
+def _esc(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _html_table(t: Table, cls: str = "") -> str:
+    c = f' class="{cls}"' if cls else ""
+    head = "".join(f"<th>{_esc(h)}</th>" for h in t.head)
+    body = "".join("<tr>" + "".join(f"<td>{_esc(x)}</td>" for x in r) + "</tr>" for r in t.rows)
+    out = f"<table{c}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    if t.note:
+        out += f'<p class="note">{_esc(t.note)}</p>'
+    return out
+
+
+def chart_figure_html(v: RunView, s: str, src: str) -> str:
+    """A ``<figure>`` with the image, its alt text and caption: paste it into a web page."""
+    return (f'<figure class="energysim-chart">\n  <img src="{_esc(src)}" width="800" alt="{_esc(texts.alt_text(v, s))}">\n'
+            f"  <figcaption>{_esc(texts.caption(v, s))}</figcaption>\n</figure>\n")
+
+
+def report_html(v: RunView, household: Mapping[str, float], png: Mapping[str, bytes]) -> str:
+    """The whole report as one HTML file: images embedded as data URIs, no external references."""
+    sc = v.scenario
+    budgets = household_budgets(v, household)
+    title = sc.title or sc.name
+    b: list[str] = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+                    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+                    f"<title>{_esc(title)}</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
+                    f"<h1>{_esc(title)}</h1>",
+                    f'<p class="summary">{_esc(" ".join(texts.summary_sentences(v, budgets)))}</p>']
+    if sc.description:
+        b.append(f"<p><strong>Scenario.</strong> {_esc(sc.description.strip())}</p>")
+    b.append("<h2>Charts</h2>")
+    for s in v.price_series:
+        uri = "data:image/png;base64," + base64.b64encode(png[s]).decode("ascii")
+        b.append(chart_figure_html(v, s, uri))
+    b.append("<h2>Prices by fuel</h2>")
+    for s in v.price_series:
+        b.append(f"<h3>{_esc(v.label(s))} ({_esc(v.unit_words(s)[0])})</h3>")
+        b += [_html_table(t) for t in fuel_tables(v, s)]
+    b.append("<h2>Household fuel budget</h2>")
+    if budgets:
+        b.append(_html_table(budget_table(v, budgets)))
+    else:
+        b.append("<p>No household consumption given (set --gasoline-gal-per-month or --diesel-gal-per-month).</p>")
+    b.append("<h2>Assumptions</h2><p>Every parameter of the scenario after inheritance (<code>extends</code>), "
+             "with its source.</p>")
+    b.append(_html_table(Table(["Parameter", "Value", "Source"], assumption_rows(sc)), "assumptions"))
+    if sc.sources:
+        b.append("<p>Sources cited by the scenario:</p><ul>" + "".join(f"<li>{_esc(x)}</li>" for x in sc.sources) + "</ul>")
+    b.append("<h2>What this model leaves out</h2><ul class=\"limits\">"
+             + "".join(f"<li><strong>{_esc(a)}.</strong> {_esc(t)}</li>" for a, t in texts.LEAVES_OUT) + "</ul>")
+    b.append(f'<p class="footer">{"<br>".join(_esc(x) for x in texts.footer_lines(v))}</p>')
+    b += ["</body>", "</html>", ""]
+    return "\n".join(b)
+

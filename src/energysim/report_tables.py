@@ -1,0 +1,161 @@
+"""Tables of the run report as rows (shared by the Markdown and HTML renderings): prices and
+threshold odds per fuel, the household fuel budget, and every scenario assumption with its
+source (defaults mapped to :data:`energysim.scenario.defaults.SOURCES`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from . import texts
+from .household import FuelBudget, fuel_budget
+from .runview import RunView
+from .scenario import defaults
+from .scenario.schema import Scenario
+
+__all__ = ["Table", "assumption_rows", "budget_table", "fuel_tables", "household_budgets"]
+
+
+def household_budgets(run: RunView, household: Mapping[str, float]) -> dict[str, FuelBudget]:
+    """Budget per price series for the fuels the household buys (see :mod:`energysim.household`)."""
+    out: dict[str, FuelBudget] = {}
+    for s in run.price_series:
+        key = run.fuel_key(s)
+        if key is None or not household.get(key):
+            continue
+        out[s] = fuel_budget(household[key], run.mean_q[s], run.baseline_mean(s), run.peak[s][1], len(run.months))
+    return out
+
+
+# --- tables as rows (shared by Markdown and HTML) ----------------------------------------------
+
+@dataclass(frozen=True)
+class Table:
+    head: list[str]
+    rows: list[list[str]]
+    note: str = ""
+
+
+def _month_name(month: str) -> str:
+    import datetime as dt
+
+    y, m = month[:7].split("-")
+    return dt.date(int(y), int(m), 1).strftime("%b %Y")
+
+
+def fuel_tables(v: RunView, s: str) -> list[Table]:
+    """Prices (average and worst month) and threshold odds with Monte Carlo errors."""
+    unit = v.unit(s)
+    q = v.mean_q[s]
+    month, peak = v.peak[s]
+    k = [str(m) for m in v.months.astype("datetime64[M]")].index(month[:7])
+    mq = v.monthly_q[s][:, k]
+    fp = texts.fmt_price
+    se = max(v.mean_q_se[s].values())
+    se_text = f"${se:.3f}" if unit != "bbl" else f"${se:.2f}"
+    prices = Table(
+        ["", "Low (1 in 20)", "Most likely", "High (1 in 20)", "No-disruption outlook"],
+        [[f"Average over {v.period()}", fp(unit, q[0.05]), fp(unit, q[0.5]), fp(unit, q[0.95]), fp(unit, v.baseline_mean(s))],
+         [f"Worst month ({_month_name(month)})", fp(unit, float(mq[0])), fp(unit, float(mq[1])), fp(unit, peak),
+          fp(unit, float(v.baseline_monthly[s][k]))]],
+        f"Worst month: the month whose high (1 in 20) average price is highest. Monte Carlo error of the "
+        f"averages: {se_text} or less ({v.n_paths:,} futures).",
+    )
+    out = [prices]
+    if v.thresholds.get(s):
+        out.append(Table(
+            ["Price level", "Chance of reaching it at least once", "Monte Carlo error"],
+            [[fp(unit, t), texts.fmt_probability(p, e, v.n_paths),
+              (f"± {100 * e:.{texts._decimals_for(100 * e)}f} points" if 0 < p < 1 else "none seen; 95% upper bound")]
+             for t, p, e in v.thresholds[s]],
+            "Each chance is rounded to what its Monte Carlo error supports.",
+        ))
+    return out
+
+
+def budget_table(v: RunView, budgets: Mapping[str, FuelBudget]) -> Table:
+    m = texts.fmt_money
+    rows = [[v.label(s), f"{b.amount_per_month:g} {v.unit_words(s)[2]}s", m(b.baseline_per_month), m(b.low_per_month),
+             m(b.typical_per_month), m(b.high_per_month), m(b.bad_month), m(b.reserve)] for s, b in budgets.items()]
+    if len(budgets) > 1:
+        tot = list(budgets.values())
+        rows.append(["Total", "", *(m(sum(getattr(b, a) for b in tot)) for a in (
+            "baseline_per_month", "low_per_month", "typical_per_month", "high_per_month", "bad_month", "reserve"))])
+    return Table(
+        ["Fuel", "Per month", "No-disruption outlook", "Low (1 in 20)", "Most likely", "High (1 in 20)",
+         "Bad month (1 in 20)", f"Reserve for {v.period()}"],
+        rows,
+        f"Monthly cost in US dollars = amount per month x average price. Reserve = (high average price - "
+        f"no-disruption price) x amount x {len(v.months)} months: the extra a family would need in the 1-in-20 "
+        "high case. Amounts are set with --gasoline-gal-per-month and --diesel-gal-per-month.",
+    )
+
+
+_SOURCE_BY_PREFIX = (
+    ("market.baseline", "baseline"), ("market.world_demand_mbd", "world_demand"),
+    ("market.volatility_annual", "brent_dynamics"), ("market.mean_reversion_per_year", "brent_dynamics"),
+    ("market.supply_elasticity", "elasticities"), ("market.demand_elasticity", "elasticities"),
+    ("responses.spare_capacity.available_mbd", "spare_capacity"), ("responses.stock_release", "spr"),
+    ("responses.spare_capacity", "spare_response"),
+    ("market.long_term_volatility_annual", "long_term_volatility"),
+    ("market.tightness.inventory_days_vs_normal", "inventories"), ("market.tightness", "tightness"),
+)
+_SKIP = ("name", "title", "description", "sources", "extends", "outputs")
+_DESCRIPTIVE = (".region", ".description", ".label", ".unit", ".history_file")
+
+
+def _fmt_value(value: Any) -> str:
+    if isinstance(value, dict) and "dist" in value:
+        args = ", ".join(f"{k} {_fmt_value(x)}" for k, x in value.items() if k != "dist" and x is not None)
+        return f"{value['dist']}: {args}" if value["dist"] != "fixed" else _fmt_value(value.get("value"))
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, list):
+        return ", ".join(_fmt_value(x) for x in value)
+    return str(value)
+
+
+def _flatten(obj: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    if isinstance(obj, dict) and "dist" not in obj:
+        out: list[tuple[str, Any]] = []
+        for k, x in obj.items():
+            out += _flatten(x, f"{prefix}.{k}" if prefix else str(k))
+        return out
+    if isinstance(obj, list) and obj and all(isinstance(x, dict) and "name" in x for x in obj):
+        out = []
+        for x in obj:
+            out += _flatten({k: y for k, y in x.items() if k != "name"}, f"{prefix}[{x['name']}]")
+        return out
+    return [(prefix, obj)]
+
+
+def _default_source(key: str) -> str:
+    for prefix, src in _SOURCE_BY_PREFIX:
+        if key.startswith(prefix):
+            return defaults.SOURCES[src]
+    if key.endswith(".per_mbd_loss"):
+        return "energysim default (no extra margin)"
+    if key.startswith("fuels.") and key.endswith(".taxes"):
+        return defaults.SOURCES["taxes"]
+    if key.startswith("fuels."):
+        return defaults.SOURCES["pass_through"]
+    return "energysim default"
+
+
+def assumption_rows(scenario: Scenario) -> list[list[str]]:
+    """(parameter, value, source) for every assumption after inheritance; defaults are marked."""
+    dump = scenario.model_dump(mode="json")
+    try:
+        base = Scenario.model_validate({"name": scenario.name}).model_dump(mode="json")
+    except ValueError:  # pragma: no cover - defaults always validate
+        base = {}
+    base_flat = dict(_flatten({k: x for k, x in base.items() if k not in _SKIP}))
+    rows = []
+    for key, value in _flatten({k: x for k, x in dump.items() if k not in _SKIP}):
+        if value is None or value == [] or value == {} or key.endswith(_DESCRIPTIVE):
+            continue
+        src = _default_source(key) if key in base_flat and base_flat[key] == value else "this scenario (see sources)"
+        rows.append([key, _fmt_value(value), src])
+    return rows
+
