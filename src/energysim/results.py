@@ -173,6 +173,8 @@ class QuantileSketch:
 
     def _values(self, j: int, k: int, v: np.ndarray) -> np.ndarray:
         """Every value inside [lo, hi] (ties included), unsorted."""
+        if self.n_eq_lo[j, k] == 0 and self.n_eq_hi[j, k] == 0:
+            return v  # no ties to add (callers never modify it)
         return np.concatenate([np.full(self.n_eq_lo[j, k], self.lo[j, k]), v, np.full(self.n_eq_hi[j, k], self.hi[j, k])])
 
     def _shrink(self) -> None:
