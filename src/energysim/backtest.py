@@ -236,7 +236,7 @@ def format_table(rows: list[Row], markdown: bool = False) -> str:
         lines += ["| " + " | ".join(b) + " |" for b in body]
         return "\n".join(lines) + "\n\n" + foot.capitalize() + ".\n"
     widths = [max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(head)]
-    fmt = "  ".join("{:<%d}" % w for w in widths)
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
     lines = [fmt.format(*head), fmt.format(*("-" * w for w in widths))]
     lines += [fmt.format(*b) for b in body]
     return "\n".join(lines) + "\n\n" + foot

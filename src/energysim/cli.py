@@ -98,9 +98,8 @@ def run(scenario: Path, paths: int | None, seed: int | None, out_dir: Path, quie
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
 def validate(scenarios: tuple[Path, ...]) -> None:
     """Check scenario files without running them; report every problem found."""
-    from .scenario import load_scenario
-
     from .backtest import load_episode
+    from .scenario import load_scenario
     from .scenario.yamlio import read_yaml
 
     problems = []

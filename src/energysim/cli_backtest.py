@@ -22,8 +22,16 @@ __all__ = ["backtest"]
 @click.option("--quiet", is_flag=True, help="Do not print the table.")
 def backtest(episodes: tuple[Path, ...], paths: int, seed: int | None, out_dir: Path, quiet: bool) -> None:
     """Run each episode (default: every file in data/episodes/) and compare with the observed moves."""
-    from .backtest import (band_chart, coverage, episode_files, format_table, load_episode, rows_as_dicts,
-                           run_episode, sharpness)
+    from .backtest import (
+        band_chart,
+        coverage,
+        episode_files,
+        format_table,
+        load_episode,
+        rows_as_dicts,
+        run_episode,
+        sharpness,
+    )
     from .runio import atomic_folder, save_figure, write_json
 
     files = list(episodes) or episode_files()

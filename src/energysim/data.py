@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +54,7 @@ def _file(name: str) -> Path:
     return path
 
 
-@lru_cache(maxsize=None)
+@cache
 def _steo() -> pd.DataFrame:
     return pd.read_csv(_file(STEO_FILE), dtype={"release": str, "month": str})
 
@@ -84,7 +84,7 @@ def steo_mean(series_id: str, release: str, year: str) -> float:
     return float(s.mean())
 
 
-@lru_cache(maxsize=None)
+@cache
 def calibration() -> dict[str, Any]:
     """The fitted parameters written by ``energysim calibrate`` (data/calibration.json)."""
     path = _file(CALIBRATION_FILE)
@@ -95,7 +95,7 @@ def calibration() -> dict[str, Any]:
     return result
 
 
-@lru_cache(maxsize=None)
+@cache
 def weekly_history(file_name: str) -> pd.Series:
     """A weekly retail series [USD/unit] indexed by date, from a file in the data folder.
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -308,7 +308,7 @@ class Choice(_Base):
 
 
 Dist = Annotated[
-    Union[Fixed, Uniform, Triangular, Pert, Normal, LogNormal, Choice], Field(discriminator="dist")
+    Fixed | Uniform | Triangular | Pert | Normal | LogNormal | Choice, Field(discriminator="dist")
 ]
 
 # ---- dates -----------------------------------------------------------------------------------
@@ -404,4 +404,4 @@ class ChoiceDate(_DateBase):
         return (min(self.values), max(self.values))
 
 
-DateDist = Annotated[Union[FixedDate, UniformDate, TriangularDate, ChoiceDate], Field(discriminator="dist")]
+DateDist = Annotated[FixedDate | UniformDate | TriangularDate | ChoiceDate, Field(discriminator="dist")]
