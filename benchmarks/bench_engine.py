@@ -78,14 +78,14 @@ def engine_seconds(path: Path, paths: int, step: str | None, reps: int, workers:
 def child(path: Path, paths: int, step: str) -> dict[str, float]:
     """One run in a fresh process: wall time and peak resident memory."""
     code = (
-        "import sys, time, resource, json; sys.path.insert(0, %r)\n"
+        f"import sys, time, resource, json; sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
         "from bench_engine import load\n"
         "import energysim\n"
-        "ld = load(__import__('pathlib').Path(%r), %r)\n"
-        "t = time.perf_counter(); r = energysim.simulate(ld, paths=%d)\n"
+        f"ld = load(__import__('pathlib').Path({str(path)!r}), {step!r})\n"
+        f"t = time.perf_counter(); r = energysim.simulate(ld, paths={paths:d})\n"
         "print(json.dumps({'seconds': time.perf_counter() - t, 'kept_paths': r._paths is not None,\n"
         "  'peak_rss_gib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20}))\n"
-    ) % (str(Path(__file__).parent), str(path), step, paths)
+    )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     return json.loads(res.stdout.strip().splitlines()[-1])
 
@@ -152,7 +152,7 @@ def python_loop_seconds(path: Path, paths: int) -> float:
             lagged = gross_hist[j - 8] if j >= 8 else 0.0
             net = loss - min(0.5 * max(lagged, 0.0), 3.0)
             brent.append(base[j] * math.exp(x + y + net / demand / (e_s - e_d) + prem))
-        for key, fuel in sc.fuels.items():
+        for fuel in sc.fuels.values():
             eff = float(inp.brent_before_usd_per_bbl)
             u = 0.0
             a_up = 1 - math.exp(-1 / max(fuel.tau_up_weeks, 1e-9))

@@ -26,7 +26,7 @@ from .inputs import RunInputs, build_inputs
 from .models import price as price_model
 from .models import retail, supply, tightness
 from .results import Accumulator, SimulationResult
-from .sampling import BLOCK_PATHS, Streams
+from .sampling import BLOCK_PATHS, ChunkStreams, Streams
 from .scenario.loader import LoadedScenario, content_hash
 from .scenario.schema import Scenario
 
@@ -36,15 +36,19 @@ BRENT = "brent_usd_per_bbl"
 LOSS = "net_supply_loss_mbd"
 
 
-def _occurs(st: Streams, name: str, probability: Any) -> np.ndarray:
+def _occurs(st: ChunkStreams, name: str, probability: Any) -> np.ndarray:
     p = st.draw(name + ".probability", probability)
-    if np.all(p >= 1.0):
-        st.used.append(name + ".occurs")
-        return np.ones(st.n, dtype=bool)
-    return st.rng(name + ".occurs").random(st.n) < p
+    out = np.ones(st.n, dtype=bool)
+    for part, lo in zip(st.parts, st.offsets):  # per block: a block that surely occurs draws nothing
+        pb = p[lo:lo + part.n]
+        if np.all(pb >= 1.0):
+            part.used.append(name + ".occurs")
+        else:
+            np.less(part.rng(name + ".occurs").random(part.n), pb, out=out[lo:lo + part.n])
+    return out
 
 
-def _premium(st: Streams, name: str, rp: Any, t_days: np.ndarray, start: np.ndarray, mask: np.ndarray) -> np.ndarray:
+def _premium(st: ChunkStreams, name: str, rp: Any, t_days: np.ndarray, start: np.ndarray, mask: np.ndarray) -> np.ndarray:
     peak = st.draw(name + ".risk_premium.peak_pct", rp.peak_pct)
     lead = st.draw(name + ".risk_premium.lead_days", rp.lead_days)
     hl = st.draw(name + ".risk_premium.half_life_days", rp.half_life_days)
@@ -76,6 +80,20 @@ def _normals(rng: np.random.Generator, n: int, m: int) -> np.ndarray:
     out[:h] *= r32
     out[h:] *= r32
     return out[:total].reshape(m, n).T
+
+
+def _chunk_normals(st: ChunkStreams, name: str, m: int, need: np.ndarray | None = None) -> np.ndarray:
+    """(paths, m) float32 normals of a chunk, time-major: each block's :func:`_normals`
+    side by side (zeros, and no draw, for the blocks whose ``need`` is all False)."""
+    if len(st.parts) == 1:
+        return _normals(st.parts[0].rng(name), st.n, m)
+    out = np.empty((m, st.n), np.float32)
+    for part, lo in zip(st.parts, st.offsets):
+        if need is None or np.any(need[lo:lo + part.n]):
+            out[:, lo:lo + part.n] = _normals(part.rng(name), part.n, m).T
+        else:
+            out[:, lo:lo + part.n] = 0.0
+    return out.T
 
 
 def _poisson_ppf(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
@@ -136,7 +154,7 @@ def _ranges(first: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return item, step
 
 
-def _gross_loss_and_premium(sc: Scenario, inp: RunInputs, st: Streams) -> tuple[np.ndarray, np.ndarray]:
+def _gross_loss_and_premium(sc: Scenario, inp: RunInputs, st: ChunkStreams) -> tuple[np.ndarray, np.ndarray]:
     """Gross supply loss [mb/d] and log premium [-], (paths, steps), time-major memory."""
     n, m = st.n, inp.n_steps
     loss = np.zeros((m, n)).T
@@ -150,9 +168,7 @@ def _gross_loss_and_premium(sc: Scenario, inp: RunInputs, st: Streams) -> tuple[
         dur = st.draw(key + ".duration_days", d.duration_days)
         up = st.draw(key + ".ramp_up_days", d.ramp_up_days)
         rec = st.draw(key + ".recovery_days", d.recovery_days)
-        shape = supply.trapezoid_step_mean(inp.t_days, inp.step_days, start, up, dur, rec)
-        shape *= (vol * occurs)[:, None]
-        loss += shape
+        _add_trapezoid(loss, inp.t_days, inp.step_days, start, up, dur, rec, vol * occurs)
         if d.risk_premium is not None:
             prem += _premium(st, key, d.risk_premium, inp.t_days, start, occurs)
     t1 = inp.t_days
@@ -164,19 +180,32 @@ def _gross_loss_and_premium(sc: Scenario, inp: RunInputs, st: Streams) -> tuple[
         key = f"hazards.{hz.name}"
         w0, w1 = (hz.window.start, hz.window.end) if hz.window else (sc.horizon.start, sc.horizon.end)
         lo, hi = float((w0 - origin).days), float((w1 - origin).days)
-        rate = st.draw(key + ".rate_per_year", hz.rate_per_year)
-        # Counts by inverse transform of one uniform per path, and incident marks laid out
-        # incident-first: a change of rate or of a mark's distribution keeps the draws paired.
-        u = np.clip(st.rng(key + ".count").random(n), 1e-16, 1.0 - 1e-16)
-        counts = _poisson_ppf(u, np.maximum(rate, 0.0) * (hi - lo) / 365.25)
-        k_max = int(counts.max()) if n else 0
-        slots = max(k_max, 1)
-        starts = lo + (hi - lo) * st.rng(key + ".start").random((slots, n))
-        # The incidents (path p, slot k < counts[p]), in path order then slot order.
-        path, slot = _ranges(np.zeros(n, np.int64), counts - 1)
-        vol_i = _draw_marks(st, key + ".volume_mbd", hz.volume_mbd, n, slots, slot, path)
-        s_i = starts[slot, path]
-        e_i = s_i + 0.0 + _draw_marks(st, key + ".duration_days", hz.duration_days, n, slots, slot, path)
+        mean_count = np.maximum(st.draw(key + ".rate_per_year", hz.rate_per_year), 0.0) * (hi - lo) / 365.25
+        marks = [("volume_mbd", hz.volume_mbd), ("duration_days", hz.duration_days)]
+        if hz.risk_premium is not None:
+            rp = hz.risk_premium
+            marks += [("risk_premium.peak_pct", rp.peak_pct), ("risk_premium.lead_days", rp.lead_days),
+                      ("risk_premium.half_life_days", rp.half_life_days)]
+        # The incidents are drawn block by block (their slot layout depends on the block's
+        # largest count), then listed together, in path order then slot order.
+        cols: list[list[np.ndarray]] = [[] for _ in range(len(marks) + 2)]
+        for part, off in zip(st.parts, st.offsets):
+            nb = part.n
+            # Counts by inverse transform of one uniform per path, and incident marks laid out
+            # incident-first: a change of rate or of a mark's distribution keeps the draws paired.
+            u = np.clip(part.rng(key + ".count").random(nb), 1e-16, 1.0 - 1e-16)
+            counts = _poisson_ppf(u, mean_count[off:off + nb])
+            k_max = int(counts.max()) if nb else 0
+            slots = max(k_max, 1)
+            starts = lo + (hi - lo) * part.rng(key + ".start").random((slots, nb))
+            # The incidents (path p, slot k < counts[p]), in path order then slot order.
+            path_b, slot_b = _ranges(np.zeros(nb, np.int64), counts - 1)
+            cols[0].append(path_b + off)
+            cols[1].append(starts[slot_b, path_b])
+            for c, (mname, dist) in enumerate(marks):
+                cols[c + 2].append(_draw_marks(part, f"{key}.{mname}", dist, nb, slots, slot_b, path_b))
+        path, s_i, vol_i, dur_i, *prem_marks = (np.concatenate(c) if len(c) > 1 else c[0] for c in cols)
+        e_i = s_i + 0.0 + dur_i
         # Each incident touches only the steps its pulse overlaps (a few): same formula as
         # supply.trapezoid_step_mean with zero ramps, evaluated on those cells only.
         first = _search(t1, s_i, "left")  # first step ending at or after the start
@@ -194,9 +223,7 @@ def _gross_loss_and_premium(sc: Scenario, inp: RunInputs, st: Streams) -> tuple[
         loss_flat += np.bincount(j * n + path[item], up, minlength=m * n)  # sums incidents per cell
         if hz.risk_premium is not None:
             rp = hz.risk_premium
-            peak_i = _draw_marks(st, key + ".risk_premium.peak_pct", rp.peak_pct, n, slots, slot, path)
-            lead_i = _draw_marks(st, key + ".risk_premium.lead_days", rp.lead_days, n, slots, slot, path)
-            hl_i = _draw_marks(st, key + ".risk_premium.half_life_days", rp.half_life_days, n, slots, slot, path)
+            peak_i, lead_i, hl_i = prem_marks
             amp = np.log1p(np.maximum(peak_i, -99.0) / 100.0)
             rate = -np.log(2.0) / hl_i
             # supply.premium_profile per incident: a linear build-up over the lead (the few
@@ -231,6 +258,54 @@ def _gross_loss_and_premium(sc: Scenario, inp: RunInputs, st: Streams) -> tuple[
     return loss, prem
 
 
+def _add_trapezoid(loss: np.ndarray, t_days: np.ndarray, step_days: np.ndarray, start: np.ndarray, up: np.ndarray,
+                   plateau: np.ndarray, recovery: np.ndarray, volume: np.ndarray) -> None:
+    """``loss += supply.trapezoid_step_mean(...) * volume[:, None]``, row by row (one step of
+    every path at a time, in the caches) when the steps are adjacent: the same operations in
+    the same order as :func:`supply.trapezoid_step_mean`, so the same numbers, bitwise."""
+    t1 = np.asarray(t_days, float)
+    t0 = t1 - np.asarray(step_days, float)
+    if not (t1.size > 1 and np.array_equal(t0[1:], t1[:-1])):
+        shape = supply.trapezoid_step_mean(t_days, step_days, start, up, plateau, recovery)
+        shape *= volume[:, None]
+        loss += shape
+        return
+    start = np.asarray(start, float)
+    r = np.asarray(up, float)
+    e = start + r + np.asarray(plateau, float)
+    c = np.asarray(recovery, float)
+    r2 = 2.0 * np.where(r > 0, r, 1.0)
+    c2 = 2.0 * np.where(c > 0, c, 1.0)
+    n = start.size
+    x, xc, y = np.empty(n), np.empty(n), np.empty(n)
+
+    def ramp_int(t: float, origin: np.ndarray, ramp: np.ndarray, twice: np.ndarray, out: np.ndarray) -> np.ndarray:
+        np.subtract(t, origin, out=out)  # supply._cum_trapezoid's ramp_int, on one row
+        np.maximum(out, 0.0, out=xc)
+        np.minimum(xc, ramp, out=xc)
+        np.multiply(xc, xc, out=xc)
+        np.divide(xc, twice, out=xc)
+        out -= ramp
+        np.maximum(out, 0.0, out=out)
+        out += xc
+        return out
+
+    prev = ramp_int(t0[0], start, r, r2, np.empty(n))
+    prev -= ramp_int(t0[0], e, c, c2, y)
+    cur = np.empty(n)
+    rows = loss.T  # (steps, paths), contiguous rows
+    for j in range(t1.size):
+        ramp_int(t1[j], start, r, r2, cur)
+        cur -= ramp_int(t1[j], e, c, c2, y)
+        np.subtract(cur, prev, out=x)
+        x /= t1[j] - t0[j]
+        np.maximum(x, 0.0, out=x)
+        np.minimum(x, 1.0, out=x)
+        x *= volume
+        rows[j] += x
+        prev, cur = cur, prev
+
+
 def _draw_marks(st: Streams, name: str, dist: Any, n: int, k: int, slot: np.ndarray, path: np.ndarray) -> np.ndarray:
     """The marks of the incidents (``slot``, ``path``) from a (slots, paths) layout of draws,
     incident-first (slot k of every path, then slot k + 1), as ``dist.sample`` would give them:
@@ -261,7 +336,16 @@ def _pulse_step_mean(t_days: np.ndarray, step_days: np.ndarray, start: np.ndarra
 
 def run_block(sc: Scenario, inp: RunInputs, seed: int, block: int, n: int) -> dict[str, np.ndarray]:
     """Every output series for one block of ``n`` paths, shape (n, steps) each. Pure."""
-    st = Streams(seed, block, n)
+    return run_blocks(sc, inp, seed, [(block, n)])
+
+
+def run_blocks(sc: Scenario, inp: RunInputs, seed: int, blocks: list[tuple[int, int]]) -> dict[str, np.ndarray]:
+    """Every output series for consecutive blocks ``(block, paths)`` run as one chunk, shape
+    (paths, steps) each, time-major memory. Pure. Draws are made per block and every operation
+    is per path (or per incident), so each path gets the same numbers as in :func:`run_block`
+    of its block alone, whatever the chunk (tests/test_performance.py)."""
+    st = ChunkStreams(seed, blocks)
+    n = st.n
     mk = sc.market
     m = inp.n_steps
     step_days = inp.step_days
@@ -273,13 +357,13 @@ def run_block(sc: Scenario, inp: RunInputs, seed: int, block: int, n: int) -> di
     # Noise in float32, time-major (see docs/performance.md): with zero volatility nothing is
     # drawn and the factor is exactly zero, so the closed-form oracles still hold exactly.
     if np.any(sigma > 0):
-        factor = price_model.ou_factor(_normals(st.rng("noise.brent"), n, m), inp.dt_years, sigma, kappa)
+        factor = price_model.ou_factor(_chunk_normals(st, "noise.brent", m, sigma > 0), inp.dt_years, sigma, kappa)
     else:
         factor = np.zeros((m, n), np.float32).T
     # Long-term factor (Schwartz & Smith 2000): a random walk of log Brent around the baseline.
     sigma_lt = st.draw("market.long_term_volatility_annual", mk.long_term_volatility_annual)
     if np.any(sigma_lt > 0):
-        z_lt = _normals(st.rng("noise.brent_long_term"), n, m)
+        z_lt = _chunk_normals(st, "noise.brent_long_term", m, sigma_lt > 0)
         factor += price_model.ou_factor(z_lt, inp.dt_years, sigma_lt, 0.0, out=z_lt)
 
     gross, prem = _gross_loss_and_premium(sc, inp, st)
@@ -298,7 +382,7 @@ def run_block(sc: Scenario, inp: RunInputs, seed: int, block: int, n: int) -> di
         rlag = st.draw("responses.stock_release.lag_days", rel.lag_days)
         # The release covers the shortfall beyond the trigger level (never more, so a larger
         # loss never ends with a lower price), up to its rate, for total / rate days.
-        threshold = np.full((m, n), np.inf).T
+        threshold: Any = np.inf  # a scalar unless a price trigger makes it depend on the path and step
         if rel.trigger_net_loss_mbd is not None:
             threshold = np.minimum(threshold, rel.trigger_net_loss_mbd)
         if rel.trigger_price_usd_per_bbl is not None:
@@ -310,36 +394,7 @@ def run_block(sc: Scenario, inp: RunInputs, seed: int, block: int, n: int) -> di
             cap = supply.stock_release(trig, inp.t_days, step_days, rate, total, rlag)
             net = net - np.minimum(cap, np.maximum(net - np.maximum(threshold, 0.0), 0.0))
 
-    tight = tightness.tightness_multiplier(net, avail, spare, demand, step_days,
-                                          mk.tightness.inventory_days_vs_normal,
-                                          slack=mk.tightness.slack_multiplier, tight=mk.tightness.tight_multiplier)
-    impact = price_model.loss_log_impact(net, demand, e_s, e_d, tight)
-    brent = price_model.crude_price(inp.baseline_usd_per_bbl, factor, impact, prem)
-    out = {BRENT: brent}
-    dt_weeks = step_days / 7.0
-    for key, fuel in sc.fuels.items():
-        fs = inp.fuels[key]
-        eff = retail.effective_crude(brent, dt_weeks, fuel.tau_up_weeks, fuel.tau_down_weeks,
-                                     inp.brent_before_usd_per_bbl)
-        season, season0 = _seasonal(fuel.seasonal, inp.dates, sc.horizon.start)
-        intercept = fuel.taxes + fuel.margin_and_crack + season.astype(eff.dtype)
-        e0 = (fuel.taxes + fuel.margin_and_crack + season0
-              + fuel.slope * inp.brent_before_usd_per_bbl / fuel.units_per_bbl)
-        cs = fuel.crack_spread
-        if cs.sd > 0:
-            zc = _normals(st.rng(f"fuels.{key}.crack"), n, m)
-        else:
-            zc = np.zeros((m, n)).T  # no noise: the deviation stays float64, exactly its decay
-        dev = retail.crack_deviation(zc, inp.dt_years, cs.sd, cs.reversion_per_year, fs.start_price - e0, out=zc)
-        per_loss = st.draw(f"fuels.{key}.crack_spread.per_mbd_loss", cs.per_mbd_loss)
-        if np.any(per_loss != 0):
-            dev = dev + per_loss[:, None] * np.maximum(net, 0.0)
-        price = eff
-        price *= fuel.slope
-        price /= fuel.units_per_bbl
-        price += intercept
-        price += dev
-        out[fs.series] = price  # = retail.retail_price(eff, intercept, slope, units, dev), in place
+    out = _prices(sc, inp, st, net, spare, factor, prem, avail, demand, e_s, e_d)
     out[LOSS] = net
     for name, arr in out.items():
         if name != LOSS and not (arr.size == 0 or (arr.min() > 0 and arr.max() < np.inf)):  # NaN fails both
@@ -350,13 +405,114 @@ def run_block(sc: Scenario, inp: RunInputs, seed: int, block: int, n: int) -> di
     return out
 
 
+def _prices(sc: Scenario, inp: RunInputs, st: ChunkStreams, net: np.ndarray, spare: np.ndarray, factor: np.ndarray,
+            prem: np.ndarray, avail: np.ndarray, demand: np.ndarray, e_s: np.ndarray, e_d: np.ndarray) -> dict[str, np.ndarray]:
+    """Brent and the retail prices from the net loss, in two loops over steps.
+
+    The same operations, in the same order, as ``tightness.tightness_multiplier`` with
+    ``price.loss_log_impact`` (first loop), then :func:`price.crude_price` on whole arrays, then
+    ``retail.effective_crude``, ``retail.crack_deviation`` and the retail price of every fuel
+    (second loop): the same numbers, bitwise (tests/test_engine_fused.py), with each step's rows
+    of paths staying in the CPU caches instead of some forty passes over whole (paths, steps)
+    arrays, which two threads would compete for in memory bandwidth (docs/performance.md).
+    """
+    m, n = inp.n_steps, st.n
+    tz = sc.market.tightness
+    step_days = np.broadcast_to(np.asarray(inp.step_days, float), (m,))
+    i0 = np.broadcast_to(np.asarray(tz.inventory_days_vs_normal, float), (n,))
+    avail = np.asarray(avail, float)
+    demand = np.asarray(demand, float)
+    inv = 1.0 / (np.asarray(e_s, float) - np.asarray(e_d, float))
+    span = tz.slack_multiplier - tz.tight_multiplier
+    impact = np.empty((m, n))  # (steps, paths) memory
+    prices: dict[str, np.ndarray] = {}  # the same, returned transposed
+    fuels = []
+    dt_weeks = step_days / 7.0
+    for key, fuel in sc.fuels.items():
+        fs = inp.fuels[key]
+        a_up, a_down = retail.pass_through_shares(dt_weeks, fuel.tau_up_weeks, fuel.tau_down_weeks)
+        season, season0 = _seasonal(fuel.seasonal, inp.dates, sc.horizon.start)
+        intercept = fuel.taxes + fuel.margin_and_crack + season.astype(np.float64)
+        e0 = (fuel.taxes + fuel.margin_and_crack + season0
+              + fuel.slope * inp.brent_before_usd_per_bbl / fuel.units_per_bbl)
+        cs = fuel.crack_spread
+        if cs.sd > 0:
+            z = _chunk_normals(st, f"fuels.{key}.crack", m).T  # (steps, paths), float32
+        else:
+            z = np.zeros((m, 1))  # no noise: the deviation stays float64, exactly its decay
+        phi, scale = retail.crack_coefficients(inp.dt_years * np.ones(m), cs.sd, cs.reversion_per_year)
+        per_loss = st.draw(f"fuels.{key}.crack_spread.per_mbd_loss", cs.per_mbd_loss)
+        eff = np.broadcast_to(np.asarray(inp.brent_before_usd_per_bbl, dtype=np.float64), (n,)).copy()
+        dev = np.broadcast_to(np.asarray(fs.start_price - e0, dtype=z.dtype), (n,)).copy()
+        price = np.empty((m, n))
+        prices[fs.series] = price
+        fuels.append((fuel, a_up, a_down, intercept, z, cs.sd > 0, phi.astype(z.dtype), scale.astype(z.dtype), per_loss,
+                      bool(np.any(per_loss != 0)), eff, dev, price))
+    net_t, spare_t = net.T, spare.T  # contiguous rows (time-major)
+    cum, w, head = np.empty(n), np.empty(n), np.empty(n)
+    gap, tmp = np.empty(n), np.empty(n)
+    rise = np.empty(n, bool)
+    ztmp = np.empty(n, np.float32)
+    for j in range(m):
+        net_j = net_t[j]
+        # tightness multiplier: inventories drawn down by the cumulated net loss, headroom left
+        np.multiply(net_j, step_days[j], out=w)
+        if j:
+            cum += w
+        else:
+            np.copyto(cum, w)
+        np.divide(cum, demand, out=w)
+        np.subtract(i0, w, out=w)
+        np.multiply(demand, w, out=w)
+        w /= tightness.ACUTE_DURATION_DAYS
+        np.subtract(avail, spare_t[j], out=head)
+        np.maximum(head, 0.0, out=head)
+        head += w
+        head -= np.maximum(net_j, 0.0, out=w)
+        np.maximum(head, 0.0, out=head)
+        head /= tightness.AMPLE_HEADROOM_MBD
+        np.clip(head, 0.0, 1.0, out=head)
+        head *= span
+        head += tz.tight_multiplier
+        # the log impact of the loss (price.loss_log_impact)
+        row = impact[j]
+        np.divide(net_j, demand, out=row)
+        row *= head
+        row *= inv
+    brent = price_model.crude_price(inp.baseline_usd_per_bbl, factor, impact.T, prem)
+    out: dict[str, np.ndarray] = {BRENT: brent}
+    brent_t = brent.T
+    for j in range(m):
+        net_j, row = net_t[j], brent_t[j]
+        for fuel, a_up, a_down, intercept, z, noisy, phi, scale, per_loss, with_loss, eff, dev, price in fuels:
+            np.subtract(row, eff, out=gap)  # asymmetric pass-through
+            np.greater(gap, 0, out=rise)
+            gap *= np.where(rise, a_up[j], a_down[j])
+            eff += gap
+            dev *= phi[j]  # crack-spread deviation
+            dev += np.multiply(z[j] if noisy else z[0], scale[j], out=ztmp if noisy else None)
+            p = price[j]
+            np.multiply(eff, fuel.slope, out=p)
+            p /= fuel.units_per_bbl
+            p += intercept[j]
+            if with_loss:
+                np.maximum(net_j, 0.0, out=tmp)
+                np.multiply(per_loss, tmp, out=tmp)
+                p += np.add(dev, tmp, out=tmp)
+            else:
+                p += dev
+    out.update((name, a.T) for name, a in prices.items())
+    return out
+
+
 #: Bytes per (path, step) that a running chunk holds at peak: run_block's temporaries (measured
 #: with tracemalloc on maduro_capture.yaml: 139 B, about 17 float64 arrays) plus the reduction's
 #: sorted copy, with a margin (see docs/performance.md).
 BLOCK_TEMP_BYTES_PER_CELL = 24 * 8
-#: Default target size of a chunk handed to a worker thread [path-steps]: big enough that the
-#: per-chunk Python overhead is small, small enough that the temporaries stay in the caches' reach.
-CHUNK_CELLS = 2 * BLOCK_PATHS * 53
+#: Default target size of a chunk handed to a worker thread [path-steps]: 4 blocks weekly (rows of
+#: 32,768 paths, so the per-step loops' numpy calls are long enough to leave the GIL most of the
+#: time), 1 block daily (bounded memory). Measured: 4 blocks beat 1, 2 and 8 (docs/performance.md).
+CHUNK_CELLS = 4 * BLOCK_PATHS * 53
 #: Kept paths are the default only below this [bytes] (and a quarter of the available memory).
 KEEP_PATHS_LIMIT = 1024**3
 
@@ -374,8 +530,11 @@ def available_memory_bytes() -> int | None:
 
 
 def estimate_bytes(n_series: int, n_steps: int, paths: int, keep_paths: bool, *, n_months: int = 12,
-                   n_levels: int = 5, workers: int = 2, chunk_paths: int = 2 * BLOCK_PATHS) -> int:
-    """Peak memory of a run [bytes]: kept paths, per-path reductions, chunks in flight, quantile brackets."""
+                   n_levels: int = 5, workers: int = 2, chunk_paths: int | None = None) -> int:
+    """Peak memory of a run [bytes]: kept paths, per-path reductions, chunks in flight, quantile brackets.
+    ``chunk_paths`` defaults to what :func:`simulate` uses."""
+    if chunk_paths is None:
+        chunk_paths = _default_chunk_blocks(n_steps) * BLOCK_PATHS
     kept = n_series * n_steps * paths * 8 if keep_paths else 0
     per_path = n_series * paths * (2 + n_months) * 8
     in_flight = workers * min(paths, chunk_paths) * n_steps * BLOCK_TEMP_BYTES_PER_CELL
@@ -383,6 +542,10 @@ def estimate_bytes(n_series: int, n_steps: int, paths: int, keep_paths: bool, *,
     # default levels (results.QuantileSketch), bounded here by 8 sqrt(paths)
     brackets = n_series * n_steps * n_levels * int(8 * math.sqrt(paths) + 64) * 8
     return kept + per_path + in_flight + brackets
+
+
+def _default_chunk_blocks(n_steps: int) -> int:
+    return max(1, CHUNK_CELLS // (BLOCK_PATHS * n_steps))
 
 
 def _blocks(paths: int) -> Iterator[tuple[int, int]]:
@@ -506,7 +669,7 @@ def simulate(
     _tune_allocator()
     series = sc.series_names()
     workers = max(1, workers or min(4, os.cpu_count() or 1))
-    chunk_blocks = chunk_blocks or max(1, CHUNK_CELLS // (BLOCK_PATHS * inp.n_steps))
+    chunk_blocks = chunk_blocks or _default_chunk_blocks(inp.n_steps)
     n_months = len(np.unique(inp.dates.astype("datetime64[M]")))
     n_levels = len(set(sc.outputs.quantiles) | {0.05, 0.25, 0.5, 0.75, 0.95})
     keep_paths = _plan_memory(sc, inp, paths, keep_paths, workers, chunk_blocks * BLOCK_PATHS, len(series),
@@ -517,10 +680,7 @@ def simulate(
     chunks = [blocks[i:i + chunk_blocks] for i in range(1, len(blocks), chunk_blocks)]
 
     def run_chunk(chunk: list[tuple[int, int]], brackets: dict[str, Any], paths_only: bool) -> tuple[Any, int]:
-        parts = [run_block(sc, inp, seed, b, n) for b, n in chunk]
-        # (paths, steps) arrays with time-major memory (contiguous per step): keep that layout
-        arrays = parts[0] if len(parts) == 1 else {s: np.concatenate([p[s].T for p in parts], axis=1).T
-                                                   for s in series}
+        arrays = run_blocks(sc, inp, seed, chunk)  # (paths, steps), time-major memory
         return acc.reduce(chunk[0][0], arrays, brackets, paths_only=paths_only), arrays[series[0]].shape[0]
 
     def one_pass(first: bool) -> None:

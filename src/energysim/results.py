@@ -275,7 +275,8 @@ class Accumulator:
         self.kept = {s: np.empty((m, paths)).T for s in series} if keep_paths else {}
         self.mean = {s: np.empty(paths) for s in series}
         self.max = {s: np.empty(paths) for s in series}
-        self.monthly = {s: np.empty((paths, len(self.months))) for s in series}
+        # (paths, months) with month-major memory: a block's monthly sums are contiguous rows
+        self.monthly = {s: np.empty((len(self.months), paths)).T for s in series}
         self.sketch = {s: QuantileSketch(self.levels, paths, m) for s in series}
         self.filled = 0
 
@@ -302,11 +303,15 @@ class Accumulator:
                     self.kept[s][lo:hi] = a
                 self.mean[s][lo:hi] = a.mean(axis=1)
                 self.max[s][lo:hi] = a.max(axis=1)
-                monthly = self.monthly[s][lo:hi]
+                monthly = self.monthly[s][lo:hi].T  # (months, paths), contiguous rows
                 bounds = [*self.month_starts.tolist(), a.shape[1]]
-                for k in range(len(self.month_starts)):  # a month's steps are contiguous columns
-                    np.add.reduce(a[:, bounds[k]:bounds[k + 1]], axis=1, out=monthly[:, k])
-                monthly /= self.month_counts
+                rows = a.T  # (steps, paths): contiguous rows in the engine's time-major layout
+                for k in range(len(self.month_starts)):  # a month's steps in order, as np.add.reduce
+                    acc = monthly[k]
+                    np.copyto(acc, rows[bounds[k]])
+                    for j in range(bounds[k] + 1, bounds[k + 1]):
+                        acc += rows[j]
+                monthly /= self.month_counts[:, None]
             out[s] = chunk_stats(a, *brackets[s])
         return out
 

@@ -50,3 +50,34 @@ class Streams:
             self.used.append(name)
             return np.full(self.n, dist.center())  # type: ignore[attr-defined]
         return np.asarray(dist.sample(self.rng(name), self.n), dtype=np.float64)  # type: ignore[attr-defined]
+
+
+class ChunkStreams:
+    """The streams of consecutive blocks run together as one chunk of paths.
+
+    Every draw is still made per block (from that block's :class:`Streams`, so it depends only on
+    the seed, the stream name and the block) and the blocks' draws are concatenated along the
+    paths axis; the model then runs once on the whole chunk (fewer, larger array operations)
+    and gives each path the same numbers as a run of its block alone.
+    """
+
+    def __init__(self, seed: int, blocks: list[tuple[int, int]]) -> None:
+        self.parts = [Streams(seed, b, n) for b, n in blocks]
+        self.offsets = np.cumsum([0] + [n for _, n in blocks]).tolist()
+        self.n = int(self.offsets[-1])
+
+    def draw(self, name: str, dist: object) -> np.ndarray:
+        """``n`` draws of a distribution object, block by block [float64]."""
+        if len(self.parts) == 1:
+            return self.parts[0].draw(name, dist)
+        if getattr(dist, "is_fixed", False):
+            for st in self.parts:
+                st.used.append(name)
+            return np.full(self.n, dist.center())  # type: ignore[attr-defined]
+        return np.concatenate([st.draw(name, dist) for st in self.parts])
+
+    def uniforms(self, name: str) -> np.ndarray:
+        """One uniform per path of stream ``name`` (``rng.random(n)`` in each block)."""
+        if len(self.parts) == 1:
+            return self.parts[0].rng(name).random(self.n)
+        return np.concatenate([st.rng(name).random(st.n) for st in self.parts])

@@ -28,7 +28,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["effective_crude", "crack_deviation", "retail_price", "seasonal_offset"]
+__all__ = ["effective_crude", "pass_through_shares", "crack_deviation", "crack_coefficients", "retail_price",
+           "seasonal_offset"]
 
 FloatArray = NDArray[np.floating]
 
@@ -69,11 +70,7 @@ def effective_crude(
         prev = crude[:, 0].copy()
     else:
         prev = np.broadcast_to(np.asarray(initial_usd_per_bbl, dtype=crude.dtype), (n_paths,)).copy()
-    with np.errstate(divide="ignore", over="ignore"):
-        # the adjustment shares of every step, hoisted out of the recursion
-        a_up = np.where(tau_up > 0, -np.expm1(-dt[:, None] / np.atleast_1d(tau_up)), 1.0)
-        a_down = np.where(tau_down > 0, -np.expm1(-dt[:, None] / np.atleast_1d(tau_down)), 1.0)
-    a_up, a_down = a_up.astype(crude.dtype), a_down.astype(crude.dtype)
+    a_up, a_down = pass_through_shares(dt, tau_up, tau_down, crude.dtype)
     gap = np.empty(n_paths, dtype=crude.dtype)
     rise = np.empty(n_paths, dtype=bool)
     for j in range(n_steps):  # out[:, j] is contiguous when crude is time-major (the engine's layout)
@@ -83,6 +80,26 @@ def effective_crude(
         prev += gap
         out[:, j] = prev
     return out
+
+
+def pass_through_shares(dt_weeks: FloatArray, tau_up_weeks: FloatArray | float, tau_down_weeks: FloatArray | float,
+                        dtype: type | np.dtype = np.float64) -> tuple[FloatArray, FloatArray]:
+    """The adjustment shares ``a_t`` of :func:`effective_crude` for rising and falling crude,
+    each of shape (steps, 1 or paths): ``1 - exp(-dt / tau)`` (1 where ``tau`` is 0)."""
+    dt = np.asarray(dt_weeks, dtype=np.float64)
+    tau_up = np.asarray(tau_up_weeks, dtype=np.float64)
+    tau_down = np.asarray(tau_down_weeks, dtype=np.float64)
+    with np.errstate(divide="ignore", over="ignore"):
+        a_up = np.where(tau_up > 0, -np.expm1(-dt[:, None] / np.atleast_1d(tau_up)), 1.0)
+        a_down = np.where(tau_down > 0, -np.expm1(-dt[:, None] / np.atleast_1d(tau_down)), 1.0)
+    return a_up.astype(dtype), a_down.astype(dtype)
+
+
+def crack_coefficients(dt_years: FloatArray, sd_usd: float, reversion_per_year: float) -> tuple[FloatArray, FloatArray]:
+    """Per-step decay ``phi_t = exp(-k dt_t)`` and shock scale ``sd * sqrt(1 - phi_t**2)`` of
+    :func:`crack_deviation`, shape (steps,) each [float64]."""
+    phi = np.exp(-reversion_per_year * np.asarray(dt_years, dtype=np.float64))
+    return phi, sd_usd * np.sqrt(1.0 - phi**2)
 
 
 def crack_deviation(
@@ -111,8 +128,7 @@ def crack_deviation(
     z = np.asarray(shocks)
     n_paths, n_steps = z.shape
     dt = np.broadcast_to(np.asarray(dt_years, dtype=np.float64), (n_steps,))
-    phi = np.exp(-reversion_per_year * dt)
-    scale = sd_usd * np.sqrt(1.0 - phi**2)
+    phi, scale = crack_coefficients(dt, sd_usd, reversion_per_year)
     out = np.empty_like(z) if out is None else out
     prev = np.broadcast_to(np.asarray(initial_usd, dtype=z.dtype), (n_paths,)).copy()
     tmp = np.empty(n_paths, dtype=z.dtype)
