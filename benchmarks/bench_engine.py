@@ -2,8 +2,8 @@
 
 Run from the repository root::
 
-    /work/venv/bin/python benchmarks/bench_engine.py            # full run, several minutes
-    /work/venv/bin/python benchmarks/bench_engine.py --quick    # 1e5 paths at most, for a smoke test
+    .venv/bin/python benchmarks/bench_engine.py            # full run, a minute or two
+    .venv/bin/python benchmarks/bench_engine.py --quick    # 1e5 paths at most, for a smoke test
 
 It prints one table and writes ``benchmarks/results.json``. Measured:
 

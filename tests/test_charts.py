@@ -11,7 +11,7 @@ simulation, so model changes do not move them) and compared with tests/images/:
 
 Regenerate the baselines after an intended change of the charts with::
 
-    ENERGYSIM_UPDATE_IMAGES=1 /work/venv/bin/python -m pytest tests/test_charts.py
+    ENERGYSIM_UPDATE_IMAGES=1 .venv/bin/python -m pytest tests/test_charts.py
 
 and look at the new PNGs in tests/images/ before committing them.
 """
