@@ -6,6 +6,7 @@ one-line message, never a traceback. Everything else escaping the library is a b
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 __all__ = ["EnergysimError", "ScenarioError", "Problem"]
@@ -64,7 +65,7 @@ class ScenarioError(EnergysimError, ValueError):
 
 
 def _short(value: object, limit: int = 80) -> str:
-    text = repr(value)
+    text = value.isoformat() if isinstance(value, dt.date) else repr(value)
     if len(text) > limit:
         text = text[: limit - 3] + "..."
     return text
