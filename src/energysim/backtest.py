@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import Problem, ScenarioError
+from .errors import ScenarioError
 from .scenario.loader import LoadedScenario, resolve_file, scenario_from_dict
 from .scenario.yamlio import format_key
 
@@ -91,7 +91,7 @@ def _fail(file: str, lines: dict[Any, int], path: tuple[Any, ...], rule: str, gi
         if path[:k] in lines:
             line = lines[path[:k]]
             break
-    return ScenarioError(Problem(file, line, format_key(path), rule, None if given is None else repr(given)[:80]))
+    return ScenarioError.at(file, rule, line=line, key=format_key(path), given=given)
 
 
 def _parse_observed(raw: Any, file: str, lines: dict[Any, int], start: dt.date,
