@@ -13,7 +13,6 @@ import pytest
 import energysim
 from energysim import engine, results
 from energysim.cli import main
-from energysim.models.supply import trapezoid_step_mean
 from energysim.sampling import BLOCK_PATHS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -96,16 +95,26 @@ def test_quantile_sketch_handles_ties_and_atoms() -> None:
     np.testing.assert_array_equal(sk.result(), np.quantile(x, levels, axis=0))
 
 
-def test_pulse_fast_path_is_bitwise_the_trapezoid() -> None:
-    rng = np.random.default_rng(2)
-    t = np.arange(7.0, 372.0, 7.0)
-    step = np.full(t.size, 7.0)
-    start = rng.uniform(-30, 380, 5000)
-    dur = rng.uniform(0, 40, 5000)
-    dur[:50] = 0.0
-    zeros = np.zeros_like(start)
-    np.testing.assert_array_equal(engine._pulse_step_mean(t, step, start, dur),
-                                  trapezoid_step_mean(t, step, start, zeros, dur, zeros))
+def test_hazard_incidents_add_up_to_volume_times_duration() -> None:
+    """The incident kernel (each incident touches only the steps it overlaps) conserves volume:
+    with incidents wholly inside the horizon, each path's integrated loss is a whole number of
+    incidents, and the mean number of incidents is the Poisson rate times the window."""
+    from energysim.scenario import scenario_from_dict
+
+    sc = scenario_from_dict({
+        "name": "t", "simulation": {"paths": 20000, "seed": 3},
+        "market": {"volatility_annual": 0, "long_term_volatility_annual": 0},
+        "responses": {"spare_capacity": {"share": 0}, "stock_release": None},
+        "hazards": [{"name": "h", "rate_per_year": 3, "volume_mbd": 0.5, "duration_days": 10,
+                     "window": {"start": "2026-02-01", "end": "2026-10-01"}}],
+    })
+    res = energysim.simulate(sc)
+    loss = res.paths("net_supply_loss_mbd")
+    incidents = (loss * res.inputs.step_days[None, :]).sum(axis=1) / (0.5 * 10)
+    np.testing.assert_allclose(incidents, np.round(incidents), atol=1e-9)
+    expected = 3 * (np.datetime64("2026-10-01") - np.datetime64("2026-02-01")).astype(int) / 365.25
+    assert abs(incidents.mean() - expected) < 4 * np.sqrt(expected / incidents.size)
+    assert loss.min() >= 0.0
 
 
 def test_memory_guard_refuses_with_exit_2(monkeypatch, capsys, tmp_path) -> None:

@@ -318,22 +318,6 @@ def _draw_marks(st: Streams, name: str, dist: Any, n: int, k: int, slot: np.ndar
     return np.asarray(dist.ppf(u[slot, path]), float)
 
 
-def _pulse_step_mean(t_days: np.ndarray, step_days: np.ndarray, start: np.ndarray, duration: np.ndarray) -> np.ndarray:
-    """:func:`supply.trapezoid_step_mean` with no ramps, in fewer array passes; the same
-    floating-point operations, so bitwise the same numbers (checked in tests/test_performance.py)."""
-    s = start[:, None]
-    e = s + 0.0 + duration[:, None]
-    t1 = t_days[None, :]
-    t0 = t1 - step_days[None, :]
-    up = np.maximum(t1 - s, 0.0)
-    up -= np.maximum(t1 - e, 0.0)
-    down = np.maximum(t0 - s, 0.0)
-    down -= np.maximum(t0 - e, 0.0)
-    up -= down
-    up /= t1 - t0
-    return np.clip(up, 0.0, 1.0, out=up)
-
-
 def run_block(sc: Scenario, inp: RunInputs, seed: int, block: int, n: int) -> dict[str, np.ndarray]:
     """Every output series for one block of ``n`` paths, shape (n, steps) each. Pure."""
     return run_blocks(sc, inp, seed, [(block, n)])
