@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._common import _newey_west
-from .passthrough import PassThroughFit, pass_through_predict
+from .passthrough import PassThroughFit
 
 __all__ = ["RecentLevel", "fit_recent_level"]
 
@@ -85,10 +85,7 @@ def fit_recent_level(
         raise ValueError("fit_recent_level: brent, retail and window_mask must have the same shape")
     if win.sum() < 2:
         raise ValueError(f"fit_recent_level: the window needs at least 2 rows, got {win.sum()}")
-    pred0 = pass_through_predict(
-        crude, dt_weeks, 0.0, fit.slope, fit.tau_up_weeks, fit.tau_down_weeks, units_per_bbl,
-        seasonal_usd_per_gal=None if month is None else fit.seasonal_usd_per_gal, month=month,
-    )  # fmt: skip
+    pred0 = fit.predict(crude, dt_weeks, units_per_bbl, month=month, intercept_usd_per_gal=0.0)
     gap = (retail - pred0)[win]
     level = float(gap.mean())
     dev = gap - level

@@ -152,6 +152,24 @@ class PassThroughFit:
     def has_season(self) -> bool:
         return any(v != 0.0 for v in self.seasonal_usd_per_gal)
 
+    def predict(
+        self,
+        brent_usd_per_bbl: ArrayLike,
+        dt_weeks: ArrayLike | float,
+        units_per_bbl: float = 42.0,
+        *,
+        month: ArrayLike | None = None,
+        intercept_usd_per_gal: float | None = None,
+    ) -> FloatArray:
+        """:func:`pass_through_predict` with this fit's slope and lags, its season when ``month``
+        is given, and its intercept unless another level is given [USD/gal]."""
+        level = self.intercept_usd_per_gal if intercept_usd_per_gal is None else intercept_usd_per_gal
+        return pass_through_predict(
+            brent_usd_per_bbl, dt_weeks, level, self.slope, self.tau_up_weeks, self.tau_down_weeks,
+            units_per_bbl, seasonal_usd_per_gal=None if month is None else self.seasonal_usd_per_gal,
+            month=month,
+        )
+
 
 _PARAM_NAMES = ("intercept_usd_per_gal", "slope", "tau_up_weeks", "tau_down_weeks")
 

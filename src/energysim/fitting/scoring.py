@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._common import FloatArray
-from .passthrough import PassThroughFit, pass_through_predict
+from .passthrough import PassThroughFit
 
 __all__ = ["HoldoutScore", "fit_naive_constant", "mae_cents_per_gal", "naive_predict", "score_holdout"]
 
@@ -124,18 +124,7 @@ def score_holdout(
     crude = np.asarray(brent_usd_per_bbl, dtype=np.float64)
     retail = np.asarray(retail_usd_per_gal, dtype=np.float64)
     test = np.asarray(test_mask, dtype=bool)
-    level = fit.intercept_usd_per_gal if intercept_usd_per_gal is None else intercept_usd_per_gal
-    pred = pass_through_predict(
-        crude,
-        dt_weeks,
-        level,
-        fit.slope,
-        fit.tau_up_weeks,
-        fit.tau_down_weeks,
-        units_per_bbl,
-        seasonal_usd_per_gal=None if month is None else fit.seasonal_usd_per_gal,
-        month=month,
-    )
+    pred = fit.predict(crude, dt_weeks, units_per_bbl, month=month, intercept_usd_per_gal=intercept_usd_per_gal)
     naive_rows = train_mask if naive_train_mask is None else naive_train_mask
     const = fit_naive_constant(crude, retail, naive_rows, units_per_bbl)
     naive = naive_predict(crude, const, units_per_bbl)
