@@ -41,28 +41,6 @@ def test_poisson_inverse_matches_scipy() -> None:
     np.testing.assert_array_equal(engine._poisson_ppf(u[:10], big), stats.poisson.ppf(u[:10], big).astype(np.int64))
 
 
-@pytest.mark.parametrize("side", ["left", "right"])
-def test_grid_search_is_searchsorted(side: str) -> None:
-    rng = np.random.default_rng(3)
-    x = np.concatenate([rng.uniform(-20, 400, 50_000), WEEKS, np.nextafter(WEEKS, np.inf),
-                        np.nextafter(WEEKS, -np.inf), [np.inf, -np.inf]])
-    np.testing.assert_array_equal(engine._search(WEEKS, x, side), np.searchsorted(WEEKS, x, side))
-    months = np.array([30.0, 58.0, 89.0, 119.0, 150.0])  # uneven: the plain searchsorted
-    np.testing.assert_array_equal(engine._search(months, x, side), np.searchsorted(months, x, side))
-
-
-def test_normals_are_standard_and_seeded_per_block() -> None:
-    z = engine._normals(np.random.default_rng(4), 8192, 53)
-    again = engine._normals(np.random.default_rng(4), 8192, 53)
-    np.testing.assert_array_equal(z, again)
-    assert z.shape == (8192, 53) and z.dtype == np.float32 and z.T.flags.c_contiguous
-    flat = z.ravel().astype(float)
-    se = 1 / np.sqrt(flat.size)
-    assert abs(flat.mean()) < 5 * se and abs(flat.std() - 1) < 5 * se
-    assert stats.kstest(flat[:200_000], "norm").pvalue > 1e-4
-    assert abs(np.corrcoef(z[:, :-1].ravel(), z[:, 1:].ravel())[0, 1]) < 5 * se  # steps independent
-
-
 def test_trapezoid_on_step_boundaries_equals_the_direct_formula() -> None:
     rng = np.random.default_rng(5)
     n = 500

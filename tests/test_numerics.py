@@ -54,8 +54,8 @@ disruptions:
     _check_all_paths(result)
     brent = result.paths("brent_usd_per_bbl")
     base = result.baseline["brent_usd_per_bbl"]
-    if volume_mbd > 0:  # a fifth of world supply lost: a large rise, yet a finite one
-        assert np.median(brent[:, -10:] / base[-10:]) > 2.0
+    if volume_mbd > 0:  # a fifth of world supply lost (weeks 10-40 are inside the outage): a large rise, yet a finite one
+        assert np.median(brent[:, 10:40] / base[10:40]) > 2.0
     assert np.all(brent <= base * np.exp(price_model.LOG_MOVE_LIMIT) * (1 + 1e-12))
     assert np.all(brent >= base * np.exp(-price_model.LOG_MOVE_LIMIT) * (1 - 1e-12))
 
@@ -84,15 +84,16 @@ def test_crude_price_clip_keeps_exp_finite() -> None:
 
 def test_nan_from_the_model_fails_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
     loaded = energysim.load_scenario(ROOT / "scenarios" / "baseline_2026.yaml")
-    real = price_model.crude_price
+    real = engine.chunk_inputs
 
-    def poisoned(*args: object, **kwargs: object) -> np.ndarray:
-        out = real(*args, **kwargs)  # type: ignore[arg-type]
-        out[0, 3] = np.nan
-        return out
+    def poisoned(*args: object, **kwargs: object) -> tuple[dict, list[str]]:
+        inputs, series = real(*args, **kwargs)  # type: ignore[arg-type]
+        inputs["baseline"] = inputs["baseline"].copy()
+        inputs["baseline"][3] = np.nan  # every path's Brent at step 3 becomes NaN
+        return inputs, series
 
-    monkeypatch.setattr(engine.price_model, "crude_price", poisoned)
-    with pytest.raises(ScenarioError, match="non-positive or non-finite values of brent_usd_per_bbl"):
+    monkeypatch.setattr(engine, "chunk_inputs", poisoned)
+    with pytest.raises(ScenarioError, match="64 non-positive or non-finite values of brent_usd_per_bbl"):
         energysim.simulate(loaded, paths=64, seed=1)
 
 

@@ -22,9 +22,9 @@ import numpy as np
 from scipy import stats
 
 from .errors import ScenarioError
-from .inputs import RunInputs, build_inputs
-from .models import price as price_model
-from .models import retail, supply, tightness
+from .inputs import DAYS_PER_YEAR, RunInputs, build_inputs
+from .kernels import rng
+from .models import retail
 from .results import Accumulator, SimulationResult
 from .sampling import BLOCK_PATHS, ChunkStreams, Streams
 from .scenario.loader import LoadedScenario, content_hash
@@ -46,54 +46,6 @@ def _occurs(st: ChunkStreams, name: str, probability: Any) -> np.ndarray:
         else:
             np.less(part.rng(name + ".occurs").random(part.n), pb, out=out[lo:lo + part.n])
     return out
-
-
-def _premium(st: ChunkStreams, name: str, rp: Any, t_days: np.ndarray, start: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    peak = st.draw(name + ".risk_premium.peak_pct", rp.peak_pct)
-    lead = st.draw(name + ".risk_premium.lead_days", rp.lead_days)
-    hl = st.draw(name + ".risk_premium.half_life_days", rp.half_life_days)
-    shape = supply.premium_profile(t_days, start, lead, hl)
-    shape *= (np.log1p(np.maximum(peak, -99.0) / 100.0) * mask)[:, None]
-    return shape
-
-
-def _normals(rng: np.random.Generator, n: int, m: int) -> np.ndarray:
-    """(n, m) independent standard normals, float32, time-major (contiguous per step).
-
-    Box-Muller on one uniform stream: radii ``sqrt(-2 log(1 - u))`` from float64 uniforms (so
-    the tails reach 8.6 sd), angles from float32 uniforms; cos and sin of the same angle give
-    two independent normals. About 4x cheaper than ``Generator.standard_normal`` (a scalar
-    ziggurat loop), because every operation is a vectorised array pass (docs/performance.md).
-    """
-    total = n * m
-    h = (total + 1) // 2
-    r = rng.random(h)
-    np.log1p(np.negative(r, out=r), out=r)
-    r *= -2.0
-    np.sqrt(r, out=r)
-    r32 = r.astype(np.float32)
-    theta = rng.random(h, dtype=np.float32)
-    theta *= np.float32(2.0 * np.pi)
-    out = np.empty(2 * h, dtype=np.float32)
-    np.cos(theta, out=out[:h])
-    np.sin(theta, out=out[h:])
-    out[:h] *= r32
-    out[h:] *= r32
-    return out[:total].reshape(m, n).T
-
-
-def _chunk_normals(st: ChunkStreams, name: str, m: int, need: np.ndarray | None = None) -> np.ndarray:
-    """(paths, m) float32 normals of a chunk, time-major: each block's :func:`_normals`
-    side by side (zeros, and no draw, for the blocks whose ``need`` is all False)."""
-    if len(st.parts) == 1:
-        return _normals(st.parts[0].rng(name), st.n, m)
-    out = np.empty((m, st.n), np.float32)
-    for part, lo in zip(st.parts, st.offsets):
-        if need is None or np.any(need[lo:lo + part.n]):
-            out[:, lo:lo + part.n] = _normals(part.rng(name), part.n, m).T
-        else:
-            out[:, lo:lo + part.n] = 0.0
-    return out.T
 
 
 def _poisson_ppf(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
@@ -124,27 +76,6 @@ def _poisson_ppf(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
     return k
 
 
-def _search(grid: np.ndarray, x: np.ndarray, side: str) -> np.ndarray:
-    """``np.searchsorted(grid, x, side)`` for a sorted grid; on an evenly spaced grid by
-    arithmetic, corrected to the exact searchsorted answer (5x faster on unsorted ``x``)."""
-    m = grid.size
-    if m < 3 or x.size < 64:
-        return np.searchsorted(grid, x, side)
-    step = grid[1] - grid[0]
-    if not (step > 0 and np.all(np.diff(grid) == step)):
-        return np.searchsorted(grid, x, side)
-    with np.errstate(invalid="ignore"):
-        j = np.clip(np.ceil((x - grid[0]) / step), 0, m).astype(np.int64)
-    # the answer is the number of grid points below x ("left") or at most x ("right")
-    if side == "left":
-        j += (j < m) & (grid[np.minimum(j, m - 1)] < x)
-        j -= (j > 0) & (grid[np.maximum(j - 1, 0)] >= x)
-    else:
-        j += (j < m) & (grid[np.minimum(j, m - 1)] <= x)
-        j -= (j > 0) & (grid[np.maximum(j - 1, 0)] > x)
-    return j
-
-
 def _ranges(first: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(item, step) pairs for the inclusive step ranges ``first[i]..last[i]`` (empty when last < first)."""
     length = np.maximum(last - first + 1, 0)
@@ -154,28 +85,35 @@ def _ranges(first: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return item, step
 
 
-def _gross_loss_and_premium(sc: Scenario, inp: RunInputs, st: ChunkStreams) -> tuple[np.ndarray, np.ndarray]:
-    """Gross supply loss [mb/d] and log premium [-], (paths, steps), time-major memory."""
-    n, m = st.n, inp.n_steps
-    loss = np.zeros((m, n)).T
-    prem = np.zeros((m, n)).T
-    origin = sc.horizon.start
-    for d in sc.disruptions:
+def _disruptions(sc: Scenario, st: ChunkStreams) -> dict[str, np.ndarray]:
+    """The drawn timing, volume and premium of every disruption, arrays (disruptions, paths)."""
+    n, origin = st.n, sc.horizon.start
+    keys = ("start", "up", "plateau", "recovery", "volume", "amp", "lead", "half_life")
+    out = {k: np.zeros((len(sc.disruptions), n)) for k in keys}
+    out["half_life"][:] = 1.0
+    for i, d in enumerate(sc.disruptions):
         key = f"disruptions.{d.name}"
         occurs = _occurs(st, key, d.probability)
-        start = st.draw(key + ".start", d.start.to_days(origin))
-        vol = st.draw(key + ".volume_mbd", d.volume_mbd)
-        dur = st.draw(key + ".duration_days", d.duration_days)
-        up = st.draw(key + ".ramp_up_days", d.ramp_up_days)
-        rec = st.draw(key + ".recovery_days", d.recovery_days)
-        _add_trapezoid(loss, inp.t_days, inp.step_days, start, up, dur, rec, vol * occurs)
+        out["start"][i] = st.draw(key + ".start", d.start.to_days(origin))
+        out["volume"][i] = st.draw(key + ".volume_mbd", d.volume_mbd) * occurs
+        out["plateau"][i] = st.draw(key + ".duration_days", d.duration_days)
+        out["up"][i] = st.draw(key + ".ramp_up_days", d.ramp_up_days)
+        out["recovery"][i] = st.draw(key + ".recovery_days", d.recovery_days)
         if d.risk_premium is not None:
-            prem += _premium(st, key, d.risk_premium, inp.t_days, start, occurs)
-    t1 = inp.t_days
-    t0 = t1 - inp.step_days
-    # flat index of (path p, step j) in the time-major memory of loss and prem: j * n + p
-    loss_flat = loss.T.reshape(-1)
-    prem_flat = prem.T.reshape(-1)
+            rp = d.risk_premium
+            peak = st.draw(key + ".risk_premium.peak_pct", rp.peak_pct)
+            out["lead"][i] = st.draw(key + ".risk_premium.lead_days", rp.lead_days)
+            out["half_life"][i] = st.draw(key + ".risk_premium.half_life_days", rp.half_life_days)
+            out["amp"][i] = np.log1p(np.maximum(peak, -99.0) / 100.0) * occurs
+    return out
+
+
+def _incidents(sc: Scenario, st: ChunkStreams) -> dict[str, np.ndarray]:
+    """Every hazard incident of the chunk, grouped by path (path ``p`` owns the incidents
+    ``ptr[p]:ptr[p + 1]``, in hazard order, then slot order): start and end [days], volume
+    [mb/d], premium amplitude ``log(1 + peak)`` (0 without premium), lead and half-life [days]."""
+    n, origin = st.n, sc.horizon.start
+    cols: dict[str, list[np.ndarray]] = {k: [] for k in ("path", "start", "end", "volume", "amp", "lead", "half_life")}
     for hz in sc.hazards:
         key = f"hazards.{hz.name}"
         w0, w1 = (hz.window.start, hz.window.end) if hz.window else (sc.horizon.start, sc.horizon.end)
@@ -186,136 +124,43 @@ def _gross_loss_and_premium(sc: Scenario, inp: RunInputs, st: ChunkStreams) -> t
             rp = hz.risk_premium
             marks += [("risk_premium.peak_pct", rp.peak_pct), ("risk_premium.lead_days", rp.lead_days),
                       ("risk_premium.half_life_days", rp.half_life_days)]
-        # The incidents are drawn block by block (their slot layout depends on the block's
-        # largest count), then listed together, in path order then slot order.
-        cols: list[list[np.ndarray]] = [[] for _ in range(len(marks) + 2)]
         for part, off in zip(st.parts, st.offsets):
             nb = part.n
-            # Counts by inverse transform of one uniform per path, and incident marks laid out
-            # incident-first: a change of rate or of a mark's distribution keeps the draws paired.
+            # Counts by inverse transform of one uniform per path; the start and marks of
+            # incident k of a path from counter-based uniforms of (path, k) (kernels.rng): a
+            # change of rate or of a mark's distribution keeps every other draw paired.
             u = np.clip(part.rng(key + ".count").random(nb), 1e-16, 1.0 - 1e-16)
             counts = _poisson_ppf(u, mean_count[off:off + nb])
-            k_max = int(counts.max()) if nb else 0
-            slots = max(k_max, 1)
-            starts = lo + (hi - lo) * part.rng(key + ".start").random((slots, nb))
-            # The incidents (path p, slot k < counts[p]), in path order then slot order.
-            path_b, slot_b = _ranges(np.zeros(nb, np.int64), counts - 1)
-            cols[0].append(path_b + off)
-            cols[1].append(starts[slot_b, path_b])
-            for c, (mname, dist) in enumerate(marks):
-                cols[c + 2].append(_draw_marks(part, f"{key}.{mname}", dist, nb, slots, slot_b, path_b))
-        path, s_i, vol_i, dur_i, *prem_marks = (np.concatenate(c) if len(c) > 1 else c[0] for c in cols)
-        e_i = s_i + 0.0 + dur_i
-        # Each incident touches only the steps its pulse overlaps (a few): same formula as
-        # supply.trapezoid_step_mean with zero ramps, evaluated on those cells only.
-        first = _search(t1, s_i, "left")  # first step ending at or after the start
-        last = np.minimum(_search(t0, e_i, "left") - 1, m - 1)  # last step starting before the end
-        item, j = _ranges(first, last)
-        s, e, a, b = s_i[item], e_i[item], t1[j], t0[j]
-        up = np.maximum(a - s, 0.0)
-        up -= np.maximum(a - e, 0.0)
-        down = np.maximum(b - s, 0.0)
-        down -= np.maximum(b - e, 0.0)
-        up -= down
-        up /= a - b
-        np.clip(up, 0.0, 1.0, out=up)
-        up *= vol_i[item]
-        loss_flat += np.bincount(j * n + path[item], up, minlength=m * n)  # sums incidents per cell
-        if hz.risk_premium is not None:
-            rp = hz.risk_premium
-            peak_i, lead_i, hl_i = prem_marks
-            amp = np.log1p(np.maximum(peak_i, -99.0) / 100.0)
-            rate = -np.log(2.0) / hl_i
-            # supply.premium_profile per incident: a linear build-up over the lead (the few
-            # steps ending in (start - lead, start)), then exp(-ln 2 (t - start) / half-life).
-            if np.any(lead_i > 0):
-                first = _search(t1, s_i - np.maximum(lead_i, 0.0), "right")
-                last = _search(t1, s_i, "left") - 1
-                item, j = _ranges(first, last)
-                x, ld = t1[j] - s_i[item], lead_i[item]
-                g = np.where(ld > 0, np.clip(1.0 + x / np.where(ld > 0, ld, 1.0), 0.0, 1.0), 0.0) * amp[item]
-                prem_flat += np.bincount(j * n + path[item], g, minlength=m * n)
-            # The decay as a recursion over steps on the incidents started so far (sorted by
-            # their first step): each step multiplies by exp(rate * dt) and adds the incidents
-            # per path (a bincount on one step's row), instead of an exp per (incident, step).
-            j0 = _search(t1, s_i, "left")
-            order = np.argsort(j0.astype(np.int16 if m < 32767 else np.int64), kind="stable")  # radix sort
-            j0, p_o, rate_o = j0[order], path[order], rate[order]
-            value = np.exp((t1[np.minimum(j0, m - 1)] - s_i[order]) * rate_o)
-            value *= amp[order]
-            active = np.searchsorted(j0, np.arange(m), "right")
-            decay, dt_prev, n_prev = None, None, 0
-            for jj in range(m):
-                c = int(active[jj])
-                if n_prev:
-                    dt_j = t1[jj] - t1[jj - 1]
-                    if dt_j != dt_prev:
-                        decay, dt_prev = np.exp(rate_o * dt_j), dt_j
-                    value[:n_prev] *= decay[:n_prev]
-                if c:
-                    prem_flat[jj * n:(jj + 1) * n] += np.bincount(p_o[:c], value[:c], minlength=n)
-                n_prev = c
-    return loss, prem
+            path_b, slot_b = _ranges(np.zeros(nb, np.int64), counts - 1)  # path order, then slot order
+            got = {mname: _draw_marks(part, f"{key}.{mname}", dist, path_b, slot_b) for mname, dist in marks}
+            s_i = lo + (hi - lo) * rng.uniforms_at(part.key(key + ".start"), path_b, slot_b)
+            cols["path"].append(path_b + off)
+            cols["start"].append(s_i)
+            cols["end"].append(s_i + 0.0 + got["duration_days"])
+            cols["volume"].append(got["volume_mbd"])
+            if hz.risk_premium is not None:
+                cols["amp"].append(np.log1p(np.maximum(got["risk_premium.peak_pct"], -99.0) / 100.0))
+                cols["lead"].append(got["risk_premium.lead_days"])
+                cols["half_life"].append(got["risk_premium.half_life_days"])
+            else:
+                cols["amp"].append(np.zeros(s_i.size))
+                cols["lead"].append(np.zeros(s_i.size))
+                cols["half_life"].append(np.ones(s_i.size))
+    flat = {k: np.concatenate(v) if v else np.zeros(0) for k, v in cols.items()}
+    path = flat.pop("path").astype(np.int64)
+    order = np.argsort(path, kind="stable")  # group by path, keeping hazard then slot order
+    out = {k: np.ascontiguousarray(v[order], dtype=np.float64) for k, v in flat.items()}
+    out["ptr"] = np.concatenate([[0], np.cumsum(np.bincount(path, minlength=n))]).astype(np.int64)
+    return out
 
 
-def _add_trapezoid(loss: np.ndarray, t_days: np.ndarray, step_days: np.ndarray, start: np.ndarray, up: np.ndarray,
-                   plateau: np.ndarray, recovery: np.ndarray, volume: np.ndarray) -> None:
-    """``loss += supply.trapezoid_step_mean(...) * volume[:, None]``, row by row (one step of
-    every path at a time, in the caches) when the steps are adjacent: the same operations in
-    the same order as :func:`supply.trapezoid_step_mean`, so the same numbers, bitwise."""
-    t1 = np.asarray(t_days, float)
-    t0 = t1 - np.asarray(step_days, float)
-    if not (t1.size > 1 and np.array_equal(t0[1:], t1[:-1])):
-        shape = supply.trapezoid_step_mean(t_days, step_days, start, up, plateau, recovery)
-        shape *= volume[:, None]
-        loss += shape
-        return
-    start = np.asarray(start, float)
-    r = np.asarray(up, float)
-    e = start + r + np.asarray(plateau, float)
-    c = np.asarray(recovery, float)
-    r2 = 2.0 * np.where(r > 0, r, 1.0)
-    c2 = 2.0 * np.where(c > 0, c, 1.0)
-    n = start.size
-    x, xc, y = np.empty(n), np.empty(n), np.empty(n)
-
-    def ramp_int(t: float, origin: np.ndarray, ramp: np.ndarray, twice: np.ndarray, out: np.ndarray) -> np.ndarray:
-        np.subtract(t, origin, out=out)  # supply._cum_trapezoid's ramp_int, on one row
-        np.maximum(out, 0.0, out=xc)
-        np.minimum(xc, ramp, out=xc)
-        np.multiply(xc, xc, out=xc)
-        np.divide(xc, twice, out=xc)
-        out -= ramp
-        np.maximum(out, 0.0, out=out)
-        out += xc
-        return out
-
-    prev = ramp_int(t0[0], start, r, r2, np.empty(n))
-    prev -= ramp_int(t0[0], e, c, c2, y)
-    cur = np.empty(n)
-    rows = loss.T  # (steps, paths), contiguous rows
-    for j in range(t1.size):
-        ramp_int(t1[j], start, r, r2, cur)
-        cur -= ramp_int(t1[j], e, c, c2, y)
-        np.subtract(cur, prev, out=x)
-        x /= t1[j] - t0[j]
-        np.maximum(x, 0.0, out=x)
-        np.minimum(x, 1.0, out=x)
-        x *= volume
-        rows[j] += x
-        prev, cur = cur, prev
-
-
-def _draw_marks(st: Streams, name: str, dist: Any, n: int, k: int, slot: np.ndarray, path: np.ndarray) -> np.ndarray:
-    """The marks of the incidents (``slot``, ``path``) from a (slots, paths) layout of draws,
-    incident-first (slot k of every path, then slot k + 1), as ``dist.sample`` would give them:
-    the uniforms of every slot are drawn, the inverse CDF evaluated only for the incidents
-    that happen (a third of the slots on a typical path)."""
+def _draw_marks(st: Streams, name: str, dist: Any, path: np.ndarray, slot: np.ndarray) -> np.ndarray:
+    """The marks of the incidents (``path``, ``slot``) of a block: the inverse CDF of their
+    counter-based uniforms (:func:`energysim.kernels.rng.uniforms_at`)."""
     if getattr(dist, "is_fixed", False):
         st.used.append(name)
         return np.full(slot.size, dist.center())
-    u = st.rng(name).random(n * k).reshape(k, n)  # = dist.sample(rng, n * k): ppf of uniforms
-    return np.asarray(dist.ppf(u[slot, path]), float)
+    return np.asarray(dist.ppf(rng.uniforms_at(st.key(name), path, slot)), float)
 
 
 def run_block(sc: Scenario, inp: RunInputs, seed: int, block: int, n: int) -> dict[str, np.ndarray]:
@@ -325,167 +170,113 @@ def run_block(sc: Scenario, inp: RunInputs, seed: int, block: int, n: int) -> di
 
 def run_blocks(sc: Scenario, inp: RunInputs, seed: int, blocks: list[tuple[int, int]]) -> dict[str, np.ndarray]:
     """Every output series for consecutive blocks ``(block, paths)`` run as one chunk, shape
-    (paths, steps) each, time-major memory. Pure. Draws are made per block and every operation
-    is per path (or per incident), so each path gets the same numbers as in :func:`run_block`
-    of its block alone, whatever the chunk (tests/test_performance.py)."""
-    st = ChunkStreams(seed, blocks)
-    n = st.n
-    mk = sc.market
-    m = inp.n_steps
-    step_days = inp.step_days
-    sigma = st.draw("market.volatility_annual", mk.volatility_annual)
-    kappa = st.draw("market.mean_reversion_per_year", mk.mean_reversion_per_year)
-    e_s = st.draw("market.supply_elasticity", mk.supply_elasticity)
-    e_d = st.draw("market.demand_elasticity", mk.demand_elasticity)
-    demand = st.draw("market.world_demand_mbd", mk.world_demand_mbd)
-    # Noise in float32, time-major (see docs/performance.md): with zero volatility nothing is
-    # drawn and the factor is exactly zero, so the closed-form oracles still hold exactly.
-    if np.any(sigma > 0):
-        factor = price_model.ou_factor(_chunk_normals(st, "noise.brent", m, sigma > 0), inp.dt_years, sigma, kappa)
-    else:
-        factor = np.zeros((m, n), np.float32).T
-    # Long-term factor (Schwartz & Smith 2000): a random walk of log Brent around the baseline.
-    sigma_lt = st.draw("market.long_term_volatility_annual", mk.long_term_volatility_annual)
-    if np.any(sigma_lt > 0):
-        z_lt = _chunk_normals(st, "noise.brent_long_term", m, sigma_lt > 0)
-        factor += price_model.ou_factor(z_lt, inp.dt_years, sigma_lt, 0.0, out=z_lt)
+    (paths, steps) each, C-ordered. Pure.
 
-    gross, prem = _gross_loss_and_premium(sc, inp, st)
+    The draws are made by :func:`chunk_inputs`, per block (so each depends only on the seed, its
+    stream name and its block); the model runs in :func:`energysim.kernels.paths.path_model`,
+    path by path, so each path gets the same numbers whatever the chunk (tests/test_kernels.py).
+    """
+    from .kernels.paths import path_model  # compiled on first use (and cached on disk)
 
-    sp = sc.responses.spare_capacity
-    avail = st.draw("responses.spare_capacity.available_mbd", sp.available_mbd)
-    share = st.draw("responses.spare_capacity.share", sp.share)
-    lag = np.rint(st.draw("responses.spare_capacity.lag_days", sp.lag_days) / step_days.mean()).astype(int)
-    spare = supply.spare_response(gross, avail, share, lag)
-    net = gross - spare
-
-    rel = sc.responses.stock_release
-    if rel is not None and (rel.trigger_net_loss_mbd is not None or rel.trigger_price_usd_per_bbl is not None):
-        rate = st.draw("responses.stock_release.rate_mbd", rel.rate_mbd)
-        total = st.draw("responses.stock_release.total_mb", rel.total_mb)
-        rlag = st.draw("responses.stock_release.lag_days", rel.lag_days)
-        # The release covers the shortfall beyond the trigger level (never more, so a larger
-        # loss never ends with a lower price), up to its rate, for total / rate days.
-        threshold: Any = np.inf  # a scalar unless a price trigger makes it depend on the path and step
-        if rel.trigger_net_loss_mbd is not None:
-            threshold = np.minimum(threshold, rel.trigger_net_loss_mbd)
-        if rel.trigger_price_usd_per_bbl is not None:
-            unit = price_model.loss_log_impact(np.ones_like(net), demand, e_s, e_d)
-            no_loss = np.log(inp.baseline_usd_per_bbl)[None, :] + factor + prem
-            threshold = np.minimum(threshold, (np.log(rel.trigger_price_usd_per_bbl) - no_loss) / unit)
-        trig = net >= threshold
-        if trig.any():
-            cap = supply.stock_release(trig, inp.t_days, step_days, rate, total, rlag)
-            net = net - np.minimum(cap, np.maximum(net - np.maximum(threshold, 0.0), 0.0))
-
-    out = _prices(sc, inp, st, net, spare, factor, prem, avail, demand, e_s, e_d)
+    args, fuel_series = chunk_inputs(sc, inp, ChunkStreams(seed, blocks))
+    n, m = args["sigma"].size, inp.n_steps
+    net = np.empty((n, m))
+    brent = np.empty((n, m))
+    prices = np.empty((len(fuel_series), n, m))
+    bad = path_model(**args, net_out=net, brent_out=brent, price_out=prices)
+    out = {BRENT: brent}
+    out.update((name, prices[f]) for f, name in enumerate(fuel_series))
     out[LOSS] = net
-    for name, arr in out.items():
-        if name != LOSS and not (arr.size == 0 or (arr.min() > 0 and arr.max() < np.inf)):  # NaN fails both
-            bad = int(np.count_nonzero(~(np.isfinite(arr) & (arr > 0))))
+    for name, count in zip([BRENT, *fuel_series], bad.tolist()):
+        if count:
             raise ScenarioError.at(
-                sc.name, f"the model produced {bad} non-positive or non-finite values of {name}; "
+                sc.name, f"the model produced {count} non-positive or non-finite values of {name}; "
                 "the inputs are outside what the model can represent (check volumes, elasticities and fuel margins)")
     return out
 
 
-def _prices(sc: Scenario, inp: RunInputs, st: ChunkStreams, net: np.ndarray, spare: np.ndarray, factor: np.ndarray,
-            prem: np.ndarray, avail: np.ndarray, demand: np.ndarray, e_s: np.ndarray, e_d: np.ndarray) -> dict[str, np.ndarray]:
-    """Brent and the retail prices from the net loss, in two loops over steps.
+def chunk_inputs(sc: Scenario, inp: RunInputs, st: ChunkStreams) -> tuple[dict[str, Any], list[str]]:
+    """Every draw of a chunk, and the time grid, as the arguments of
+    :func:`energysim.kernels.paths.path_model` (named as there); and the fuels' series names."""
+    n, m = st.n, inp.n_steps
+    mk = sc.market
+    step_days = np.ascontiguousarray(np.broadcast_to(np.asarray(inp.step_days, float), (m,)))
+    args: dict[str, Any] = {
+        "t1_days": np.asarray(inp.t_days, float), "step_days": step_days, "dt_years": step_days / DAYS_PER_YEAR,
+        "baseline": np.asarray(inp.baseline_usd_per_bbl, float),
+        "log_baseline": np.log(np.asarray(inp.baseline_usd_per_bbl, float)),
+        "block_start": np.asarray(st.offsets, np.int64),
+        # The noise is generated inside the path model from a Philox key per stream and block; a
+        # path with zero volatility generates none, so the closed-form oracles hold exactly.
+        "keys": np.stack([st.keys(name) for name in
+                          ["noise.brent", "noise.brent_long_term", *(f"fuels.{key}.crack" for key in sc.fuels)]]),
+        "sigma": st.draw("market.volatility_annual", mk.volatility_annual),
+        "kappa": st.draw("market.mean_reversion_per_year", mk.mean_reversion_per_year),
+        # Long-term factor (Schwartz & Smith 2000): a random walk of log Brent around the baseline.
+        "sigma_long": st.draw("market.long_term_volatility_annual", mk.long_term_volatility_annual),
+    }
+    e_s = st.draw("market.supply_elasticity", mk.supply_elasticity)
+    e_d = st.draw("market.demand_elasticity", mk.demand_elasticity)
+    args["demand"] = st.draw("market.world_demand_mbd", mk.world_demand_mbd)
+    args["inv_elasticity"] = 1.0 / (e_s - e_d)
+    tz = mk.tightness
+    args.update(inventory0_days=float(tz.inventory_days_vs_normal), slack_mult=float(tz.slack_multiplier),
+                tight_mult=float(tz.tight_multiplier))
+    args.update(("d_" + k, v) for k, v in _disruptions(sc, st).items())
+    args.update(("inc_" + k, v) for k, v in _incidents(sc, st).items())
 
-    The same operations, in the same order, as ``tightness.tightness_multiplier`` with
-    ``price.loss_log_impact`` (first loop), then :func:`price.crude_price` on whole arrays, then
-    ``retail.effective_crude``, ``retail.crack_deviation`` and the retail price of every fuel
-    (second loop): the same numbers, bitwise (tests/test_engine_fused.py), with each step's rows
-    of paths staying in the CPU caches instead of some forty passes over whole (paths, steps)
-    arrays, which two threads would compete for in memory bandwidth (docs/performance.md).
-    """
+    sp = sc.responses.spare_capacity
+    args["spare_avail"] = st.draw("responses.spare_capacity.available_mbd", sp.available_mbd)
+    args["spare_share"] = st.draw("responses.spare_capacity.share", sp.share)
+    lag_days = st.draw("responses.spare_capacity.lag_days", sp.lag_days)
+    args["spare_lag"] = np.rint(lag_days / step_days.mean()).astype(np.int64)
+
+    rel = sc.responses.stock_release
+    release = rel is not None and (rel.trigger_net_loss_mbd is not None or rel.trigger_price_usd_per_bbl is not None)
+    args.update(release=release, rel_rate=np.ones(n), rel_total=np.ones(n), rel_lag=np.ones(n),
+                trig_loss=np.inf, trig_log_price=np.inf)
+    if release:
+        args["rel_rate"] = st.draw("responses.stock_release.rate_mbd", rel.rate_mbd)
+        args["rel_total"] = st.draw("responses.stock_release.total_mb", rel.total_mb)
+        args["rel_lag"] = st.draw("responses.stock_release.lag_days", rel.lag_days)
+        if rel.trigger_net_loss_mbd is not None:
+            args["trig_loss"] = float(rel.trigger_net_loss_mbd)
+        if rel.trigger_price_usd_per_bbl is not None:
+            args["trig_log_price"] = float(np.log(rel.trigger_price_usd_per_bbl))
+
+    fuels = _fuel_inputs(sc, inp, st)
+    series = fuels.pop("series")
+    args.update(("f_" + k, v) for k, v in fuels.items())
+    return args, series
+
+
+def _fuel_inputs(sc: Scenario, inp: RunInputs, st: ChunkStreams) -> dict[str, Any]:
+    """Per fuel: pass-through shares, intercept, crack-spread coefficients, start state."""
     m, n = inp.n_steps, st.n
-    tz = sc.market.tightness
-    step_days = np.broadcast_to(np.asarray(inp.step_days, float), (m,))
-    i0 = np.broadcast_to(np.asarray(tz.inventory_days_vs_normal, float), (n,))
-    avail = np.asarray(avail, float)
-    demand = np.asarray(demand, float)
-    inv = 1.0 / (np.asarray(e_s, float) - np.asarray(e_d, float))
-    span = tz.slack_multiplier - tz.tight_multiplier
-    impact = np.empty((m, n))  # (steps, paths) memory
-    prices: dict[str, np.ndarray] = {}  # the same, returned transposed
-    fuels = []
-    dt_weeks = step_days / 7.0
-    for key, fuel in sc.fuels.items():
-        fs = inp.fuels[key]
+    keys = list(sc.fuels)
+    f = len(keys)
+    out: dict[str, Any] = {"series": [inp.fuels[k].series for k in keys]}
+    for name in ("up", "down", "intercept", "phi", "scale"):
+        out[name] = np.zeros((f, m))
+    out["slope_per_unit"], out["eff0"], out["dev0"] = np.zeros(f), np.zeros(f), np.zeros(f)
+    out["noisy"] = np.array([sc.fuels[k].crack_spread.sd > 0 for k in keys], dtype=np.bool_)
+    out["per_loss"] = np.zeros((f, n))
+    dt_weeks = np.broadcast_to(np.asarray(inp.step_days, float), (m,)) / 7.0
+    for i, key in enumerate(keys):
+        fuel, fs = sc.fuels[key], inp.fuels[key]
         a_up, a_down = retail.pass_through_shares(dt_weeks, fuel.tau_up_weeks, fuel.tau_down_weeks)
+        out["up"][i], out["down"][i] = a_up[:, 0], a_down[:, 0]
         season, season0 = _seasonal(fuel.seasonal, inp.dates, sc.horizon.start)
-        intercept = fuel.taxes + fuel.margin_and_crack + season.astype(np.float64)
+        out["intercept"][i] = fuel.taxes + fuel.margin_and_crack + season.astype(np.float64)
         e0 = (fuel.taxes + fuel.margin_and_crack + season0
               + fuel.slope * inp.brent_before_usd_per_bbl / fuel.units_per_bbl)
         cs = fuel.crack_spread
-        if cs.sd > 0:
-            z = _chunk_normals(st, f"fuels.{key}.crack", m).T  # (steps, paths), float32
-        else:
-            z = np.zeros((m, 1))  # no noise: the deviation stays float64, exactly its decay
-        phi, scale = retail.crack_coefficients(inp.dt_years * np.ones(m), cs.sd, cs.reversion_per_year)
-        per_loss = st.draw(f"fuels.{key}.crack_spread.per_mbd_loss", cs.per_mbd_loss)
-        eff = np.broadcast_to(np.asarray(inp.brent_before_usd_per_bbl, dtype=np.float64), (n,)).copy()
-        dev = np.broadcast_to(np.asarray(fs.start_price - e0, dtype=z.dtype), (n,)).copy()
-        price = np.empty((m, n))
-        prices[fs.series] = price
-        fuels.append((fuel, a_up, a_down, intercept, z, cs.sd > 0, phi.astype(z.dtype), scale.astype(z.dtype), per_loss,
-                      bool(np.any(per_loss != 0)), eff, dev, price))
-    net_t, spare_t = net.T, spare.T  # contiguous rows (time-major)
-    cum, w, head = np.empty(n), np.empty(n), np.empty(n)
-    gap, tmp = np.empty(n), np.empty(n)
-    rise = np.empty(n, bool)
-    ztmp = np.empty(n, np.float32)
-    for j in range(m):
-        net_j = net_t[j]
-        # tightness multiplier: inventories drawn down by the cumulated net loss, headroom left
-        np.multiply(net_j, step_days[j], out=w)
-        if j:
-            cum += w
-        else:
-            np.copyto(cum, w)
-        np.divide(cum, demand, out=w)
-        np.subtract(i0, w, out=w)
-        np.multiply(demand, w, out=w)
-        w /= tightness.ACUTE_DURATION_DAYS
-        np.subtract(avail, spare_t[j], out=head)
-        np.maximum(head, 0.0, out=head)
-        head += w
-        head -= np.maximum(net_j, 0.0, out=w)
-        np.maximum(head, 0.0, out=head)
-        head /= tightness.AMPLE_HEADROOM_MBD
-        np.clip(head, 0.0, 1.0, out=head)
-        head *= span
-        head += tz.tight_multiplier
-        # the log impact of the loss (price.loss_log_impact)
-        row = impact[j]
-        np.divide(net_j, demand, out=row)
-        row *= head
-        row *= inv
-    brent = price_model.crude_price(inp.baseline_usd_per_bbl, factor, impact.T, prem)
-    out: dict[str, np.ndarray] = {BRENT: brent}
-    brent_t = brent.T
-    for j in range(m):
-        net_j, row = net_t[j], brent_t[j]
-        for fuel, a_up, a_down, intercept, z, noisy, phi, scale, per_loss, with_loss, eff, dev, price in fuels:
-            np.subtract(row, eff, out=gap)  # asymmetric pass-through
-            np.greater(gap, 0, out=rise)
-            gap *= np.where(rise, a_up[j], a_down[j])
-            eff += gap
-            dev *= phi[j]  # crack-spread deviation
-            dev += np.multiply(z[j] if noisy else z[0], scale[j], out=ztmp if noisy else None)
-            p = price[j]
-            np.multiply(eff, fuel.slope, out=p)
-            p /= fuel.units_per_bbl
-            p += intercept[j]
-            if with_loss:
-                np.maximum(net_j, 0.0, out=tmp)
-                np.multiply(per_loss, tmp, out=tmp)
-                p += np.add(dev, tmp, out=tmp)
-            else:
-                p += dev
-    out.update((name, a.T) for name, a in prices.items())
+        out["phi"][i], out["scale"][i] = retail.crack_coefficients(inp.dt_years * np.ones(m), cs.sd,
+                                                                   cs.reversion_per_year)
+        out["per_loss"][i] = st.draw(f"fuels.{key}.crack_spread.per_mbd_loss", cs.per_mbd_loss)
+        out["slope_per_unit"][i] = fuel.slope / fuel.units_per_bbl
+        out["eff0"][i] = inp.brent_before_usd_per_bbl
+        out["dev0"][i] = fs.start_price - e0
     return out
 
 

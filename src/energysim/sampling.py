@@ -44,6 +44,15 @@ class Streams:
         self.used.append(name)
         return generator(self.seed, name, self.block)
 
+    def key(self, name: str) -> np.ndarray:
+        """The 64-bit Philox key (two 32-bit words, as uint64) of stream ``name`` for this block:
+        the noise generated inside the compiled path model (:mod:`energysim.kernels.rng`)."""
+        if name in self.used:
+            raise RuntimeError(f"stream {name!r} drawn twice in one block")
+        self.used.append(name)
+        seq = np.random.SeedSequence(self.seed, spawn_key=(stream_id(name), self.block))
+        return seq.generate_state(2, np.uint32).astype(np.uint64)
+
     def draw(self, name: str, dist: object) -> np.ndarray:
         """``n`` draws of a distribution object (anything with ``sample(rng, n)``) [float64]."""
         if getattr(dist, "is_fixed", False):
@@ -75,6 +84,10 @@ class ChunkStreams:
                 st.used.append(name)
             return np.full(self.n, dist.center())  # type: ignore[attr-defined]
         return np.concatenate([st.draw(name, dist) for st in self.parts])
+
+    def keys(self, name: str) -> np.ndarray:
+        """The Philox key of stream ``name`` in each block, (blocks, 2) uint64."""
+        return np.stack([st.key(name) for st in self.parts])
 
     def uniforms(self, name: str) -> np.ndarray:
         """One uniform per path of stream ``name`` (``rng.random(n)`` in each block)."""

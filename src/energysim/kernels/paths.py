@@ -1,0 +1,236 @@
+"""The path model as one compiled loop: from a chunk's draws to net loss, Brent and pump prices.
+
+:func:`path_model` computes, for every path and step, what the numpy functions of
+:mod:`energysim.models` compute on whole arrays (the reference, and the place where the model
+is explained):
+
+- Brent's short-term factor (Ornstein-Uhlenbeck) and long-term factor (random walk),
+  :func:`~energysim.models.price.ou_factor`;
+- the gross loss: disruption trapezoids (:func:`~energysim.models.supply.trapezoid_step_mean`)
+  and hazard incidents (pulses), with their fear premia
+  (:func:`~energysim.models.supply.premium_profile`);
+- spare capacity brought on after a lag (:func:`~energysim.models.supply.spare_response`) and a
+  strategic stock release (:func:`~energysim.models.supply.stock_release`);
+- the tightness multiplier (:func:`~energysim.models.tightness.tightness_multiplier`), the
+  price of the net loss and Brent (:mod:`energysim.models.price`);
+- per fuel, the asymmetric pass-through, the crack-spread deviation and the retail price
+  (:mod:`energysim.models.retail`).
+
+Each path is computed from start to end with its state in registers and a few step-long
+scratch rows, so every (paths, steps) array is read or written once, in order, and the loop
+runs without the GIL. Arrays of shape (paths, steps) are C-ordered (a path's steps are
+contiguous), the engine's layout. Premia decay by a per-step factor
+``exp(-ln 2 dt / half-life)`` instead of an ``exp`` per step; the result differs from the
+closed form by a few units in the last place (tests/test_kernels.py checks every output
+against the model functions).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from ..models.price import LOG_MOVE_LIMIT
+from ..models.tightness import ACUTE_DURATION_DAYS, AMPLE_HEADROOM_MBD
+from .rng import path_normals
+
+__all__ = ["path_model"]
+
+LN2 = math.log(2.0)
+
+
+@njit(nogil=True, cache=True)
+def _ramp_int(x: float, ramp: float) -> float:
+    """:func:`energysim.models.supply.ramp_integral` of one value."""
+    if ramp > 0.0:
+        xc = min(max(x, 0.0), ramp)
+        return xc * xc / (2.0 * ramp) + max(x - ramp, 0.0)
+    return max(x, 0.0)
+
+
+@njit(nogil=True, cache=True)
+def _add_trapezoid(row: np.ndarray, t1: np.ndarray, t0: np.ndarray, start: float, up: float, plateau: float,
+                   recovery: float, volume: float) -> None:
+    """``row += volume * trapezoid_step_mean(...)`` for one path; steps outside the profile's
+    support (ending before its start, starting after its end) get exactly nothing."""
+    if volume == 0.0:
+        return
+    end = start + up + plateau
+    stop = end + recovery
+    j = np.searchsorted(t1, start, side="right")  # the first step ending after the start
+    while j < t1.size and t0[j] < stop:
+        a, b = t1[j], t0[j]
+        g1 = _ramp_int(a - start, up) - _ramp_int(a - end, recovery)
+        g0 = _ramp_int(b - start, up) - _ramp_int(b - end, recovery)
+        row[j] += min(max((g1 - g0) / (a - b), 0.0), 1.0) * volume
+        j += 1
+
+
+@njit(nogil=True, cache=True)
+def _add_premium(row: np.ndarray, t1: np.ndarray, start: float, lead: float, half_life: float, amp: float) -> None:
+    """``row += amp * premium_profile(...)`` for one path: linear build-up over ``lead`` days
+    before ``start``, then halving every ``half_life`` days (by a per-step decay factor)."""
+    if amp == 0.0:
+        return
+    rate = -LN2 / half_life
+    j = np.searchsorted(t1, start - max(lead, 0.0), side="right")
+    value, decay, dt_prev = 0.0, 1.0, -1.0
+    started = False
+    while j < t1.size:
+        x = t1[j] - start
+        if x >= 0.0:
+            if started:
+                dt = t1[j] - t1[j - 1]
+                if dt != dt_prev:
+                    decay, dt_prev = math.exp(rate * dt), dt
+                value *= decay
+            else:
+                value, started = amp * math.exp(x * rate), True
+            row[j] += value
+        elif lead > 0.0:
+            row[j] += amp * min(max(1.0 + x / lead, 0.0), 1.0)
+        j += 1
+
+
+@njit(nogil=True, cache=True)
+def _ou_add(row, z, dt_years, sigma, kappa):  # noqa: ANN001, ANN202 - compiled
+    """``row += ou_factor(z, dt_years, sigma, kappa)`` for one path."""
+    x, phi, scale, dt_prev = 0.0, 0.0, 0.0, -1.0
+    for j in range(dt_years.size):
+        dt = dt_years[j]
+        if dt != dt_prev:
+            dt_prev = dt
+            if kappa > 0.0:
+                phi = math.exp(-kappa * dt)
+                scale = sigma * math.sqrt(-math.expm1(-2.0 * kappa * dt) / (2.0 * kappa))
+            else:
+                phi, scale = 1.0, sigma * math.sqrt(dt)
+        x = x * phi + scale * z[j]
+        row[j] += x
+
+
+@njit(nogil=True, cache=True)
+def path_model(
+    # time grid, shape (steps,): step ends [days], lengths [days] and [years]; baseline Brent
+    # [USD/bbl] and its log
+    t1_days, step_days, dt_years, baseline, log_baseline,
+    # seeding blocks: block b holds paths block_start[b]:block_start[b + 1]; the Philox key of
+    # each noise stream in each block, (streams, blocks, 2): Brent short-term, Brent long-term,
+    # then the crack spread of each fuel
+    block_start, keys,
+    # Brent factors (paths,): volatilities [1/sqrt(yr)] and reversion speed [1/yr]
+    sigma, kappa, sigma_long,
+    # disruptions, (disruptions, paths): timing [days], volume [mb/d] (0 when it does not occur),
+    # premium amplitude log(1 + peak) (0 without premium), lead and half-life [days]
+    d_start, d_up, d_plateau, d_recovery, d_volume, d_amp, d_lead, d_half_life,
+    # hazard incidents grouped by path: path p owns inc_ptr[p]:inc_ptr[p + 1]
+    inc_ptr, inc_start, inc_end, inc_volume, inc_amp, inc_lead, inc_half_life,
+    # spare capacity (paths,): available [mb/d], share of the lagged loss, lag [steps]
+    spare_avail, spare_share, spare_lag,
+    # stock release: on/off, (paths,) rate [mb/d], total [mb], lag [days]; trigger on the net loss
+    # [mb/d] and on log Brent (inf when absent)
+    release, rel_rate, rel_total, rel_lag, trig_loss, trig_log_price,
+    # price of a loss (paths,): world demand [mb/d], 1 / (eS - eD); tightness parameters
+    demand, inv_elasticity, inventory0_days, slack_mult, tight_mult,
+    # fuels: (fuels, steps) pass-through shares, intercept [USD/unit], crack decay and shock scale;
+    # (fuels,) slope / units per bbl, noise on/off, initial effective crude and deviation;
+    # (fuels, paths) crack widening per mb/d of net loss
+    f_up, f_down, f_intercept, f_phi, f_scale, f_slope_per_unit, f_noisy, f_eff0, f_dev0, f_per_loss,
+    # outputs (paths, steps): net loss [mb/d], Brent [USD/bbl]; (fuels, paths, steps) retail [USD/unit]
+    net_out, brent_out, price_out,
+):
+    """Every path of a chunk; returns the number of non-positive or non-finite prices per price
+    series (Brent first, then each fuel), which the engine reports as an input error."""
+    m = t1_days.size
+    n = sigma.size
+    n_fuels = f_up.shape[0]
+    t0 = t1_days - step_days
+    bad = np.zeros(1 + n_fuels, np.int64)
+    factor = np.empty(m)
+    gross = np.empty(m)
+    prem = np.empty(m)
+    spare = np.empty(m)
+    net = np.empty(m)
+    thr = np.empty(m)
+    z = np.empty(m)  # a path's normals of one stream
+    span = slack_mult - tight_mult
+    flow0 = inventory0_days / ACUTE_DURATION_DAYS  # inventory flow per mb/d of demand [-]
+    for p in range(n):
+        b = np.searchsorted(block_start, p, side="right") - 1
+        pl = np.uint64(p - block_start[b])  # the path's index in its block: its noise counter
+        factor[:] = 0.0
+        gross[:] = 0.0
+        prem[:] = 0.0
+        if sigma[p] > 0.0:
+            path_normals(z, pl, keys[0, b, 0], keys[0, b, 1])
+            _ou_add(factor, z, dt_years, sigma[p], kappa[p])
+        if sigma_long[p] > 0.0:
+            path_normals(z, pl, keys[1, b, 0], keys[1, b, 1])
+            _ou_add(factor, z, dt_years, sigma_long[p], 0.0)
+        for d in range(d_start.shape[0]):
+            _add_trapezoid(gross, t1_days, t0, d_start[d, p], d_up[d, p], d_plateau[d, p], d_recovery[d, p],
+                           d_volume[d, p])
+            _add_premium(prem, t1_days, d_start[d, p], d_lead[d, p], d_half_life[d, p], d_amp[d, p])
+        for k in range(inc_ptr[p], inc_ptr[p + 1]):
+            _add_trapezoid(gross, t1_days, t0, inc_start[k], 0.0, inc_end[k] - inc_start[k], 0.0, inc_volume[k])
+            _add_premium(prem, t1_days, inc_start[k], inc_lead[k], inc_half_life[k], inc_amp[k])
+        # spare capacity answers the loss of lag steps before, up to what is available and never
+        # more than the current loss
+        avail, share, lag = spare_avail[p], spare_share[p], spare_lag[p]
+        for j in range(m):
+            want = share * max(gross[j - lag], 0.0) if j >= lag else 0.0
+            spare[j] = min(min(want, avail), max(gross[j], 0.0))
+            net[j] = gross[j] - spare[j]
+        if release:
+            # the release starts lag days after the first step where the net loss reaches the
+            # trigger, and covers the shortfall beyond the trigger, up to its rate
+            unit = inv_elasticity[p] / demand[p]  # log price per mb/d of loss, tightness 1
+            first = -1
+            for j in range(m):
+                level = trig_loss
+                if trig_log_price < np.inf:
+                    level = min(level, (trig_log_price - (log_baseline[j] + factor[j] + prem[j])) / unit)
+                thr[j] = level
+                if first < 0 and net[j] >= level:
+                    first = j
+            if first >= 0:
+                rows = np.zeros(m)
+                _add_trapezoid(rows, t1_days, t0, t1_days[first] + rel_lag[p], 0.0, rel_total[p] / rel_rate[p], 0.0,
+                               rel_rate[p])
+                for j in range(first + 1, m):
+                    net[j] -= min(rows[j], max(net[j] - max(thr[j], 0.0), 0.0))
+        # tightness, Brent, then each fuel's pass-through, crack spread and retail price
+        dem = demand[p]
+        per_mbd = inv_elasticity[p] / dem  # log price per mb/d of net loss, before tightness
+        flow = dem * flow0
+        for j in range(m):
+            nj = net[j]
+            net_out[p, j] = nj
+            flow -= nj * step_days[j] / ACUTE_DURATION_DAYS  # inventories drawn down by the loss
+            head = max(max(avail - spare[j], 0.0) + flow - max(nj, 0.0), 0.0) / AMPLE_HEADROOM_MBD
+            mult = min(head, 1.0) * span + tight_mult
+            move = factor[j] + nj * per_mbd * mult + prem[j]
+            price = math.exp(min(max(move, -LOG_MOVE_LIMIT), LOG_MOVE_LIMIT)) * baseline[j]
+            brent_out[p, j] = price
+            if not (price > 0.0 and price < np.inf):
+                bad[0] += 1
+        for f in range(n_fuels):
+            eff, dev = f_eff0[f], f_dev0[f]
+            noisy = f_noisy[f]
+            per_loss = f_per_loss[f, p]
+            if noisy:
+                path_normals(z, pl, keys[2 + f, b, 0], keys[2 + f, b, 1])
+            for j in range(m):
+                gap = brent_out[p, j] - eff
+                # rockets and feathers, without a branch (the direction of a move is a coin flip)
+                eff += max(gap, 0.0) * f_up[f, j] + min(gap, 0.0) * f_down[f, j]
+                dev *= f_phi[f, j]
+                if noisy:
+                    dev += f_scale[f, j] * z[j]
+                price = eff * f_slope_per_unit[f] + f_intercept[f, j] + (dev + per_loss * max(net[j], 0.0))
+                price_out[f, p, j] = price
+                if not (price > 0.0 and price < np.inf):
+                    bad[1 + f] += 1
+    return bad

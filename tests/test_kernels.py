@@ -1,0 +1,171 @@
+"""The compiled path model and its random numbers against the numpy model functions.
+
+``kernels.paths.path_model`` computes every path step by step; :func:`_reference` computes the
+same chunk from the same draws with the whole-array functions of :mod:`energysim.models` (the
+documented model). They must agree to rounding. ``kernels.rng`` is checked against the
+published Philox test vectors and the normal distribution.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import energysim
+from energysim import engine
+from energysim.inputs import build_inputs
+from energysim.kernels import rng
+from energysim.kernels.paths import path_model
+from energysim.models import price as price_model
+from energysim.models import retail, supply, tightness
+from energysim.sampling import BLOCK_PATHS, ChunkStreams
+from energysim.scenario.schema import StockRelease
+
+ROOT = Path(__file__).resolve().parents[1]
+HEADLINE = ROOT / "scenarios" / "maduro_capture.yaml"
+U = np.uint64
+
+# Known-answer vectors of Philox4x32-10 (Random123 1.09, kat_vectors): counter, key, output.
+PHILOX_KAT = [
+    ((0, 0, 0, 0), (0, 0), (0x6627E8D5, 0xE169C58D, 0xBC57AC4C, 0x9B00DBD8)),
+    ((0xFFFFFFFF,) * 4, (0xFFFFFFFF,) * 2, (0x408F276D, 0x41C83B0E, 0xA20BC7C6, 0x6D5451FD)),
+    ((0x243F6A88, 0x85A308D3, 0x13198A2E, 0x03707344), (0xA4093822, 0x299F31D0),
+     (0xD16CFE09, 0x94FDCCEB, 0x5001E420, 0x24126EA1)),
+]
+
+
+@pytest.mark.parametrize(("counter", "key", "expected"), PHILOX_KAT)
+def test_philox_matches_the_published_vectors(counter, key, expected) -> None:  # noqa: ANN001
+    got = rng.philox4x32(*(U(c) for c in counter), *(U(k) for k in key))
+    assert tuple(int(w) for w in got) == expected
+
+
+def test_normals_are_standard_independent_and_keyed() -> None:
+    z = rng.normals((12345, 678), 40_000, 53)
+    np.testing.assert_array_equal(z, rng.normals((12345, 678), 40_000, 53))
+    flat = z.ravel()
+    se = 1 / np.sqrt(flat.size)
+    assert abs(flat.mean()) < 5 * se and abs(flat.std() - 1) < 5 * se
+    assert abs(stats.skew(flat)) < 10 * se and abs(stats.kurtosis(flat)) < 20 * se
+    assert stats.kstest(flat[:500_000], "norm").pvalue > 1e-4
+    # the tails, beyond the ziggurat's base strip (r = 3.654: the slow path) included
+    for c in (2.0, 3.0, rng.ZIGGURAT_R, 4.0):
+        p = 2 * stats.norm.sf(c)
+        assert abs(np.mean(np.abs(flat) > c) - p) < 5 * np.sqrt(p / flat.size), c
+    assert abs(np.corrcoef(z[:, :-1].ravel(), z[:, 1:].ravel())[0, 1]) < 5 * se  # steps
+    assert abs(np.corrcoef(z[:-1].ravel(), z[1:].ravel())[0, 1]) < 5 * se  # paths
+    other = rng.normals((12345, 679), 40_000, 53)  # another stream
+    assert abs(np.corrcoef(flat, other.ravel())[0, 1]) < 5 * se
+    # a path's numbers do not depend on how many paths or steps are drawn
+    np.testing.assert_array_equal(rng.normals((12345, 678), 10, 7), z[:10, :7])
+
+
+def _reference(args: dict, inp, n_fuels: int) -> dict[str, np.ndarray]:  # noqa: ANN001
+    """The chunk computed from the same draws with the numpy model functions."""
+    t, step, dt = args["t1_days"], args["step_days"], args["dt_years"]
+    n, m = args["sigma"].size, t.size
+    starts = args["block_start"]
+
+    def noise(stream: int) -> np.ndarray:
+        parts = [rng.normals(tuple(int(k) for k in args["keys"][stream, b]), int(starts[b + 1] - starts[b]), m)
+                 for b in range(starts.size - 1)]
+        return np.concatenate(parts)
+
+    factor = price_model.ou_factor(noise(0), dt, args["sigma"], args["kappa"])
+    factor += price_model.ou_factor(noise(1), dt, args["sigma_long"], 0.0)
+    gross = np.zeros((n, m))
+    prem = np.zeros((n, m))
+    for d in range(args["d_start"].shape[0]):
+        gross += supply.trapezoid_step_mean(t, step, args["d_start"][d], args["d_up"][d], args["d_plateau"][d],
+                                            args["d_recovery"][d]) * args["d_volume"][d][:, None]
+        prem += supply.premium_profile(t, args["d_start"][d], args["d_lead"][d], args["d_half_life"][d]) \
+            * args["d_amp"][d][:, None]
+    ptr = args["inc_ptr"]
+    for p in range(n):
+        for k in range(ptr[p], ptr[p + 1]):
+            s, e = args["inc_start"][k:k + 1], args["inc_end"][k:k + 1]
+            gross[p] += supply.trapezoid_step_mean(t, step, s, [0.0], e - s, [0.0])[0] * args["inc_volume"][k]
+            prem[p] += supply.premium_profile(t, s, args["inc_lead"][k:k + 1], args["inc_half_life"][k:k + 1])[0] \
+                * args["inc_amp"][k]
+    spare = supply.spare_response(gross, args["spare_avail"], args["spare_share"], args["spare_lag"])
+    net = gross - spare
+    inv, demand = args["inv_elasticity"], args["demand"]
+    if args["release"]:
+        threshold = np.full((n, m), args["trig_loss"])
+        if np.isfinite(args["trig_log_price"]):
+            unit = price_model.loss_log_impact(np.ones((n, m)), demand, 1.0 / inv, 0.0)
+            threshold = np.minimum(threshold, (args["trig_log_price"] - (args["log_baseline"] + factor + prem)) / unit)
+        trig = net >= threshold
+        released = int(trig.any(axis=1).sum())
+        cap = supply.stock_release(trig, t, step, args["rel_rate"], args["rel_total"], args["rel_lag"])
+        net = net - np.minimum(cap, np.maximum(net - np.maximum(threshold, 0.0), 0.0))
+    tight = tightness.tightness_multiplier(net, args["spare_avail"], spare, demand, step, args["inventory0_days"],
+                                           slack=args["slack_mult"], tight=args["tight_mult"])
+    impact = price_model.loss_log_impact(net, demand, 1.0 / inv, 0.0, tight)
+    brent = price_model.crude_price(args["baseline"], factor, impact, prem)
+    out = {"net": net, "brent": brent, "released": released if args["release"] else 0}
+    for f in range(n_fuels):
+        eff = np.empty((n, m))
+        prev = np.full(n, args["f_eff0"][f])
+        for j in range(m):  # retail.effective_crude with the engine's per-step shares
+            gap = brent[:, j] - prev
+            prev = prev + gap * np.where(gap > 0, args["f_up"][f, j], args["f_down"][f, j])
+            eff[:, j] = prev
+        z = noise(2 + f) if args["f_noisy"][f] else np.zeros((n, m))
+        dev = np.empty((n, m))
+        u = np.full(n, args["f_dev0"][f])
+        for j in range(m):  # retail.crack_deviation with the engine's coefficients
+            u = u * args["f_phi"][f, j] + args["f_scale"][f, j] * z[:, j]
+            dev[:, j] = u
+        dev = dev + args["f_per_loss"][f][:, None] * np.maximum(net, 0.0)
+        out[f"fuel{f}"] = retail.retail_price(eff, args["f_intercept"][f], args["f_slope_per_unit"][f], 1.0, dev)
+    return out
+
+
+def _variant(sc, kind: str):  # noqa: ANN001, ANN202
+    if kind == "release":  # a stock release on both triggers, low enough that some paths reach them
+        rel = StockRelease(trigger_net_loss_mbd=0.3, trigger_price_usd_per_bbl=70.0, rate_mbd=1.0, total_mb=30.0,
+                           lag_days=10.0)
+        return sc.model_copy(update={"responses": sc.responses.model_copy(update={"stock_release": rel})})
+    if kind == "quiet_fuel":  # a fuel without crack-spread noise
+        key = next(iter(sc.fuels))
+        fuels = dict(sc.fuels)
+        fuels[key] = fuels[key].model_copy(update={"crack_spread": fuels[key].crack_spread.model_copy(update={"sd": 0.0})})
+        return sc.model_copy(update={"fuels": fuels})
+    return sc
+
+
+@pytest.mark.parametrize("kind", ["headline", "release", "quiet_fuel"])
+def test_path_model_equals_the_model_functions(kind: str) -> None:
+    loaded = energysim.load_scenario(HEADLINE)
+    sc = _variant(loaded.scenario, kind)
+    inp = build_inputs(loaded)
+    args, series = engine.chunk_inputs(sc, inp, ChunkStreams(9, [(4, 400), (5, 300)]))
+    if kind == "release":
+        assert args["release"] and np.isfinite(args["trig_log_price"])
+    n, m = args["sigma"].size, inp.n_steps
+    net, brent, prices = np.empty((n, m)), np.empty((n, m)), np.empty((len(series), n, m))
+    bad = path_model(**args, net_out=net, brent_out=brent, price_out=prices)
+    assert not bad.any()
+    want = _reference(args, inp, len(series))
+    assert np.count_nonzero(want["net"]) > n  # disruptions and incidents happened
+    if kind == "release":
+        assert 5 < want["released"] < n  # the release fires on some paths, not on all
+    np.testing.assert_allclose(net, want["net"], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(brent, want["brent"], rtol=1e-11)
+    for f in range(len(series)):
+        np.testing.assert_allclose(prices[f], want[f"fuel{f}"], rtol=1e-11, err_msg=series[f])
+
+
+def test_a_chunk_of_blocks_equals_its_blocks_run_alone() -> None:
+    loaded = energysim.load_scenario(HEADLINE)
+    sc, inp = loaded.scenario, build_inputs(loaded)
+    blocks = [(2, BLOCK_PATHS), (3, BLOCK_PATHS), (4, 700)]
+    chunk = engine.run_blocks(sc, inp, 5, blocks)
+    alone = [engine.run_block(sc, inp, 5, b, n) for b, n in blocks]
+    for name, arr in chunk.items():
+        assert arr.shape == (2 * BLOCK_PATHS + 700, inp.n_steps) and arr.flags.c_contiguous
+        np.testing.assert_array_equal(arr, np.concatenate([a[name] for a in alone]), err_msg=name)
