@@ -50,27 +50,45 @@ def chunk_stats(a: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarr
     ``a`` is (paths, steps); ``lo``, ``hi`` (steps, levels) the current brackets. Returns the
     counts (steps, levels) below ``lo``, equal to ``lo``, equal to ``hi`` (zero when
     ``lo == hi``) and above ``hi``, the values strictly inside the brackets (concatenated in
-    (step, level) order) and their number per (step, level).
+    (step, level) order; unsorted within a (step, level)) and their number per (step, level).
+    Counted by comparison in a compiled kernel (:func:`energysim.kernels.reduce.reduce_chunk`).
     """
-    srt = np.sort(a.T, axis=1)  # a is time-major in the engine: a.T is contiguous, no copy
-    m, n_lv = lo.shape
-    nb = srt.shape[1]
-    i = np.empty((2, m, 2, n_lv), np.int64)  # [left/right side, step, lo/hi, level]
-    edges = np.stack([lo, hi], axis=1)  # (steps, 2, levels)
-    for j in range(m):
-        i[0, j] = np.searchsorted(srt[j], edges[j], "left")
-        i[1, j] = np.searchsorted(srt[j], edges[j], "right")
-    lt_lo, lt_hi, le_lo, le_hi = i[0, :, 0], i[0, :, 1], i[1, :, 0], i[1, :, 1]
-    point = lo == hi
-    lens = np.where(point, 0, np.maximum(lt_hi - le_lo, 0))
-    eq_hi = np.where(point, 0, le_hi - lt_hi)
-    # the values strictly inside, in (step, level) order: one gather
-    first = (le_lo + np.arange(m)[:, None] * nb).ravel()
-    n_in = lens.ravel()
-    offset = np.cumsum(n_in) - n_in
-    idx = np.arange(int(n_in.sum())) + np.repeat(first - offset, n_in)
-    vals = srt.reshape(-1)[idx]
-    return lt_lo, le_lo - lt_lo, eq_hi, nb - le_hi, vals, lens
+    return _reduce(a, lo, hi)
+
+
+def _kernel_layout(a: np.ndarray) -> tuple[np.ndarray, bool]:
+    """``a`` (paths, steps) as the kernel reads it: a C-contiguous float64 array, and whether its
+    memory is (paths, steps). Time-major and C-ordered arrays are read without a copy."""
+    if a.dtype == np.float64 and a.T.flags.c_contiguous:
+        return a.T, False
+    return np.ascontiguousarray(a, dtype=np.float64), True
+
+
+_NO_SUMMARIES = (np.empty(0, np.int64), np.empty(0), 0, np.empty(0), np.empty(0), np.empty((0, 0)))
+
+
+def _reduce(a: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+            summaries: tuple[np.ndarray, np.ndarray, int, np.ndarray, np.ndarray, np.ndarray] | None = None,
+            ) -> tuple[np.ndarray, ...]:
+    """:func:`chunk_stats`; with ``summaries`` (each step's month, each month's number of steps,
+    the run index of the first path, and the run's per-path mean, max and month-major monthly
+    (months, paths) arrays) also the paths' summaries, written in place."""
+    from .kernels.reduce import reduce_chunk  # compiled on first use (and cached)
+
+    rows, path_major = _kernel_layout(a)
+    lo = np.ascontiguousarray(lo, dtype=np.float64)
+    hi = np.ascontiguousarray(hi, dtype=np.float64)
+    n, m = a.shape
+    if lo.ndim != 2 or lo.shape != hi.shape or lo.shape[0] != m:  # the kernel does not check bounds
+        raise ValueError(f"brackets of shape {lo.shape} and {hi.shape} for {m} steps")
+    if summaries is None:
+        return reduce_chunk(rows, path_major, lo, hi, False, *_NO_SUMMARIES)
+    month_index, month_counts, first, mean, peak, monthly = summaries
+    end = first + n
+    if (month_index.shape != (m,) or month_counts.shape != (monthly.shape[0],) or mean.shape[0] < end
+            or peak.shape[0] < end or monthly.shape[1] < end or not monthly.flags.c_contiguous):
+        raise ValueError("per-path summary arrays do not fit the chunk")
+    return reduce_chunk(rows, path_major, lo, hi, True, month_index, month_counts, first, mean, peak, monthly)
 
 
 class QuantileSketch:
@@ -267,8 +285,7 @@ class Accumulator:
         m = inp.n_steps
         months = inp.dates.astype("datetime64[M]")
         self.months = np.unique(months)
-        self.month_index = np.searchsorted(self.months, months)
-        self.month_starts = np.searchsorted(self.month_index, np.arange(len(self.months)))
+        self.month_index = np.searchsorted(self.months, months).astype(np.int64)
         self.month_counts = np.bincount(self.month_index, minlength=len(self.months)).astype(float)
         self.levels = tuple(sorted(set(FAN_QUANTILES) | set(sc.outputs.quantiles)))
         # (paths, steps) with time-major memory, like the engine's blocks: copying a block is contiguous
@@ -297,22 +314,14 @@ class Accumulator:
         out: dict[str, Any] = {}
         for s in self.series:
             a = arrays[s]
-            hi = lo + a.shape[0]
-            if not paths_only:
-                if self.keep:
-                    self.kept[s][lo:hi] = a
-                self.mean[s][lo:hi] = a.mean(axis=1)
-                self.max[s][lo:hi] = a.max(axis=1)
-                monthly = self.monthly[s][lo:hi].T  # (months, paths), contiguous rows
-                bounds = [*self.month_starts.tolist(), a.shape[1]]
-                rows = a.T  # (steps, paths): contiguous rows in the engine's time-major layout
-                for k in range(len(self.month_starts)):  # a month's steps in order, as np.add.reduce
-                    acc = monthly[k]
-                    np.copyto(acc, rows[bounds[k]])
-                    for j in range(bounds[k] + 1, bounds[k + 1]):
-                        acc += rows[j]
-                monthly /= self.month_counts[:, None]
-            out[s] = chunk_stats(a, *brackets[s])
+            if paths_only:
+                out[s] = _reduce(a, *brackets[s])
+                continue
+            if self.keep:
+                self.kept[s][lo:lo + a.shape[0]] = a
+            # mean, max and monthly means (month-major memory) of these paths, in the same pass
+            summaries = (self.month_index, self.month_counts, lo, self.mean[s], self.max[s], self.monthly[s].T)
+            out[s] = _reduce(a, *brackets[s], summaries)
         return out
 
     def merge(self, stats: dict[str, Any], n: int, brackets: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
