@@ -288,8 +288,8 @@ class Accumulator:
         self.month_index = np.searchsorted(self.months, months).astype(np.int64)
         self.month_counts = np.bincount(self.month_index, minlength=len(self.months)).astype(float)
         self.levels = tuple(sorted(set(FAN_QUANTILES) | set(sc.outputs.quantiles)))
-        # (paths, steps) with time-major memory, like the engine's blocks: copying a block is contiguous
-        self.kept = {s: np.empty((m, paths)).T for s in series} if keep_paths else {}
+        # (paths, steps), C-ordered like the engine's chunks: copying a chunk is one contiguous block
+        self.kept = {s: np.empty((paths, m)) for s in series} if keep_paths else {}
         self.mean = {s: np.empty(paths) for s in series}
         self.max = {s: np.empty(paths) for s in series}
         # (paths, months) with month-major memory: a block's monthly sums are contiguous rows
