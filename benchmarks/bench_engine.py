@@ -11,6 +11,9 @@ It prints one table and writes ``benchmarks/results.json``. Measured:
   on one thread, measured right before the engine, median of ``--reps`` repetitions;
 - engine: ``energysim.simulate`` on the scenario at 1,000,000 paths, weekly steps over 2026,
   quantiles included (no charts), median of ``--reps`` repetitions; the ratio engine / floor;
+- the model's own normals: every noise stream of the scenario (two Brent factors, one crack
+  spread per fuel) at 1,000,000 x 53 each, generated as the engine does (kernels.rng), one
+  thread; the ratio engine / those draws;
 - scaling: 10^4, 10^5, 10^6 paths weekly, and daily steps;
 - peak resident memory (each in a fresh process) at 10^6 paths weekly and daily;
 - a straightforward Python loop over paths and steps (what one would write by hand) at 10^3
@@ -61,6 +64,25 @@ def floor_seconds(reps: int) -> list[float]:
         rng.standard_normal(FLOOR_SHAPE)
         out.append(time.perf_counter() - t)
     return out
+
+
+def model_draws_seconds(path: Path, reps: int) -> list[float]:
+    """The engine's own noise on one thread: the model's normal streams (two Brent factors and
+    one crack spread per noisy fuel) for 1,000,000 x 53, as kernels.rng generates them."""
+    import energysim
+    from energysim.kernels import rng
+
+    sc = energysim.load_scenario(path).scenario
+    streams = 2 + sum(1 for f in sc.fuels.values() if f.crack_spread.sd > 0)
+    out = np.empty(FLOOR_SHAPE)
+    rng.fill_normals(out[:10], np.uint64(1), np.uint64(2))  # compile or load
+    times = []
+    for _ in range(reps):
+        t = time.perf_counter()
+        for s in range(streams):
+            rng.fill_normals(out, np.uint64(s), np.uint64(7))
+        times.append(time.perf_counter() - t)
+    return times
 
 
 def engine_seconds(path: Path, paths: int, step: str | None, reps: int, workers: int | None = None) -> list[float]:
@@ -194,6 +216,11 @@ def main(argv: list[str] | None = None) -> int:
     rows += [("floor: 1e6 x 53 normals, 1 thread (median)", f"{f_med:.3f} s"),
              (f"engine: {big:.0e} paths weekly (median)", f"{e_med:.3f} s"),
              ("ratio engine / floor", f"{res['ratio_engine_over_floor']:.2f}")]
+    own = model_draws_seconds(scen, args.reps)
+    res["model_draws_seconds"] = own
+    res["ratio_engine_over_model_draws"] = e_med / (statistics.median(own) * scale_big)
+    rows += [("the model's own normals (all its streams), 1 thread", f"{statistics.median(own):.3f} s"),
+             ("ratio engine / the model's own normals", f"{res['ratio_engine_over_model_draws']:.2f}")]
     one = engine_seconds(scen, big, None, 1, workers=1)[0]
     res["engine_weekly_one_worker_seconds"] = one
     rows.append((f"engine: {big:.0e} paths weekly, 1 worker", f"{one:.3f} s"))

@@ -169,3 +169,17 @@ def test_a_chunk_of_blocks_equals_its_blocks_run_alone() -> None:
     for name, arr in chunk.items():
         assert arr.shape == (2 * BLOCK_PATHS + 700, inp.n_steps) and arr.flags.c_contiguous
         np.testing.assert_array_equal(arr, np.concatenate([a[name] for a in alone]), err_msg=name)
+
+
+def test_incident_uniforms_are_uniform_and_depend_only_on_their_pair() -> None:
+    key = np.array([3, 4], np.uint64)
+    path = np.repeat(np.arange(20_000), 5)
+    slot = np.tile(np.arange(5), 20_000)
+    u = rng.uniforms_at(key, path, slot)
+    assert u.min() >= 0.0 and u.max() < 1.0
+    assert stats.kstest(u, "uniform").pvalue > 1e-4
+    assert abs(np.corrcoef(u[:-1], u[1:])[0, 1]) < 5 / np.sqrt(u.size)  # slot k and k + 1 (same counter)
+    # an incident's uniform is the same whatever else is drawn (pairing across scenarios)
+    pick = np.array([7, 13, 99_998])
+    np.testing.assert_array_equal(rng.uniforms_at(key, path[pick], slot[pick]), u[pick])
+    assert not np.array_equal(rng.uniforms_at(np.array([3, 5], np.uint64), path, slot), u)

@@ -146,10 +146,12 @@ def _incidents(sc: Scenario, st: ChunkStreams) -> dict[str, np.ndarray]:
                 cols["amp"].append(np.zeros(s_i.size))
                 cols["lead"].append(np.zeros(s_i.size))
                 cols["half_life"].append(np.ones(s_i.size))
-    flat = {k: np.concatenate(v) if v else np.zeros(0) for k, v in cols.items()}
+    flat = {k: np.concatenate(v) if len(v) > 1 else v[0] if v else np.zeros(0) for k, v in cols.items()}
     path = flat.pop("path").astype(np.int64)
-    order = np.argsort(path, kind="stable")  # group by path, keeping hazard then slot order
-    out = {k: np.ascontiguousarray(v[order], dtype=np.float64) for k, v in flat.items()}
+    if len(sc.hazards) > 1:  # group by path, keeping hazard then slot order
+        order = np.argsort(path, kind="stable")
+        flat = {k: v[order] for k, v in flat.items()}
+    out = {k: np.ascontiguousarray(v, dtype=np.float64) for k, v in flat.items()}
     out["ptr"] = np.concatenate([[0], np.cumsum(np.bincount(path, minlength=n))]).astype(np.int64)
     return out
 

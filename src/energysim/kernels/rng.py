@@ -188,12 +188,14 @@ _U53 = 1.0 / 9007199254740992.0  # 2**-53
 @njit(nogil=True, cache=True)
 def fill_uniforms(out, path, slot, k0, k1):  # noqa: ANN001, ANN201
     """``out[i]`` = the uniform in [0, 1) of (``path[i]``, ``slot[i]``) in the stream keyed
-    (k0, k1): 53 bits from the counter (path, slot, 0, 2), as numpy's ``random()`` builds a
-    double from 64 bits."""
+    (k0, k1): 53 bits (as numpy's ``random()`` builds a double from 64) of the counter
+    (path, slot // 2, 0, 2), words 0-1 for an even slot and 2-3 for an odd one."""
     zero = np.uint64(0)
     for i in range(out.size):
-        w = philox4x32(np.uint64(path[i]), np.uint64(slot[i]), zero, _TWO, k0, k1)
-        out[i] = (float(np.int64(w[0] >> _B5)) * 67108864.0 + float(np.int64(w[1] >> _B6))) * _U53
+        k = slot[i]
+        w = philox4x32(np.uint64(path[i]), np.uint64(k >> 1), zero, _TWO, k0, k1)
+        hi, lo = (w[2], w[3]) if k & 1 else (w[0], w[1])
+        out[i] = (float(np.int64(hi >> _B5)) * 67108864.0 + float(np.int64(lo >> _B6))) * _U53
 
 
 def uniforms_at(key: np.ndarray, path: np.ndarray, slot: np.ndarray) -> np.ndarray:
