@@ -282,13 +282,12 @@ def _fuel_inputs(sc: Scenario, inp: RunInputs, st: ChunkStreams) -> dict[str, An
     return out
 
 
-#: Bytes per (path, step) that a running chunk holds at peak: run_block's temporaries (measured
-#: with tracemalloc on maduro_capture.yaml: 139 B, about 17 float64 arrays) plus the reduction's
-#: sorted copy, with a margin (see docs/performance.md).
-BLOCK_TEMP_BYTES_PER_CELL = 24 * 8
-#: Default target size of a chunk handed to a worker thread [path-steps]: 4 blocks weekly (rows of
-#: 32,768 paths, so the per-step loops' numpy calls are long enough to leave the GIL most of the
-#: time), 1 block daily (bounded memory). Measured: 4 blocks beat 1, 2 and 8 (docs/performance.md).
+#: Bytes per (path, step) that a running chunk holds at peak: its four output series (32 B) and
+#: the draws and reduction scratch (measured with tracemalloc on maduro_capture.yaml, weekly and
+#: daily: 40 B), with a margin (see docs/performance.md).
+BLOCK_TEMP_BYTES_PER_CELL = 6 * 8
+#: Default target size of a chunk handed to a worker thread [path-steps]: 4 blocks weekly (32,768
+#: paths: the per-chunk Python work of the draws is spread over more paths), 1 block daily.
 CHUNK_CELLS = 4 * BLOCK_PATHS * 53
 #: Kept paths are the default only below this [bytes] (and a quarter of the available memory).
 KEEP_PATHS_LIMIT = 1024**3
@@ -368,10 +367,10 @@ _ALLOCATOR_TUNED = False
 def _tune_allocator() -> None:
     """Let glibc keep freed large arrays for reuse instead of returning them to the system.
 
-    ``run_block`` allocates a few dozen (paths x steps) temporaries per block; by default
+    Every chunk allocates its output arrays, draws and reduction scratch afresh; by default
     glibc maps every array above 128 KiB afresh and unmaps it when freed, so each one costs
-    its page faults again (about 1 ms per 3.5 MB array, 40 % of a block's time; measured,
-    docs/performance.md). Raising the mmap and trim thresholds and using one arena for all
+    its page faults again (about 1 ms per 3.5 MB array; measured, docs/performance.md; without
+    the tuning, two threads reducing at once ran up to twice as slow). Raising the mmap and trim thresholds and using one arena for all
     threads lets the same memory be reused. Process-wide, once, on glibc only; set
     ENERGYSIM_MALLOC_TUNING=0 to leave the allocator alone.
     """
@@ -457,7 +456,7 @@ def simulate(
     chunks = [blocks[i:i + chunk_blocks] for i in range(1, len(blocks), chunk_blocks)]
 
     def run_chunk(chunk: list[tuple[int, int]], brackets: dict[str, Any], paths_only: bool) -> tuple[Any, int]:
-        arrays = run_blocks(sc, inp, seed, chunk)  # (paths, steps), time-major memory
+        arrays = run_blocks(sc, inp, seed, chunk)  # (paths, steps), C-ordered
         return acc.reduce(chunk[0][0], arrays, brackets, paths_only=paths_only), arrays[series[0]].shape[0]
 
     def one_pass(first: bool) -> None:

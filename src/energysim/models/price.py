@@ -47,8 +47,7 @@ def ou_factor(shocks: F, dt_years: F, sigma: F | float, kappa: F | float, out: F
     kappa = np.broadcast_to(np.asarray(kappa, dtype=np.float64), (n_paths,))
     if n_paths and np.all(sigma == sigma[0]) and np.all(kappa == kappa[0]):
         sigma, kappa = sigma[:1], kappa[:1]  # one value for every path: per-step scalars
-    # Performance: ``out[:, j]`` is contiguous when the shocks are time-major (the engine's
-    # layout); ``out`` may be the shocks themselves (the recursion reads z_j before writing x_j).
+    # Performance: ``out[:, j]`` is contiguous when the shocks are time-major; ``out`` may be the shocks themselves (the recursion reads z_j before writing x_j).
     out = np.empty_like(z) if out is None else out
     # phi_j and the step sd for every step at once, (steps, 1 or paths)
     safe_k = np.where(kappa > 0, kappa, 1.0)[None, :]

@@ -73,7 +73,7 @@ def effective_crude(
     a_up, a_down = pass_through_shares(dt, tau_up, tau_down, crude.dtype)
     gap = np.empty(n_paths, dtype=crude.dtype)
     rise = np.empty(n_paths, dtype=bool)
-    for j in range(n_steps):  # out[:, j] is contiguous when crude is time-major (the engine's layout)
+    for j in range(n_steps):  # out[:, j] is contiguous when crude is time-major
         np.subtract(crude[:, j], prev, out=gap)
         np.greater(gap, 0, out=rise)
         gap *= np.where(rise, a_up[j], a_down[j])

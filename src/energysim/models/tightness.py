@@ -119,7 +119,7 @@ def tightness_multiplier(net_loss_mbd: F, spare_available_mbd: F, spare_used_mbd
     demand = np.asarray(world_demand_mbd, float)[:, None]
     work = net * np.asarray(step_days, float)[None, :]
     for j in range(1, work.shape[1]):  # cumulative sum over steps (np.cumsum along the step axis is
-        work[:, j] += work[:, j - 1]   # 40x slower on the engine's time-major arrays)
+        work[:, j] += work[:, j - 1]   # 40x slower on time-major arrays)
     work /= demand
     i0 = np.broadcast_to(np.asarray(inventory_days_vs_normal, float), (work.shape[0],))
     np.subtract(i0[:, None], work, out=work)  # inventories [days of demand]
