@@ -130,6 +130,8 @@ def _variant(sc, kind: str):  # noqa: ANN001, ANN202
         rel = StockRelease(trigger_net_loss_mbd=0.3, trigger_price_usd_per_bbl=70.0, rate_mbd=1.0, total_mb=30.0,
                            lag_days=10.0)
         return sc.model_copy(update={"responses": sc.responses.model_copy(update={"stock_release": rel})})
+    if kind == "monthly":  # an irregular grid (months of 28 to 31 days)
+        return sc.model_copy(update={"horizon": sc.horizon.model_copy(update={"step": "month"})})
     if kind == "quiet_fuel":  # a fuel without crack-spread noise
         key = next(iter(sc.fuels))
         fuels = dict(sc.fuels)
@@ -138,11 +140,11 @@ def _variant(sc, kind: str):  # noqa: ANN001, ANN202
     return sc
 
 
-@pytest.mark.parametrize("kind", ["headline", "release", "quiet_fuel"])
+@pytest.mark.parametrize("kind", ["headline", "release", "quiet_fuel", "monthly"])
 def test_path_model_equals_the_model_functions(kind: str) -> None:
     loaded = energysim.load_scenario(HEADLINE)
     sc = _variant(loaded.scenario, kind)
-    inp = build_inputs(loaded)
+    inp = build_inputs(sc)
     args, series = engine.chunk_inputs(sc, inp, ChunkStreams(9, [(4, 400), (5, 300)]))
     if kind == "release":
         assert args["release"] and np.isfinite(args["trig_log_price"])
