@@ -1,10 +1,11 @@
 """The Monte Carlo core: blocks of paths, named random streams, no I/O.
 
-:func:`run_block` computes every output series for one block of paths; :func:`simulate`
-cuts the paths into blocks (see :mod:`energysim.sampling`), runs them in chunks on worker
-threads (numpy releases the GIL in its array loops) and hands the blocks to a
-:class:`~energysim.results.Accumulator`, in block order, so the result does not depend on the
-chunk size or the number of workers.
+:func:`run_block` computes every output series for one block of paths: :func:`chunk_inputs`
+makes the draws (numpy, per seeding block) and :func:`energysim.kernels.paths.path_model`
+computes the paths (compiled, without the GIL). :func:`simulate` cuts the paths into blocks
+(see :mod:`energysim.sampling`), runs them in chunks on worker threads and hands the blocks to
+a :class:`~energysim.results.Accumulator`, in block order, so the result does not depend on
+the chunk size or the number of workers.
 """
 
 from __future__ import annotations
