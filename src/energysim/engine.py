@@ -23,7 +23,7 @@ import numpy as np
 from scipy import stats
 
 from .errors import ScenarioError
-from .inputs import DAYS_PER_YEAR, RunInputs, build_inputs
+from .inputs import RunInputs, build_inputs
 from .kernels import rng
 from .models import retail
 from .results import Accumulator, SimulationResult
@@ -205,7 +205,8 @@ def chunk_inputs(sc: Scenario, inp: RunInputs, st: ChunkStreams) -> tuple[dict[s
     mk = sc.market
     step_days = np.ascontiguousarray(np.broadcast_to(np.asarray(inp.step_days, float), (m,)))
     args: dict[str, Any] = {
-        "t1_days": np.asarray(inp.t_days, float), "step_days": step_days, "dt_years": step_days / DAYS_PER_YEAR,
+        "t1_days": np.asarray(inp.t_days, float), "step_days": step_days,
+        "dt_years": np.ascontiguousarray(np.broadcast_to(inp.dt_years, (m,))),
         "baseline": np.asarray(inp.baseline_usd_per_bbl, float),
         "log_baseline": np.log(np.asarray(inp.baseline_usd_per_bbl, float)),
         "block_start": np.asarray(st.offsets, np.int64),

@@ -13,7 +13,7 @@ import zlib
 
 import numpy as np
 
-__all__ = ["BLOCK_PATHS", "stream_id", "generator", "Streams"]
+__all__ = ["BLOCK_PATHS", "stream_id", "seed_sequence", "generator", "Streams"]
 
 #: Paths per seeding block. A run of N paths uses blocks 0..ceil(N / BLOCK_PATHS) - 1.
 BLOCK_PATHS = 8192
@@ -24,9 +24,14 @@ def stream_id(name: str) -> int:
     return zlib.crc32(name.encode("utf-8"))
 
 
+def seed_sequence(seed: int, name: str, block: int) -> np.random.SeedSequence:
+    """The seed of stream ``name`` for block ``block``."""
+    return np.random.SeedSequence(seed, spawn_key=(stream_id(name), block))
+
+
 def generator(seed: int, name: str, block: int) -> np.random.Generator:
     """The generator of stream ``name`` for block ``block``."""
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(stream_id(name), block))))
+    return np.random.Generator(np.random.PCG64(seed_sequence(seed, name, block)))
 
 
 class Streams:
@@ -38,20 +43,20 @@ class Streams:
         self.n = n_paths
         self.used: list[str] = []
 
-    def rng(self, name: str) -> np.random.Generator:
+    def _claim(self, name: str) -> None:
         if name in self.used:
             raise RuntimeError(f"stream {name!r} drawn twice in one block")
         self.used.append(name)
+
+    def rng(self, name: str) -> np.random.Generator:
+        self._claim(name)
         return generator(self.seed, name, self.block)
 
     def key(self, name: str) -> np.ndarray:
         """The 64-bit Philox key (two 32-bit words, as uint64) of stream ``name`` for this block:
         the noise generated inside the compiled path model (:mod:`energysim.kernels.rng`)."""
-        if name in self.used:
-            raise RuntimeError(f"stream {name!r} drawn twice in one block")
-        self.used.append(name)
-        seq = np.random.SeedSequence(self.seed, spawn_key=(stream_id(name), self.block))
-        return seq.generate_state(2, np.uint32).astype(np.uint64)
+        self._claim(name)
+        return seed_sequence(self.seed, name, self.block).generate_state(2, np.uint32).astype(np.uint64)
 
     def draw(self, name: str, dist: object) -> np.ndarray:
         """``n`` draws of a distribution object (anything with ``sample(rng, n)``) [float64]."""

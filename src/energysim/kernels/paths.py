@@ -195,6 +195,7 @@ def path_model(
     spare = np.empty(m)
     net = np.empty(m)
     thr = np.empty(m)
+    cap = np.empty(m)  # the stock release's rate per step
     z = np.empty(m)  # a path's normals of one stream
     span = slack_mult - tight_mult
     regular_dt = step_days[0] if m > 1 else 0.0  # the grid's step [days] if every step has it, else 0
@@ -226,6 +227,8 @@ def path_model(
         # spare capacity answers the loss of lag steps before, up to what is available and never
         # more than the current loss
         avail, share, lag = spare_avail[p], spare_share[p], spare_lag[p]
+        dem = demand[p]
+        per_mbd = inv_elasticity[p] / dem  # log price per mb/d of net loss, before tightness
         for j in range(m):
             want = share * max(gross[j - lag], 0.0) if j >= lag else 0.0
             spare[j] = min(min(want, avail), max(gross[j], 0.0))
@@ -233,24 +236,21 @@ def path_model(
         if release:
             # the release starts lag days after the first step where the net loss reaches the
             # trigger, and covers the shortfall beyond the trigger, up to its rate
-            unit = inv_elasticity[p] / demand[p]  # log price per mb/d of loss, tightness 1
             first = -1
             for j in range(m):
                 level = trig_loss
                 if trig_log_price < np.inf:
-                    level = min(level, (trig_log_price - (log_baseline[j] + factor[j] + prem[j])) / unit)
+                    level = min(level, (trig_log_price - (log_baseline[j] + factor[j] + prem[j])) / per_mbd)
                 thr[j] = level
                 if first < 0 and net[j] >= level:
                     first = j
             if first >= 0:
-                rows = np.zeros(m)
-                _add_trapezoid(rows, t1_days, t0, t1_days[first] + rel_lag[p], 0.0, rel_total[p] / rel_rate[p], 0.0,
+                cap[:] = 0.0
+                _add_trapezoid(cap, t1_days, t0, t1_days[first] + rel_lag[p], 0.0, rel_total[p] / rel_rate[p], 0.0,
                                rel_rate[p])
                 for j in range(first + 1, m):
-                    net[j] -= min(rows[j], max(net[j] - max(thr[j], 0.0), 0.0))
+                    net[j] -= min(cap[j], max(net[j] - max(thr[j], 0.0), 0.0))
         # tightness, Brent, then each fuel's pass-through, crack spread and retail price
-        dem = demand[p]
-        per_mbd = inv_elasticity[p] / dem  # log price per mb/d of net loss, before tightness
         flow = dem * flow0
         for j in range(m):
             nj = net[j]

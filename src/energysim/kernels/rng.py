@@ -67,9 +67,10 @@ _SCALE = float(1 << 23)  # 23 bits of abscissa
 
 def _ziggurat_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Marsaglia & Tsang's ``zigset`` for 256 layers and 23-bit abscissae: acceptance bounds
-    ``k`` (uint32), widths ``w`` and densities ``f`` (float64), computed with Python's math."""
+    ``k`` (int64, compared with int64 abscissae: a signed compare and conversion), widths ``w``
+    and densities ``f`` (float64), computed with Python's math."""
     n = 256
-    k = np.zeros(n, np.uint64)
+    k = np.zeros(n, np.int64)
     w = np.zeros(n)
     f = np.zeros(n)
     dn = tn = ZIGGURAT_R
@@ -90,7 +91,6 @@ def _ziggurat_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 _K, _W, _F = _ziggurat_tables()
-_K = _K.astype(np.int64)  # compared with int64 abscissae: a signed compare, a signed conversion
 _INV_R = 1.0 / ZIGGURAT_R
 _U24 = 1.0 / float(1 << 24)
 _ONE = np.uint64(1)
