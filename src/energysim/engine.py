@@ -210,7 +210,7 @@ def chunk_inputs(sc: Scenario, inp: RunInputs, st: ChunkStreams) -> tuple[dict[s
         "baseline": np.asarray(inp.baseline_usd_per_bbl, float),
         "log_baseline": np.log(np.asarray(inp.baseline_usd_per_bbl, float)),
         "block_start": np.asarray(st.offsets, np.int64),
-        # The noise is generated inside the path model from a Philox key per stream and block; a
+        # The noise is generated inside the path model from a key per stream and block; a
         # path with zero volatility generates none, so the closed-form oracles hold exactly.
         "keys": np.stack([st.keys(name) for name in
                           ["noise.brent", "noise.brent_long_term", *(f"fuels.{key}.crack" for key in sc.fuels)]]),

@@ -52,11 +52,11 @@ class Streams:
         self._claim(name)
         return generator(self.seed, name, self.block)
 
-    def key(self, name: str) -> np.ndarray:
-        """The 64-bit Philox key (two 32-bit words, as uint64) of stream ``name`` for this block:
-        the noise generated inside the compiled path model (:mod:`energysim.kernels.rng`)."""
+    def key(self, name: str) -> np.uint64:
+        """The 64-bit key of stream ``name`` for this block: the draws made inside the compiled
+        kernels (:mod:`energysim.kernels.rng`)."""
         self._claim(name)
-        return seed_sequence(self.seed, name, self.block).generate_state(2, np.uint32).astype(np.uint64)
+        return seed_sequence(self.seed, name, self.block).generate_state(1, np.uint64)[0]
 
     def draw(self, name: str, dist: object) -> np.ndarray:
         """``n`` draws of a distribution object (anything with ``sample(rng, n)``) [float64]."""
@@ -91,8 +91,8 @@ class ChunkStreams:
         return np.concatenate([st.draw(name, dist) for st in self.parts])
 
     def keys(self, name: str) -> np.ndarray:
-        """The Philox key of stream ``name`` in each block, (blocks, 2) uint64."""
-        return np.stack([st.key(name) for st in self.parts])
+        """The key of stream ``name`` in each block, (blocks,) uint64."""
+        return np.array([st.key(name) for st in self.parts], dtype=np.uint64)
 
     def uniforms(self, name: str) -> np.ndarray:
         """One uniform per path of stream ``name`` (``rng.random(n)`` in each block)."""

@@ -157,8 +157,8 @@ def path_model(
     # time grid, shape (steps,): step ends [days], lengths [days] and [years]; baseline Brent
     # [USD/bbl] and its log
     t1_days, step_days, dt_years, baseline, log_baseline,
-    # seeding blocks: block b holds paths block_start[b]:block_start[b + 1]; the Philox key of
-    # each noise stream in each block, (streams, blocks, 2): Brent short-term, Brent long-term,
+    # seeding blocks: block b holds paths block_start[b]:block_start[b + 1]; the key of each
+    # noise stream in each block, (streams, blocks) uint64: Brent short-term, Brent long-term,
     # then the crack spread of each fuel
     block_start, keys,
     # Brent factors (paths,): volatilities [1/sqrt(yr)] and reversion speed [1/yr]
@@ -212,10 +212,10 @@ def path_model(
         gross[:] = 0.0
         prem[:] = 0.0
         if sigma[p] > 0.0:
-            path_normals(z, pl, keys[0, b, 0], keys[0, b, 1])
+            path_normals(z, pl, keys[0, b])
             _ou_add(factor, z, dt_years, sigma[p], kappa[p])
         if sigma_long[p] > 0.0:
-            path_normals(z, pl, keys[1, b, 0], keys[1, b, 1])
+            path_normals(z, pl, keys[1, b])
             _ou_add(factor, z, dt_years, sigma_long[p], 0.0)
         for d in range(d_start.shape[0]):
             _add_trapezoid(gross, t1_days, t0, d_start[d, p], d_up[d, p], d_plateau[d, p], d_recovery[d, p],
@@ -268,7 +268,7 @@ def path_model(
             noisy = f_noisy[f]
             per_loss = f_per_loss[f, p]
             if noisy:
-                path_normals(z, pl, keys[2 + f, b, 0], keys[2 + f, b, 1])
+                path_normals(z, pl, keys[2 + f, b])
             for j in range(m):
                 gap = brent_out[p, j] - eff
                 # rockets and feathers, without a branch (the direction of a move is a coin flip)
