@@ -29,8 +29,8 @@ FAN_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 #: Safety margin of the streaming quantile brackets, in binomial standard deviations.
 BRACKET_SIGMAS = 6.0
-#: The brackets shrink each time the paths seen grow by this factor (each shrink is a Python
-#: loop over (date, level) in the main thread, competing with the workers). The values kept
+#: The brackets shrink each time the paths seen grow by this factor (each shrink is a pass over
+#: the values kept in the main thread, compiled: kernels.sketch). The values kept
 #: inside a bracket are at most about 12 sqrt(q (1 - q)) sqrt(SHRINK_GROWTH * paths): at 2, on
 #: average over the default levels, 6.2 sqrt(paths) per (date, level), within the
 #: 8 sqrt(paths) that engine.estimate_bytes allows.
@@ -119,7 +119,10 @@ class QuantileSketch:
         self.n_gt = np.zeros(shape, np.int64)
         self.seen = 0
         self.next_shrink = 0
-        self.kept: list[np.ndarray] = [np.empty(0) for _ in range(shape[0] * shape[1])]
+        # the values strictly inside each (step, level) bracket: one flat array, group after
+        # group in (step, level) order, ``sizes`` values each (kernels.sketch)
+        self.vals = np.empty(0)
+        self.sizes = np.zeros(shape[0] * shape[1], np.int64)
         self.pending: list[tuple[np.ndarray, np.ndarray]] = []
 
     def brackets(self) -> tuple[np.ndarray, np.ndarray]:
@@ -178,16 +181,20 @@ class QuantileSketch:
             self.next_shrink = int(self.seen * SHRINK_GROWTH) + 1
 
     def _gather(self) -> None:
+        """Append the merged chunks' values to their groups (compiled, kernels.sketch.gather)."""
         if not self.pending:
             return
-        parts: list[list[np.ndarray]] = [[v] for v in self.kept]
-        for vals, lens in self.pending:
-            ends = np.cumsum(lens.ravel())
-            starts = ends - lens.ravel()
-            for i in np.flatnonzero(lens.ravel()).tolist():
-                parts[i].append(vals[starts[i]:ends[i]])
-        self.kept = [np.concatenate(p) if len(p) > 1 else p[0] for p in parts]
+        from .kernels.sketch import gather
+
+        new_vals = np.concatenate([np.ascontiguousarray(v, dtype=np.float64) for v, _ in self.pending])
+        new_lens = np.stack([np.asarray(n, np.int64).ravel() for _, n in self.pending])
+        self.vals, self.sizes = gather(self.vals, self.sizes, new_vals, new_lens)
         self.pending = []
+
+    def _groups(self) -> list[np.ndarray]:
+        """Each (step, level) group's values inside its bracket (views), in (step, level) order."""
+        self._gather()
+        return np.split(self.vals, np.cumsum(self.sizes)[:-1])
 
     def _values(self, j: int, k: int, v: np.ndarray) -> np.ndarray:
         """Every value inside [lo, hi] (ties included), unsorted."""
@@ -196,35 +203,24 @@ class QuantileSketch:
         return np.concatenate([np.full(self.n_eq_lo[j, k], self.lo[j, k]), v, np.full(self.n_eq_hi[j, k], self.hi[j, k])])
 
     def _shrink(self) -> None:
-        """Narrow each bracket to the ranks ``(q -+ delta) * seen`` of the values seen so far."""
+        """Narrow each bracket to the ranks ``(q -+ delta) * seen`` of the values seen so far
+        (compiled, kernels.sketch.shrink: selection per group, no sort)."""
+        from .kernels.sketch import shrink
+
         self._gather()
         self.lo = self.lo.copy()  # workers may hold the old arrays: never mutate what they read
         self.hi = self.hi.copy()
         n_seen = self.seen
-        n_lv = self.q.size
         delta = BRACKET_SIGMAS * np.sqrt(self.q * (1 - self.q) / n_seen) + 2.0 / n_seen
         r_lo = np.floor((self.q - delta) * (n_seen - 1)).astype(np.int64)
         r_hi = np.ceil((self.q + delta) * (n_seen - 1)).astype(np.int64)
-        for i, v in enumerate(self.kept):
-            j, k = divmod(i, n_lv)
-            if self.frozen[j, k] or self.lo[j, k] == self.hi[j, k]:
-                continue
-            size = int(self.n_eq_lo[j, k]) + v.size + int(self.n_eq_hi[j, k])
-            a = int(r_lo[k] - self.n_lt[j, k])
-            b = int(r_hi[k] - self.n_lt[j, k])
-            if size == 0 or (a <= 0 and b >= size - 1):
-                continue
-            full = self._values(j, k, v)
-            kth = sorted({min(max(a, 0), size - 1), min(max(b, 0), size - 1)})
-            part = np.partition(full, kth)
-            lo = part[kth[0]] if a > 0 else self.lo[j, k]
-            hi = part[kth[-1]] if b < size - 1 else self.hi[j, k]
-            self.lo[j, k], self.hi[j, k] = lo, hi
-            self.n_lt[j, k] += int(np.count_nonzero(full < lo))
-            self.n_gt[j, k] += int(np.count_nonzero(full > hi))
-            self.n_eq_lo[j, k] = np.count_nonzero(full == lo)
-            self.n_eq_hi[j, k] = np.count_nonzero(full == hi) if lo < hi else 0
-            self.kept[i] = full[(full > lo) & (full < hi)]
+        skip = (self.frozen | (self.lo == self.hi)).ravel()
+        shape = self.lo.shape
+        flat = [np.array(x, dtype=t).ravel() for x, t in ((self.lo, float), (self.hi, float), (self.n_lt, np.int64),
+                                                           (self.n_eq_lo, np.int64), (self.n_eq_hi, np.int64),
+                                                           (self.n_gt, np.int64))]
+        self.vals, self.sizes = shrink(self.vals, self.sizes, *flat, skip, r_lo, r_hi)  # updates flat in place
+        self.lo, self.hi, self.n_lt, self.n_eq_lo, self.n_eq_hi, self.n_gt = (x.reshape(shape) for x in flat)
 
     def _ranks(self) -> tuple[np.ndarray, np.ndarray]:
         h = (self.total - 1) * self.q
@@ -235,7 +231,7 @@ class QuantileSketch:
         """(steps, levels) bool: brackets that do not hold the order statistics needed."""
         self._gather()
         k0, k1 = self._ranks()
-        sizes = np.array([v.size for v in self.kept]).reshape(self.lo.shape) + self.n_eq_lo + self.n_eq_hi
+        sizes = self.sizes.reshape(self.lo.shape) + self.n_eq_lo + self.n_eq_hi
         return (k0 < self.n_lt) | (k1 >= self.n_lt + sizes)
 
     def reset(self, unbound: np.ndarray) -> None:
@@ -245,19 +241,19 @@ class QuantileSketch:
         self.hi = np.where(self.frozen, np.inf, self.hi)
         for c in (self.n_lt, self.n_eq_lo, self.n_eq_hi, self.n_gt):
             c[:] = 0
-        self.kept = [np.empty(0) for _ in self.kept]
+        self.vals = np.empty(0)
+        self.sizes[:] = 0
         self.pending = []
         self.seen = 0
         self.next_shrink = self.total + 1  # keep the (good) brackets of the first pass
 
     def result(self) -> np.ndarray:
         """(levels, steps) quantiles; call after every path was merged and :meth:`missed` is all False."""
-        self._gather()
         k0, k1 = self._ranks()
         n_lv = self.q.size
         x0 = np.empty(self.lo.shape)
         x1 = np.empty(self.lo.shape)
-        for i, v in enumerate(self.kept):
+        for i, v in enumerate(self._groups()):
             j, k = divmod(i, n_lv)
             a, b = int(k0[j, k] - self.n_lt[j, k]), int(k1[j, k] - self.n_lt[j, k])
             n_lo = int(self.n_eq_lo[j, k])

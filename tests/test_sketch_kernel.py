@@ -1,0 +1,81 @@
+"""The compiled bookkeeping of the streamed quantiles (kernels.sketch) against plain numpy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from energysim.kernels import sketch
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_select_gives_the_order_statistic_and_partitions(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    for _ in range(200):
+        n = int(rng.integers(1, 400))
+        a = np.round(rng.normal(size=n), int(rng.integers(0, 3)))  # ties, many of them when rounded
+        k = int(rng.integers(0, n))
+        work = a.copy()
+        got = sketch._select(work, 0, n, k)
+        assert got == np.sort(a)[k]
+        assert work[k] == got and np.all(work[:k] <= got) and np.all(work[k + 1:] >= got)
+        np.testing.assert_array_equal(np.sort(work), np.sort(a))  # a permutation
+
+
+def _shrink_reference(v, lo, hi, n_lt, e_lo, e_hi, r_lo, r_hi):  # noqa: ANN001, ANN202
+    """One group shrunk the plain way: every value in [lo, hi] materialised and partitioned."""
+    full = np.concatenate([np.full(e_lo, lo), v, np.full(e_hi, hi)])
+    size = full.size
+    a, b = r_lo - n_lt, r_hi - n_lt
+    if size == 0 or (a <= 0 and b >= size - 1):
+        return v, lo, hi, n_lt, e_lo, e_hi, 0
+    srt = np.sort(full)
+    new_lo = srt[min(max(a, 0), size - 1)] if a > 0 else lo
+    new_hi = srt[min(max(b, 0), size - 1)] if b < size - 1 else hi
+    kept = full[(full > new_lo) & (full < new_hi)]
+    eq_hi = int(np.sum(full == new_hi)) if new_lo < new_hi else 0
+    return (kept, new_lo, new_hi, n_lt + int(np.sum(full < new_lo)), int(np.sum(full == new_lo)), eq_hi,
+            int(np.sum(full > new_hi)))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_shrink_matches_the_plain_computation(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n_lv, n_groups = 3, 30
+    groups, lo, hi, n_lt, e_lo, e_hi = [], [], [], [], [], []
+    for _ in range(n_groups):
+        lo_g, hi_g = sorted(np.round(rng.normal(size=2), 1))
+        size = int(rng.integers(0, 300))
+        v = np.round(rng.uniform(lo_g, hi_g, size), int(rng.integers(1, 4)))
+        groups.append(v[(v > lo_g) & (v < hi_g)])
+        lo.append(lo_g)
+        hi.append(hi_g)
+        n_lt.append(int(rng.integers(0, 100)))
+        e_lo.append(int(rng.integers(0, 20)) * int(rng.integers(0, 2)))
+        e_hi.append(int(rng.integers(0, 20)) * int(rng.integers(0, 2)))
+    r_lo = rng.integers(0, 150, n_lv)
+    r_hi = r_lo + rng.integers(0, 200, n_lv)
+    skip = rng.random(n_groups) < 0.1
+    sizes = np.array([g.size for g in groups], np.int64)
+    arrays = [np.array(x, dtype=t) for x, t in ((lo, float), (hi, float), (n_lt, np.int64), (e_lo, np.int64),
+                                                 (e_hi, np.int64), (np.zeros(n_groups), np.int64))]
+    vals, new_sizes = sketch.shrink(np.concatenate(groups), sizes, *arrays, skip, r_lo, r_hi)
+    got = np.split(vals, np.cumsum(new_sizes)[:-1])
+    for g in range(n_groups):
+        if skip[g]:
+            np.testing.assert_array_equal(got[g], groups[g])
+            continue
+        kept, new_lo, new_hi, lt, eq_lo, eq_hi, gt = _shrink_reference(
+            groups[g], lo[g], hi[g], n_lt[g], e_lo[g], e_hi[g], int(r_lo[g % n_lv]), int(r_hi[g % n_lv]))
+        np.testing.assert_array_equal(got[g], kept)
+        assert (arrays[0][g], arrays[1][g]) == (new_lo, new_hi)
+        assert (arrays[2][g], arrays[3][g], arrays[4][g], arrays[5][g]) == (lt, eq_lo, eq_hi, gt)
+
+
+def test_gather_appends_chunks_group_by_group() -> None:
+    vals, sizes = np.array([1.0, 2.0, 3.0]), np.array([2, 0, 1], np.int64)
+    new_vals = np.array([10.0, 11.0, 12.0, 20.0, 21.0])  # chunk 1: groups (1, 1, 1); chunk 2: (0, 2, 0)
+    new_lens = np.array([[1, 1, 1], [0, 2, 0]], np.int64)
+    out, out_sizes = sketch.gather(vals, sizes, new_vals, new_lens)
+    np.testing.assert_array_equal(out_sizes, [3, 3, 2])
+    np.testing.assert_array_equal(out, [1.0, 2.0, 10.0, 11.0, 20.0, 21.0, 3.0, 12.0])
