@@ -149,27 +149,15 @@ class QuantileSketch:
         :meth:`brackets`, never narrower than the current ones)."""
         lt, eq_lo, eq_hi, gt, vals, lens = stats
         if used[0] is not self.lo or used[1] is not self.hi:  # older, wider brackets: reclassify
-            old_lo, old_hi = used
-            point = self.lo == self.hi
-            lt = lt + np.where(old_lo < self.lo, eq_lo, 0)
-            eq_lo_new = np.where(old_lo < self.lo, 0, eq_lo)
-            gt = gt + np.where(old_hi > self.hi, eq_hi, 0)
-            eq_hi_new = np.where(old_hi > self.hi, 0, eq_hi)
-            eq_lo_new = eq_lo_new + np.where(point, eq_hi_new, 0)
-            eq_hi_new = np.where(point, 0, eq_hi_new)
-            size = lens.size
-            gid = np.repeat(np.arange(size), lens.ravel())
-            lo_v, hi_v = self.lo.ravel()[gid], self.hi.ravel()[gid]
-            below, at_lo = vals < lo_v, vals == lo_v
-            above, at_hi = vals > hi_v, (vals == hi_v) & (lo_v < hi_v)
-            inside = ~(below | at_lo | above | at_hi)
+            from .kernels.sketch import reclassify
 
-            def count(mask: np.ndarray) -> np.ndarray:
-                return np.bincount(gid[mask], minlength=size).reshape(lens.shape)
-
-            lt, gt = lt + count(below), gt + count(above)
-            eq_lo, eq_hi = eq_lo_new + count(at_lo), eq_hi_new + count(at_hi)
-            vals, lens = vals[inside], count(inside)
+            shape = self.lo.shape
+            counts = [np.array(c, np.int64).ravel() for c in (lt, eq_lo, eq_hi, gt)]  # copies, updated in place
+            edges = [np.ascontiguousarray(e, dtype=np.float64).ravel() for e in (*used, self.lo, self.hi)]
+            vals, lens = reclassify(np.ascontiguousarray(vals, dtype=np.float64), np.asarray(lens, np.int64).ravel(),
+                                    *edges, *counts)
+            lt, eq_lo, eq_hi, gt = (c.reshape(shape) for c in counts)
+            lens = lens.reshape(shape)
         self.n_lt += lt
         self.n_eq_lo += eq_lo
         self.n_eq_hi += eq_hi
@@ -190,17 +178,6 @@ class QuantileSketch:
         new_lens = np.stack([np.asarray(n, np.int64).ravel() for _, n in self.pending])
         self.vals, self.sizes = gather(self.vals, self.sizes, new_vals, new_lens)
         self.pending = []
-
-    def _groups(self) -> list[np.ndarray]:
-        """Each (step, level) group's values inside its bracket (views), in (step, level) order."""
-        self._gather()
-        return np.split(self.vals, np.cumsum(self.sizes)[:-1])
-
-    def _values(self, j: int, k: int, v: np.ndarray) -> np.ndarray:
-        """Every value inside [lo, hi] (ties included), unsorted."""
-        if self.n_eq_lo[j, k] == 0 and self.n_eq_hi[j, k] == 0:
-            return v  # no ties to add (callers never modify it)
-        return np.concatenate([np.full(self.n_eq_lo[j, k], self.lo[j, k]), v, np.full(self.n_eq_hi[j, k], self.hi[j, k])])
 
     def _shrink(self) -> None:
         """Narrow each bracket to the ranks ``(q -+ delta) * seen`` of the values seen so far
@@ -249,19 +226,12 @@ class QuantileSketch:
 
     def result(self) -> np.ndarray:
         """(levels, steps) quantiles; call after every path was merged and :meth:`missed` is all False."""
+        from .kernels.sketch import order_statistics
+
+        self._gather()
         k0, k1 = self._ranks()
-        n_lv = self.q.size
-        x0 = np.empty(self.lo.shape)
-        x1 = np.empty(self.lo.shape)
-        for i, v in enumerate(self._groups()):
-            j, k = divmod(i, n_lv)
-            a, b = int(k0[j, k] - self.n_lt[j, k]), int(k1[j, k] - self.n_lt[j, k])
-            n_lo = int(self.n_eq_lo[j, k])
-            if b < n_lo:  # both inside the ties at lo
-                x0[j, k] = x1[j, k] = self.lo[j, k]
-                continue
-            part = np.partition(self._values(j, k, v), sorted({a, b}))
-            x0[j, k], x1[j, k] = part[a], part[b]
+        flat = [np.ascontiguousarray(x).ravel() for x in (self.lo, self.hi, self.n_lt, self.n_eq_lo, k0, k1)]
+        x0, x1 = (x.reshape(self.lo.shape) for x in order_statistics(self.vals, self.sizes, *flat))
         t = (self.total - 1) * self.q - np.floor((self.total - 1) * self.q)
         return lerp_quantile(x0, x1, np.broadcast_to(t, x0.shape)).T
 

@@ -199,3 +199,66 @@ def shrink(vals: np.ndarray, sizes: np.ndarray, lo: np.ndarray, hi: np.ndarray, 
         out_sizes[g] = kept
         dst += kept
     return out[:dst].copy(), out_sizes
+
+
+@njit(nogil=True, cache=True)
+def reclassify(vals: np.ndarray, lens: np.ndarray, old_lo: np.ndarray, old_hi: np.ndarray, lo: np.ndarray,
+               hi: np.ndarray, lt: np.ndarray, eq_lo: np.ndarray, eq_hi: np.ndarray,
+               gt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A chunk's statistics computed with the brackets ``old_lo``, ``old_hi`` restated against
+    the narrower ``lo``, ``hi`` (flat (groups,) arrays; the counts are updated in place): ties
+    at an old edge that moved go below (above) the new one; each value inside the old bracket
+    is counted below, at ``lo``, at ``hi`` (not for a point bracket) or above the new one, or
+    kept if strictly inside. Returns the kept values (grouped, in order) and their numbers."""
+    out = np.empty(vals.size)
+    out_lens = np.empty(lens.size, np.int64)
+    src = 0
+    dst = 0
+    for g in range(lens.size):
+        l_g, h_g = lo[g], hi[g]
+        point = l_g == h_g
+        if old_lo[g] < l_g:
+            lt[g] += eq_lo[g]
+            eq_lo[g] = 0
+        if old_hi[g] > h_g:
+            gt[g] += eq_hi[g]
+            eq_hi[g] = 0
+        if point:
+            eq_lo[g] += eq_hi[g]
+            eq_hi[g] = 0
+        kept = 0
+        for i in range(src, src + lens[g]):
+            x = vals[i]
+            if x < l_g:
+                lt[g] += 1
+            elif x == l_g:
+                eq_lo[g] += 1
+            elif x > h_g:
+                gt[g] += 1
+            elif x == h_g:  # not a point bracket: x == l_g was taken above
+                eq_hi[g] += 1
+            else:
+                out[dst + kept] = x
+                kept += 1
+        src += lens[g]
+        out_lens[g] = kept
+        dst += kept
+    return out[:dst].copy(), out_lens
+
+
+@njit(nogil=True, cache=True)
+def order_statistics(vals: np.ndarray, sizes: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_lt: np.ndarray,
+                     n_eq_lo: np.ndarray, k0: np.ndarray, k1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per group (flat arrays), the values of overall ranks ``k0`` and ``k1`` (from 0): ranks
+    ``k - n_lt`` among the ``n_eq_lo`` ties at ``lo``, the group's values and the ties at ``hi``
+    (the brackets must hold them: QuantileSketch.missed)."""
+    n_groups = sizes.size
+    x0 = np.empty(n_groups)
+    x1 = np.empty(n_groups)
+    scratch = np.empty(sizes.max() if n_groups else 0)
+    src = 0
+    for g in range(n_groups):
+        v = vals[src:src + sizes[g]]
+        src += sizes[g]
+        x0[g], x1[g] = _ranks(v, n_eq_lo[g], lo[g], hi[g], k0[g] - n_lt[g], k1[g] - n_lt[g], True, True, scratch)
+    return x0, x1
