@@ -22,6 +22,7 @@ from energysim.kernels.paths import path_model
 from energysim.models import price as price_model
 from energysim.models import retail, supply, tightness
 from energysim.sampling import BLOCK_PATHS, ChunkStreams
+from energysim.scenario.distributions import Fixed
 from energysim.scenario.schema import StockRelease
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -142,10 +143,24 @@ def _variant(sc, kind: str):  # noqa: ANN001, ANN202
         fuels = dict(sc.fuels)
         fuels[key] = fuels[key].model_copy(update={"crack_spread": fuels[key].crack_spread.model_copy(update={"sd": 0.0})})
         return sc.model_copy(update={"fuels": fuels})
+    if kind == "one_fuel":  # an odd number of fuels: the last one computed as its own pair
+        first = next(iter(sc.fuels))
+        return sc.model_copy(update={"fuels": {first: sc.fuels[first]}})
+    if kind == "three_fuels":  # a pair and a quiet third fuel
+        fuels = dict(sc.fuels)
+        last = list(fuels)[-1]
+        quiet = fuels[last].crack_spread.model_copy(update={"sd": 0.0})
+        fuels["third"] = fuels[last].model_copy(update={"label": "Third", "history_file": None, "start_price": 4.1,
+                                                         "crack_spread": quiet})
+        return sc.model_copy(update={"fuels": fuels})
+    if kind == "short_term_only":  # no long-term factor: the one-factor recursion
+        market = sc.market.model_copy(update={"long_term_volatility_annual": Fixed(value=0.0)})
+        return sc.model_copy(update={"market": market})
     return sc
 
 
-@pytest.mark.parametrize("kind", ["headline", "release", "quiet_fuel", "monthly"])
+@pytest.mark.parametrize("kind", ["headline", "release", "quiet_fuel", "monthly", "one_fuel", "three_fuels",
+                                  "short_term_only"])
 def test_path_model_equals_the_model_functions(kind: str) -> None:
     loaded = energysim.load_scenario(HEADLINE)
     sc = _variant(loaded.scenario, kind)
@@ -153,6 +168,8 @@ def test_path_model_equals_the_model_functions(kind: str) -> None:
     args, series = engine.chunk_inputs(sc, inp, ChunkStreams(9, [(4, 400), (5, 300)]))
     if kind == "release":
         assert args["release"] and np.isfinite(args["trig_log_price"])
+    assert len(series) == {"one_fuel": 1, "three_fuels": 3}.get(kind, 2)
+    assert (kind == "short_term_only") == (not args["sigma_long"].any())
     n, m = args["sigma"].size, inp.n_steps
     net, brent, prices = np.empty((n, m)), np.empty((n, m)), np.empty((len(series), n, m))
     bad = path_model(**args, net_out=net, brent_out=brent, price_out=prices)

@@ -136,6 +136,26 @@ def _add_premium(row: np.ndarray, t1: np.ndarray, start: float, lead: float, hal
 
 
 @njit(nogil=True, cache=True)
+def _two_factors(row, z, z2, dt, sigma, kappa, sigma_long):  # noqa: ANN001, ANN202 - compiled
+    """``row += ou_factor(z, dt, sigma, kappa) + ou_factor(z2, dt, sigma_long, 0)`` for one path
+    on a regular grid (steps of ``dt`` years): both recursions in one loop, so that they
+    overlap; the same numbers as two :func:`_ou_add` calls."""
+    if kappa > 0.0:
+        phi = math.exp(-kappa * dt)
+        scale = sigma * math.sqrt(-math.expm1(-2.0 * kappa * dt) / (2.0 * kappa))
+    else:
+        phi, scale = 1.0, sigma * math.sqrt(dt)
+    scale_long = sigma_long * math.sqrt(dt)
+    x = 0.0
+    y = 0.0
+    for j in range(row.size):
+        x = x * phi + scale * z[j]
+        y = y * 1.0 + scale_long * z2[j]
+        row[j] += x
+        row[j] += y
+
+
+@njit(nogil=True, cache=True)
 def _ou_add(row, z, dt_years, sigma, kappa):  # noqa: ANN001, ANN202 - compiled
     """``row += ou_factor(z, dt_years, sigma, kappa)`` for one path."""
     x, phi, scale, dt_prev = 0.0, 0.0, 0.0, -1.0
@@ -150,6 +170,33 @@ def _ou_add(row, z, dt_years, sigma, kappa):  # noqa: ANN001, ANN202 - compiled
                 phi, scale = 1.0, sigma * math.sqrt(dt)
         x = x * phi + scale * z[j]
         row[j] += x
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _fuel_pair(brent, loss_pos, z_f, z_g, up_f, dn_f, ph_f, sc_f, ic_f, s_f, eff_f, dev_f, pl_f, out_f,  # noqa: ANN001
+               up_g, dn_g, ph_g, sc_g, ic_g, s_g, eff_g, dev_g, pl_g, out_g):  # noqa: ANN001, ANN202 - compiled
+    """The retail prices of two fuels on one path (rows of (steps,)): per fuel the asymmetric
+    pass-through of Brent (``up``, ``dn`` shares), the crack-spread deviation (decay ``ph``,
+    shock scale ``sc`` times its normals ``z``, widening ``pl`` per mb/d of positive net loss),
+    intercept ``ic``, slope per unit ``s``, start state ``eff``, ``dev``; written to ``out``.
+    Returns the numbers of positive finite prices of each."""
+    ok_f = 0
+    ok_g = 0
+    for j in range(brent.size):
+        gap_f = brent[j] - eff_f
+        gap_g = brent[j] - eff_g
+        # rockets and feathers, without a branch (the direction of a move is a coin flip)
+        eff_f += max(gap_f, 0.0) * up_f[j] + min(gap_f, 0.0) * dn_f[j]
+        eff_g += max(gap_g, 0.0) * up_g[j] + min(gap_g, 0.0) * dn_g[j]
+        dev_f = dev_f * ph_f[j] + sc_f[j] * z_f[j]
+        dev_g = dev_g * ph_g[j] + sc_g[j] * z_g[j]
+        price_f = eff_f * s_f + ic_f[j] + (dev_f + pl_f * loss_pos[j])
+        price_g = eff_g * s_g + ic_g[j] + (dev_g + pl_g * loss_pos[j])
+        out_f[j] = price_f
+        out_g[j] = price_g
+        ok_f += np.int64(price_f > 0.0) * np.int64(price_f < np.inf)
+        ok_g += np.int64(price_g > 0.0) * np.int64(price_g < np.inf)
+    return ok_f, ok_g
 
 
 @njit(nogil=True, cache=True)
@@ -197,11 +244,18 @@ def path_model(
     thr = np.empty(m)
     cap = np.empty(m)  # the stock release's rate per step
     z = np.empty(m)  # a path's normals of one stream
+    zz = np.empty((2, m))  # two more: the long-term factor's, or two fuels' crack spreads
+    flow = np.empty(m)  # inventory flow after each step's draw-down
+    loss_pos = np.empty(m)  # the net loss where positive
     span = slack_mult - tight_mult
     regular_dt = step_days[0] if m > 1 else 0.0  # the grid's step [days] if every step has it, else 0
     for j in range(1, m):
         if step_days[j] != regular_dt or t1_days[j] - t1_days[j - 1] != regular_dt:
             regular_dt = 0.0
+    regular_years = dt_years[0] if m > 0 else 0.0  # the grid's step [years] if every step has it, else 0
+    for j in range(1, m):
+        if dt_years[j] != regular_years:
+            regular_years = 0.0
     flow0 = inventory0_days / ACUTE_DURATION_DAYS  # inventory flow per mb/d of demand [-]
     b = 0
     for p in range(n):
@@ -211,12 +265,17 @@ def path_model(
         factor[:] = 0.0
         gross[:] = 0.0
         prem[:] = 0.0
-        if sigma[p] > 0.0:
+        if sigma[p] > 0.0 and sigma_long[p] > 0.0 and regular_years > 0.0:
             path_normals(z, pl, keys[0, b])
-            _ou_add(factor, z, dt_years, sigma[p], kappa[p])
-        if sigma_long[p] > 0.0:
-            path_normals(z, pl, keys[1, b])
-            _ou_add(factor, z, dt_years, sigma_long[p], 0.0)
+            path_normals(zz[0], pl, keys[1, b])
+            _two_factors(factor, z, zz[0], regular_years, sigma[p], kappa[p], sigma_long[p])
+        else:  # a factor with no volatility draws nothing (and is exactly 0)
+            if sigma[p] > 0.0:
+                path_normals(z, pl, keys[0, b])
+                _ou_add(factor, z, dt_years, sigma[p], kappa[p])
+            if sigma_long[p] > 0.0:
+                path_normals(z, pl, keys[1, b])
+                _ou_add(factor, z, dt_years, sigma_long[p], 0.0)
         for d in range(d_start.shape[0]):
             _add_trapezoid(gross, t1_days, t0, d_start[d, p], d_up[d, p], d_plateau[d, p], d_recovery[d, p],
                            d_volume[d, p])
@@ -250,34 +309,40 @@ def path_model(
                                rel_rate[p])
                 for j in range(first + 1, m):
                     net[j] -= min(cap[j], max(net[j] - max(thr[j], 0.0), 0.0))
-        # tightness, Brent, then each fuel's pass-through, crack spread and retail price
-        flow = dem * flow0
+        # tightness and Brent: the inventory draw-down is a running sum (serial); the rest has
+        # no recursion, so its loop compiles to SIMD
+        stock = dem * flow0
+        for j in range(m):
+            stock -= net[j] * step_days[j] / ACUTE_DURATION_DAYS
+            flow[j] = stock
+        net_row = net_out[p]
+        brent_row = brent_out[p]
+        good = 0
         for j in range(m):
             nj = net[j]
-            net_out[p, j] = nj
-            flow -= nj * step_days[j] / ACUTE_DURATION_DAYS  # inventories drawn down by the loss
-            head = max(max(avail - spare[j], 0.0) + flow - max(nj, 0.0), 0.0) / AMPLE_HEADROOM_MBD
+            net_row[j] = nj
+            loss_pos[j] = max(nj, 0.0)
+            head = max(max(avail - spare[j], 0.0) + flow[j] - max(nj, 0.0), 0.0) / AMPLE_HEADROOM_MBD
             mult = min(head, 1.0) * span + tight_mult
             move = factor[j] + nj * per_mbd * mult + prem[j]
             price = math.exp(min(max(move, -LOG_MOVE_LIMIT), LOG_MOVE_LIMIT)) * baseline[j]
-            brent_out[p, j] = price
-            if not (price > 0.0 and price < np.inf):
-                bad[0] += 1
-        for f in range(n_fuels):
-            eff, dev = f_eff0[f], f_dev0[f]
-            noisy = f_noisy[f]
-            per_loss = f_per_loss[f, p]
-            if noisy:
-                path_normals(z, pl, keys[2 + f, b])
-            for j in range(m):
-                gap = brent_out[p, j] - eff
-                # rockets and feathers, without a branch (the direction of a move is a coin flip)
-                eff += max(gap, 0.0) * f_up[f, j] + min(gap, 0.0) * f_down[f, j]
-                dev *= f_phi[f, j]
-                if noisy:
-                    dev += f_scale[f, j] * z[j]
-                price = eff * f_slope_per_unit[f] + f_intercept[f, j] + (dev + per_loss * max(net[j], 0.0))
-                price_out[f, p, j] = price
-                if not (price > 0.0 and price < np.inf):
-                    bad[1 + f] += 1
+            brent_row[j] = price
+            good += np.int64(price > 0.0) * np.int64(price < np.inf)
+        bad[0] += m - good
+        # each fuel's pass-through, crack spread and retail price, two fuels at a time (their
+        # recursions overlap; a last odd fuel is computed as its own pair)
+        for f in range(0, n_fuels, 2):
+            g = min(f + 1, n_fuels - 1)
+            for h in range(f, g + 1):
+                if f_noisy[h]:
+                    path_normals(zz[h - f], pl, keys[2 + h, b])
+                else:
+                    zz[h - f, :] = 0.0
+            ok_f, ok_g = _fuel_pair(brent_row, loss_pos, zz[0], zz[g - f], f_up[f], f_down[f], f_phi[f], f_scale[f],
+                                    f_intercept[f], f_slope_per_unit[f], f_eff0[f], f_dev0[f], f_per_loss[f, p],
+                                    price_out[f, p], f_up[g], f_down[g], f_phi[g], f_scale[g], f_intercept[g],
+                                    f_slope_per_unit[g], f_eff0[g], f_dev0[g], f_per_loss[g, p], price_out[g, p])
+            bad[1 + f] += m - ok_f
+            if g != f:
+                bad[1 + g] += m - ok_g
     return bad
