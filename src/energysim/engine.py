@@ -24,10 +24,10 @@ from scipy import stats
 
 from .errors import ScenarioError
 from .inputs import RunInputs, build_inputs
-from .kernels import rng
+from .kernels import draws
 from .models import retail
 from .results import Accumulator, SimulationResult
-from .sampling import BLOCK_PATHS, ChunkStreams, Streams
+from .sampling import BLOCK_PATHS, ChunkStreams
 from .scenario.loader import LoadedScenario, content_hash
 from .scenario.schema import Scenario
 
@@ -45,45 +45,27 @@ def _occurs(st: ChunkStreams, name: str, probability: Any) -> np.ndarray:
         if np.all(pb >= 1.0):
             part.used.append(name + ".occurs")
         else:
-            np.less(part.rng(name + ".occurs").random(part.n), pb, out=out[lo:lo + part.n])
+            np.less(part.uniforms(name + ".occurs"), pb, out=out[lo:lo + part.n])
     return out
 
 
 def _poisson_ppf(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
-    """Poisson quantile (smallest k with CDF(k) >= u) of each ``u``, vectorised over paths.
+    """Poisson quantile (smallest k with CDF(k) >= u) of each ``u`` (1-d), vectorised over paths.
 
-    Summing the pmf term by term agrees with ``scipy.stats.poisson.ppf`` except where ``u`` is
-    within float rounding (1e-15) of a CDF step; large means (where exp(-mean) underflows) and
-    the far tail fall back to scipy.
+    Summing the pmf term by term (:func:`energysim.kernels.draws.poisson_ppf`, at most ``limit``
+    terms) agrees with ``scipy.stats.poisson.ppf`` except where ``u`` is within float rounding
+    (1e-15) of a CDF step; large means (where exp(-mean) underflows) and the far tail fall back
+    to scipy.
     """
-    mean = np.broadcast_to(np.asarray(mean, float), u.shape)
+    mean = np.ascontiguousarray(np.broadcast_to(np.asarray(mean, float), u.shape))
     if u.size == 0 or mean.max() > 100.0:
         return stats.poisson.ppf(u, mean).astype(np.int64)
-    p = np.exp(-mean)
-    cdf = p.copy()
-    k = np.zeros(u.shape, np.int64)
-    below = cdf < u
     limit = int(mean.max() + 12.0 * math.sqrt(mean.max()) + 30.0)
-    for i in range(1, limit + 1):
-        if not below.any():
-            break
-        k += below
-        p *= mean / i
-        cdf += p
-        below &= cdf < u
-    if below.any():
-        rows = np.flatnonzero(below)
+    k = np.empty(u.shape, np.int64)
+    if draws.poisson_ppf(np.ascontiguousarray(u, dtype=float), mean, limit, k):
+        rows = np.flatnonzero(k < 0)
         k[rows] = stats.poisson.ppf(u[rows], mean[rows]).astype(np.int64)
     return k
-
-
-def _ranges(first: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(item, step) pairs for the inclusive step ranges ``first[i]..last[i]`` (empty when last < first)."""
-    length = np.maximum(last - first + 1, 0)
-    item = np.repeat(np.arange(length.size), length)
-    offset = np.cumsum(length) - length
-    step = np.arange(item.size) - np.repeat(offset - first, length)
-    return item, step
 
 
 def _disruptions(sc: Scenario, st: ChunkStreams) -> dict[str, np.ndarray]:
@@ -105,65 +87,77 @@ def _disruptions(sc: Scenario, st: ChunkStreams) -> dict[str, np.ndarray]:
             peak = st.draw(key + ".risk_premium.peak_pct", rp.peak_pct)
             out["lead"][i] = st.draw(key + ".risk_premium.lead_days", rp.lead_days)
             out["half_life"][i] = st.draw(key + ".risk_premium.half_life_days", rp.half_life_days)
-            out["amp"][i] = np.log1p(np.maximum(peak, -99.0) / 100.0) * occurs
+            draws.premium_amplitude(peak, peak)  # in place
+            out["amp"][i] = peak * occurs
     return out
+
+
+#: The columns of the hazard incidents (path_model's ``inc_*`` arguments), rows of one array.
+_INCIDENT_COLUMNS = ("start", "end", "volume", "amp", "lead", "half_life")
+_START, _END, _VOLUME, _AMP, _LEAD, _HALF_LIFE = range(len(_INCIDENT_COLUMNS))
 
 
 def _incidents(sc: Scenario, st: ChunkStreams) -> dict[str, np.ndarray]:
     """Every hazard incident of the chunk, grouped by path (path ``p`` owns the incidents
     ``ptr[p]:ptr[p + 1]``, in hazard order, then slot order): start and end [days], volume
     [mb/d], premium amplitude ``log(1 + peak)`` (0 without premium), lead and half-life [days]."""
-    n, origin = st.n, sc.horizon.start
-    cols: dict[str, list[np.ndarray]] = {k: [] for k in ("path", "start", "end", "volume", "amp", "lead", "half_life")}
-    for hz in sc.hazards:
-        key = f"hazards.{hz.name}"
-        w0, w1 = (hz.window.start, hz.window.end) if hz.window else (sc.horizon.start, sc.horizon.end)
-        lo, hi = float((w0 - origin).days), float((w1 - origin).days)
-        mean_count = np.maximum(st.draw(key + ".rate_per_year", hz.rate_per_year), 0.0) * (hi - lo) / 365.25
-        marks = [("volume_mbd", hz.volume_mbd), ("duration_days", hz.duration_days)]
-        if hz.risk_premium is not None:
-            rp = hz.risk_premium
-            marks += [("risk_premium.peak_pct", rp.peak_pct), ("risk_premium.lead_days", rp.lead_days),
-                      ("risk_premium.half_life_days", rp.half_life_days)]
-        for part, off in zip(st.parts, st.offsets):
-            nb = part.n
-            # Counts by inverse transform of one uniform per path; the start and marks of
-            # incident k of a path from counter-based uniforms of (path, k) (kernels.rng): a
-            # change of rate or of a mark's distribution keeps every other draw paired.
-            u = np.clip(part.rng(key + ".count").random(nb), 1e-16, 1.0 - 1e-16)
-            counts = _poisson_ppf(u, mean_count[off:off + nb])
-            path_b, slot_b = _ranges(np.zeros(nb, np.int64), counts - 1)  # path order, then slot order
-            got = {mname: _draw_marks(part, f"{key}.{mname}", dist, path_b, slot_b) for mname, dist in marks}
-            s_i = lo + (hi - lo) * rng.uniforms_at(part.key(key + ".start"), path_b, slot_b)
-            cols["path"].append(path_b + off)
-            cols["start"].append(s_i)
-            cols["end"].append(s_i + 0.0 + got["duration_days"])
-            cols["volume"].append(got["volume_mbd"])
-            if hz.risk_premium is not None:
-                cols["amp"].append(np.log1p(np.maximum(got["risk_premium.peak_pct"], -99.0) / 100.0))
-                cols["lead"].append(got["risk_premium.lead_days"])
-                cols["half_life"].append(got["risk_premium.half_life_days"])
-            else:
-                cols["amp"].append(np.zeros(s_i.size))
-                cols["lead"].append(np.zeros(s_i.size))
-                cols["half_life"].append(np.ones(s_i.size))
-    flat = {k: np.concatenate(v) if len(v) > 1 else v[0] if v else np.zeros(0) for k, v in cols.items()}
-    path = flat.pop("path").astype(np.int64)
-    if len(sc.hazards) > 1:  # group by path, keeping hazard then slot order
-        order = np.argsort(path, kind="stable")
-        flat = {k: v[order] for k, v in flat.items()}
-    out = {k: np.ascontiguousarray(v, dtype=np.float64) for k, v in flat.items()}
-    out["ptr"] = np.concatenate([[0], np.cumsum(np.bincount(path, minlength=n))]).astype(np.int64)
+    per_hazard = [_hazard_incidents(sc, st, hz) for hz in sc.hazards]
+    counts = sum((c for c, _ in per_hazard), np.zeros(st.n, np.int64))
+    ptr = np.zeros(st.n + 1, np.int64)
+    np.cumsum(counts, out=ptr[1:])
+    if len(per_hazard) == 1:
+        cols = per_hazard[0][1]
+    else:  # group by path, keeping hazard then slot order
+        cols = np.empty((len(_INCIDENT_COLUMNS), int(ptr[-1])))
+        fill = ptr[:-1].copy()
+        for c, hz_cols in per_hazard:
+            draws.scatter_by_path(c, hz_cols, fill, cols)
+    out = dict(zip(_INCIDENT_COLUMNS, cols))
+    out["ptr"] = ptr
     return out
 
 
-def _draw_marks(st: Streams, name: str, dist: Any, path: np.ndarray, slot: np.ndarray) -> np.ndarray:
-    """The marks of the incidents (``path``, ``slot``) of a block: the inverse CDF of their
-    counter-based uniforms (:func:`energysim.kernels.rng.uniforms_at`)."""
-    if getattr(dist, "is_fixed", False):
-        st.used.append(name)
-        return np.full(slot.size, dist.center())
-    return np.asarray(dist.ppf(rng.uniforms_at(st.key(name), path, slot)), float)
+def _hazard_incidents(sc: Scenario, st: ChunkStreams, hz: Any) -> tuple[np.ndarray, np.ndarray]:
+    """One hazard's incidents in the chunk, path after path and slot after slot within a path:
+    each path's number of incidents, (paths,), and their columns, (columns, incidents) in the
+    order of :data:`_INCIDENT_COLUMNS`."""
+    origin = sc.horizon.start
+    key = f"hazards.{hz.name}"
+    w0, w1 = (hz.window.start, hz.window.end) if hz.window else (sc.horizon.start, sc.horizon.end)
+    lo, hi = float((w0 - origin).days), float((w1 - origin).days)
+    mean_count = np.maximum(st.draw(key + ".rate_per_year", hz.rate_per_year), 0.0) * (hi - lo) / 365.25
+    # Counts by inverse transform of one uniform per path; the start and marks of incident k
+    # of a path from counter-based uniforms of (path, k) (kernels.rng.slot_uniform): a change
+    # of rate or of a mark's distribution keeps every other draw paired.
+    u = st.uniforms(key + ".count")
+    np.clip(u, 1e-16, 1.0 - 1e-16, out=u)
+    counts = np.empty(st.n, np.int64)
+    for part, off in zip(st.parts, st.offsets):
+        counts[off:off + part.n] = _poisson_ppf(u[off:off + part.n], mean_count[off:off + part.n])
+
+    # Each mark's stream fills its row: uniforms, then their inverse CDF in place.
+    rp = hz.risk_premium
+    marks = [("volume_mbd", hz.volume_mbd, _VOLUME), ("duration_days", hz.duration_days, _END)]
+    if rp is not None:
+        marks += [("risk_premium.peak_pct", rp.peak_pct, _AMP), ("risk_premium.lead_days", rp.lead_days, _LEAD),
+                  ("risk_premium.half_life_days", rp.half_life_days, _HALF_LIFE)]
+    drawn = [(f"{key}.{mname}", dist, row) for mname, dist, row in marks if not dist.is_fixed]
+    fixed = [(f"{key}.{mname}", dist, row) for mname, dist, row in marks if dist.is_fixed]
+    cols = np.empty((len(_INCIDENT_COLUMNS), int(counts.sum())))
+    if rp is None:
+        cols[_AMP], cols[_LEAD], cols[_HALF_LIFE] = 0.0, 0.0, 1.0
+    for part in st.parts:
+        part.used.extend(name for name, _, _ in fixed)
+    for _, dist, row in fixed:
+        cols[row] = dist.center()
+    keys = np.stack([st.keys(name) for name, _, _ in drawn] + [st.keys(key + ".start")])
+    rows = np.array([row for _, _, row in drawn] + [_START], np.int64)
+    draws.slot_uniforms(counts, np.asarray(st.offsets, np.int64), keys, rows, cols)
+    for _, dist, row in drawn:
+        draws.ppf(dist, cols[row], out=cols[row])
+    # the start's uniforms become days, the durations ends, the peaks amplitudes log(1 + peak)
+    draws.finish_incidents(cols[_START], cols[_END], cols[_AMP], lo, hi, rp is not None)
+    return counts, cols
 
 
 def run_block(sc: Scenario, inp: RunInputs, seed: int, block: int, n: int) -> dict[str, np.ndarray]:

@@ -34,7 +34,8 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["splitmix64", "path_seed", "path_normals", "fill_normals", "normals", "uniforms_at", "ZIGGURAT_R"]
+__all__ = ["splitmix64", "path_seed", "path_normals", "fill_normals", "normals", "slot_uniform", "uniforms_at",
+           "ZIGGURAT_R"]
 
 # SplitMix64 (Vigna's splitmix64.c): the Weyl increment and the finaliser's constants
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)
@@ -185,14 +186,20 @@ _S11 = np.uint64(11)
 _U53 = 1.0 / 9007199254740992.0  # 2**-53
 
 
+@njit(nogil=True, cache=True, inline="always")
+def slot_uniform(seed, slot):  # noqa: ANN001, ANN201
+    """The uniform in [0, 1) of ``slot`` (from 0) of the path seeded ``seed``: the top 53 bits
+    (as numpy's ``random()``) of word ``slot + 1`` of the path's sequence."""
+    w = splitmix64(seed, np.uint64(slot + 1))
+    return float(np.int64(w >> _S11)) * _U53
+
+
 @njit(nogil=True, cache=True)
 def fill_uniforms(out, path, slot, key):  # noqa: ANN001, ANN201
-    """``out[i]`` = the uniform in [0, 1) of (``path[i]``, ``slot[i]``) in the stream keyed
-    ``key``: the top 53 bits (as numpy's ``random()``) of word ``slot + 1`` of the path's
-    sequence."""
+    """``out[i]`` = the uniform (:func:`slot_uniform`) of (``path[i]``, ``slot[i]``) in the
+    stream keyed ``key``."""
     for i in range(out.size):
-        w = splitmix64(path_seed(key, np.uint64(path[i])), np.uint64(slot[i] + 1))
-        out[i] = float(np.int64(w >> _S11)) * _U53
+        out[i] = slot_uniform(path_seed(key, np.uint64(path[i])), slot[i])
 
 
 def uniforms_at(key: int | np.uint64, path: np.ndarray, slot: np.ndarray) -> np.ndarray:

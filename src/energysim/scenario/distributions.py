@@ -20,7 +20,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy import special
 
-__all__ = ["Dist", "DateDist", "Fixed", "Uniform", "Triangular", "Pert", "Normal", "LogNormal", "Choice"]
+__all__ = ["Dist", "DateDist", "Fixed", "Uniform", "Triangular", "Pert", "Normal", "LogNormal", "Choice", "beta_table"]
 
 _Z90 = 1.2815515655446004  # standard normal 90th percentile
 
@@ -123,8 +123,9 @@ class Triangular(_Base):
 
 
 @functools.lru_cache(maxsize=64)
-def _beta_table(a: float, b: float, size: int = 1 << 14) -> tuple[np.ndarray, np.ndarray]:
-    """(CDF, x) of Beta(a, b) on a grid in x with Chebyshev spacing (dense at 0 and 1)."""
+def beta_table(a: float, b: float, size: int = 1 << 14) -> tuple[np.ndarray, np.ndarray]:
+    """(CDF, x) of Beta(a, b) on a grid in x with Chebyshev spacing (dense at 0 and 1), read-only:
+    :meth:`Pert.ppf` interpolates the inverse CDF in it."""
     x = 0.5 - 0.5 * np.cos(np.linspace(0.0, np.pi, size))
     x[0], x[-1] = 0.0, 1.0
     cdf = special.betainc(a, b, x)
@@ -150,20 +151,25 @@ class Pert(_Base):
             )
         return self
 
+    def beta_shapes(self) -> tuple[float, float]:
+        """The shapes (a, b) of the Beta distribution on [0, 1] that this PERT rescales."""
+        span = self.high - self.low
+        return (1.0 + self.shape * (self.mode - self.low) / span, 1.0 + self.shape * (self.high - self.mode) / span)
+
     def ppf(self, u: np.ndarray) -> np.ndarray:
         span = self.high - self.low
-        a = 1.0 + self.shape * (self.mode - self.low) / span
-        b = 1.0 + self.shape * (self.high - self.mode) / span
+        a, b = self.beta_shapes()
         u = np.asarray(u, dtype=float)
         # Performance: betaincinv costs about 1.3 us a value; interpolating the inverse in a
         # table of the CDF (exact betainc on a grid dense near both ends, built once per shape)
         # costs 50x less. Always the table, so a value never depends on how many are drawn
         # together. Error below 1e-7 of the range (tests/test_engine_kernels.py), far under
-        # the Monte Carlo error.
+        # the Monte Carlo error. The engine draws with a compiled copy of this lookup
+        # (energysim.kernels.draws.pert_ppf: same table, same values).
         # The upper half through the mirrored Beta(b, a) at 1 - u (exact for u >= 0.5), so
         # that both tails are interpolated where the CDF is far from 1 (no cancellation).
-        cdf, x = _beta_table(a, b)
-        cdf_m, _ = _beta_table(b, a)
+        cdf, x = beta_table(a, b)
+        cdf_m, _ = beta_table(b, a)
         upper = u > 0.5
         q = np.asarray(np.interp(u, cdf, x), dtype=float)
         if np.any(upper):
