@@ -79,3 +79,22 @@ def test_gather_appends_chunks_group_by_group() -> None:
     out, out_sizes = sketch.gather(vals, sizes, new_vals, new_lens)
     np.testing.assert_array_equal(out_sizes, [3, 3, 2])
     np.testing.assert_array_equal(out, [1.0, 2.0, 10.0, 11.0, 20.0, 21.0, 3.0, 12.0])
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_ranks_of_large_groups_through_the_sample_are_exact(seed: int) -> None:
+    """Groups of 1024 values or more go through a sorted sample and two windows; the answer is
+    the exact order statistic, with ties, at any ranks (windows that miss fall back)."""
+    rng = np.random.default_rng(seed)
+    for _ in range(60):
+        n = int(rng.integers(1024, 6000))
+        v = np.round(rng.normal(size=n), int(rng.integers(0, 4)))  # from a handful of values to none tied
+        e_lo, e_hi = int(rng.integers(0, 50)), int(rng.integers(0, 50))
+        full = np.sort(np.concatenate([np.full(e_lo, -10.0), v, np.full(e_hi, 10.0)]))
+        ra, rb = sorted(int(r) for r in rng.integers(0, full.size, 2))
+        scratch = [np.empty(n) for _ in range(3)]
+        assert sketch._ranks(v, e_lo, -10.0, 10.0, ra, rb, True, True, *scratch) == (full[ra], full[rb])
+    # windows placed from a sample of sorted data (the worst order for a strided sample) still hold
+    v = np.sort(rng.normal(size=4096))
+    got = sketch._sampled_ranks(v, 100, 4000, True, True, np.empty(4096), np.empty(4096), np.empty(4096))
+    assert got[2] is False or got[:2] == (v[100], v[4000])
