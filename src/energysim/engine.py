@@ -456,9 +456,14 @@ def simulate(
         return acc.reduce(chunk[0][0], arrays, brackets, paths_only=paths_only), arrays[series[0]].shape[0]
 
     def one_pass(first: bool) -> None:
-        pilot = run_block(sc, inp, seed, 0, blocks[0][1])
-        if first:
+        if first:  # the accumulator's memory faulted in on another thread while block 0 runs
+            with ThreadPoolExecutor(max_workers=1) as toucher:
+                touched = toucher.submit(acc.touch)
+                pilot = run_block(sc, inp, seed, 0, blocks[0][1])
+                touched.result()
             acc.start(pilot)
+        else:
+            pilot = run_block(sc, inp, seed, 0, blocks[0][1])
         br0 = acc.brackets()
         acc.merge(acc.reduce(0, pilot, br0, paths_only=not first), blocks[0][1], br0)
         del pilot
@@ -503,7 +508,7 @@ def simulate(
     extra = {"baseline": inp.baseline_usd_per_bbl.round(6).tolist(),
              "fuel_start": {k: round(v.start_price, 6) for k, v in inp.fuels.items()}}
     baseline = _baseline_series(sc, inp)
-    return acc.finish(seed=seed, scenario_hash=content_hash(sc, extra), baseline=baseline)
+    return acc.finish(seed=seed, scenario_hash=content_hash(sc, extra), baseline=baseline, workers=workers)
 
 
 def _seasonal(profile: list[float], dates: np.ndarray, start: Any) -> tuple[np.ndarray, float]:

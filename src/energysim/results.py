@@ -10,6 +10,7 @@ fit in memory gives the same quantiles as one that keeps them (see docs/performa
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -236,17 +237,16 @@ class QuantileSketch:
         return lerp_quantile(x0, x1, np.broadcast_to(t, x0.shape)).T
 
 
-def _touched(shape: int | tuple[int, ...]) -> np.ndarray:
-    """``np.empty(shape)`` with every page written once, in one sequential pass.
+def _touch(arrays: list[np.ndarray]) -> None:
+    """Write every page of ``arrays`` once, each in one sequential pass (numpy releases the GIL).
 
-    The workers fill these arrays chunk by chunk, a few hundred kilobytes per row at a time;
-    the first write to a page costs a page fault, which on a virtual machine was measured at
-    about 8 us per 4 KiB page (a million-path run's summaries: about 0.8 s of the workers'
-    time). Written in one pass (numpy's large arrays are eligible for the kernel's huge
-    pages), the same memory costs about 16 ms per 96 MB (docs/performance.md)."""
-    a = np.empty(shape)
-    a.fill(0.0)
-    return a
+    The workers fill the accumulator's arrays chunk by chunk, a few hundred kilobytes per row
+    at a time; the first write to a page costs a page fault, which on a virtual machine was
+    measured at about 8 us per 4 KiB page (a million-path run's summaries: about 0.8 s of the
+    workers' time). Written in one pass (numpy's large arrays are eligible for the kernel's
+    huge pages), the same memory costs about 16 ms per 96 MB (docs/performance.md)."""
+    for a in arrays:
+        a.fill(0.0)
 
 
 class Accumulator:
@@ -268,13 +268,21 @@ class Accumulator:
         self.month_counts = np.bincount(self.month_index, minlength=len(self.months)).astype(float)
         self.levels = tuple(sorted(set(FAN_QUANTILES) | set(sc.outputs.quantiles)))
         # (paths, steps), C-ordered like the engine's chunks: copying a chunk is one contiguous block
-        self.kept = {s: _touched((paths, m)) for s in series} if keep_paths else {}
-        self.mean = {s: _touched(paths) for s in series}
-        self.max = {s: _touched(paths) for s in series}
+        self.kept = {s: np.empty((paths, m)) for s in series} if keep_paths else {}
+        self.mean = {s: np.empty(paths) for s in series}
+        self.max = {s: np.empty(paths) for s in series}
         # (paths, months) with month-major memory: a block's monthly sums are contiguous rows
-        self.monthly = {s: _touched((len(self.months), paths)).T for s in series}
+        self.monthly = {s: np.empty((len(self.months), paths)).T for s in series}
+        self._untouched = [*self.kept.values(), *self.mean.values(), *self.max.values(),
+                           *(a.T for a in self.monthly.values())]
         self.sketch = {s: QuantileSketch(self.levels, paths, m) for s in series}
         self.filled = 0
+
+    def touch(self) -> None:
+        """Fault in the memory of the per-path arrays in one pass each (see :func:`_touch`);
+        thread-safe to run while the first block is computed, before anything is reduced."""
+        arrays, self._untouched = self._untouched, []
+        _touch(arrays)
 
     def start(self, arrays: dict[str, np.ndarray]) -> None:
         """Set the first quantile brackets from the first block (call before reducing it)."""
@@ -323,13 +331,19 @@ class Accumulator:
             self.sketch[s].reset(self.sketch[s].missed())
         self.filled = 0
 
-    def finish(self, *, seed: int, scenario_hash: str, baseline: dict[str, np.ndarray]) -> "SimulationResult":
+    def finish(self, *, seed: int, scenario_hash: str, baseline: dict[str, np.ndarray],
+               workers: int = 1) -> "SimulationResult":
+        """The result; the quantiles of the series computed on ``workers`` threads."""
         if self.filled != self.n:
             raise RuntimeError(f"accumulator received {self.filled} of {self.n} paths")
         if self.missed():
             raise RuntimeError("a quantile bracket missed; restart() and feed the blocks again")
         levels = list(self.levels)
-        q = {s: self.sketch[s].result() for s in self.series}
+        if workers > 1 and len(self.series) > 1:  # the order statistics are compiled, without the GIL
+            with ThreadPoolExecutor(max_workers=min(workers, len(self.series))) as pool:
+                q = dict(zip(self.series, pool.map(lambda s: self.sketch[s].result(), self.series)))
+        else:
+            q = {s: self.sketch[s].result() for s in self.series}
         meta = {
             "scenario": self.sc.name,
             "title": self.sc.title,
