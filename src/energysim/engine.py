@@ -20,7 +20,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from .errors import ScenarioError
 from .inputs import RunInputs, build_inputs
@@ -57,6 +56,8 @@ def _poisson_ppf(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
     (1e-15) of a CDF step; large means (where exp(-mean) underflows) and the far tail fall back
     to scipy.
     """
+    from scipy import stats  # the fallback only: importing scipy.stats costs about 1 s
+
     mean = np.ascontiguousarray(np.broadcast_to(np.asarray(mean, float), u.shape))
     if u.size == 0 or mean.max() > 100.0:
         return stats.poisson.ppf(u, mean).astype(np.int64)
