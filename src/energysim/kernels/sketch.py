@@ -2,15 +2,22 @@
 
 :class:`energysim.results.QuantileSketch` keeps, for every (step, level) group, the values seen
 strictly inside its bracket, as one flat array of the groups one after the other (``sizes``
-values each). The two operations here run in the main thread while the workers compute the
-next chunks; compiled and without the GIL, they do not hold the workers up (as a Python loop
+values each). The operations here run in the main thread while the workers compute the next
+chunks; compiled and without the GIL, they do not hold the workers up (as a Python loop
 over every group did: about a second of a million-path run).
 
 - :func:`gather` appends the values of chunks (each a flat array grouped the same way, with
   its own sizes) to the groups, each group's values in the order they arrived;
 - :func:`shrink` narrows every bracket to the order statistics ``r_lo``, ``r_hi`` of the values
   seen so far (selection, no sort), moves the values that fall outside into the counts and
-  keeps those strictly inside, in their order.
+  keeps those strictly inside, in their order;
+- :func:`reclassify` restates a chunk reduced with older (wider) brackets against the current
+  ones;
+- :func:`order_statistics` gives the values of the ranks a quantile needs, at the end of a run.
+
+Selection is Hoare's quickselect, and for large groups a sorted sample that places two narrow
+windows around the wanted ranks (exact; tests/test_sketch_kernel.py checks every kernel
+against plain numpy).
 
 A group's values are never NaN (the engine refuses non-finite values).
 """
@@ -22,7 +29,7 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["gather", "shrink"]
+__all__ = ["gather", "shrink", "reclassify", "order_statistics"]
 
 
 @njit(nogil=True, cache=True)
