@@ -98,3 +98,69 @@ def test_ranks_of_large_groups_through_the_sample_are_exact(seed: int) -> None:
     v = np.sort(rng.normal(size=4096))
     got = sketch._sampled_ranks(v, 100, 4000, True, True, np.empty(4096), np.empty(4096), np.empty(4096))
     assert got[2] is False or got[:2] == (v[100], v[4000])
+
+
+def _reclassify_reference(vals, lens, old_lo, old_hi, lo, hi, lt, eq_lo, eq_hi, gt):  # noqa: ANN001, ANN202
+    """The numpy restatement of a chunk's statistics against narrower brackets (flat groups)."""
+    point = lo == hi
+    lt = lt + np.where(old_lo < lo, eq_lo, 0)
+    eq_lo_new = np.where(old_lo < lo, 0, eq_lo)
+    gt = gt + np.where(old_hi > hi, eq_hi, 0)
+    eq_hi_new = np.where(old_hi > hi, 0, eq_hi)
+    eq_lo_new = eq_lo_new + np.where(point, eq_hi_new, 0)
+    eq_hi_new = np.where(point, 0, eq_hi_new)
+    gid = np.repeat(np.arange(lens.size), lens)
+    lo_v, hi_v = lo[gid], hi[gid]
+    below, at_lo = vals < lo_v, vals == lo_v
+    above, at_hi = vals > hi_v, (vals == hi_v) & (lo_v < hi_v)
+    inside = ~(below | at_lo | above | at_hi)
+
+    def count(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(gid[mask], minlength=lens.size)
+
+    return (vals[inside], count(inside), lt + count(below), eq_lo_new + count(at_lo), eq_hi_new + count(at_hi),
+            gt + count(above))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_reclassify_matches_the_plain_computation(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n_groups = 40
+    old_lo = np.round(rng.normal(-1.0, 0.3, n_groups), 1)
+    old_hi = old_lo + np.round(rng.uniform(0.5, 2.0, n_groups), 1)
+    # narrower brackets: often the same edge, sometimes a point, never wider
+    lo = np.where(rng.random(n_groups) < 0.3, old_lo, old_lo + np.round(rng.uniform(0, 0.4, n_groups), 1))
+    hi = np.where(rng.random(n_groups) < 0.3, old_hi, np.maximum(lo, old_hi - np.round(rng.uniform(0, 0.4, n_groups), 1)))
+    hi = np.where(rng.random(n_groups) < 0.1, lo, hi)
+    lens = rng.integers(0, 50, n_groups)
+    vals = np.concatenate([np.round(rng.uniform(a, b, k), 1) for a, b, k in zip(old_lo, old_hi, lens)])
+    keep = np.concatenate([(v > a) & (v < b) for v, a, b in
+                           zip(np.split(vals, np.cumsum(lens)[:-1]), old_lo, old_hi)])  # strictly inside the old
+    gid = np.repeat(np.arange(n_groups), lens)[keep]
+    vals = vals[keep]
+    lens = np.bincount(gid, minlength=n_groups)
+    counts = [rng.integers(0, 9, n_groups) for _ in range(4)]
+    want = _reclassify_reference(vals, lens, old_lo, old_hi, lo, hi, *counts)
+    got_counts = [c.astype(np.int64).copy() for c in counts]
+    got_vals, got_lens = sketch.reclassify(vals, lens.astype(np.int64), old_lo, old_hi, lo, hi, *got_counts)
+    np.testing.assert_array_equal(got_vals, want[0])
+    np.testing.assert_array_equal(got_lens, want[1])
+    for g, w in zip(got_counts, want[2:]):
+        np.testing.assert_array_equal(g, w)
+
+
+def test_order_statistics_with_ties_at_both_edges() -> None:
+    rng = np.random.default_rng(3)
+    groups = [np.round(rng.normal(size=int(n)), 2) for n in (0, 5, 2000, 40)]
+    groups = [g[(g > -1.5) & (g < 1.5)] for g in groups]
+    e_lo = np.array([3, 0, 17, 2], np.int64)
+    e_hi = np.array([1, 4, 9, 0], np.int64)
+    n_lt = np.array([10, 0, 400, 7], np.int64)
+    lo, hi = np.full(4, -1.5), np.full(4, 1.5)
+    full = [np.sort(np.concatenate([np.full(a, -1.5), g, np.full(b, 1.5)])) for g, a, b in zip(groups, e_lo, e_hi)]
+    k0 = n_lt + np.array([0, 1, 600, full[3].size - 1])  # group 2: ranks inside the values, through the sample
+    k1 = np.minimum(k0 + 1, n_lt + np.array([x.size for x in full]) - 1)
+    x0, x1 = sketch.order_statistics(np.concatenate(groups), np.array([g.size for g in groups], np.int64), lo, hi,
+                                     n_lt, e_lo, k0, k1)
+    for g in range(4):
+        assert (x0[g], x1[g]) == (full[g][k0[g] - n_lt[g]], full[g][k1[g] - n_lt[g]])
