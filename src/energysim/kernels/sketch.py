@@ -15,7 +15,7 @@ over every group did: about a second of a million-path run).
   ones;
 - :func:`order_statistics` gives the values of the ranks a quantile needs, at the end of a run.
 
-Selection is Hoare's quickselect, and for large groups a sorted sample that places two narrow
+Selection is Hoare's quickselect, and for large groups a sample of every 16th value that places two narrow
 windows around the wanted ranks (exact; tests/test_sketch_kernel.py checks every kernel
 against plain numpy).
 
@@ -118,8 +118,8 @@ def _select(a: np.ndarray, lo: int, hi: int, k: int) -> float:
 def _sampled_ranks(v: np.ndarray, ka: int, kb: int, want_a: bool, want_b: bool, sub: np.ndarray, buf_a: np.ndarray,
                    buf_b: np.ndarray) -> tuple[float, float, bool]:
     """The values of ranks ``ka <= kb`` of ``v`` (each only if wanted), by Floyd and Rivest's
-    idea: a sorted sample of every 16th value gives, for each rank, two values that surely
-    bracket it; one pass counts the values below each window and collects those inside, and a
+    idea: the order statistics of a sample of every 16th value give, for each rank, two values
+    that surely bracket it; one pass counts the values below each window and collects those inside, and a
     selection among the few collected gives the exact value. Returns ``ok`` False (and no
     values) in the unlikely case a window missed its rank (then select on the whole array)."""
     s = v.size
@@ -127,7 +127,6 @@ def _sampled_ranks(v: np.ndarray, ka: int, kb: int, want_a: bool, want_b: bool, 
     ns = (s + step - 1) // step
     for i in range(ns):
         sub[i] = v[i * step]
-    sub[:ns].sort()
     d = int(2.0 * math.sqrt(ns)) + 2  # a window of +- 4 standard deviations of the sample's rank error
     lo_a = -np.inf
     hi_a = np.inf
@@ -135,14 +134,16 @@ def _sampled_ranks(v: np.ndarray, ka: int, kb: int, want_a: bool, want_b: bool, 
     hi_b = np.inf
     ia = ka // step
     ib = kb // step
+    # the sample's order statistics around each rank (selections, not a sort: cheaper, and
+    # numba's sort takes seconds to compile)
     if ia - d >= 0:
-        lo_a = sub[ia - d]
+        lo_a = _select(sub, 0, ns, ia - d)
     if ia + d < ns:
-        hi_a = sub[ia + d]
+        hi_a = _select(sub, 0, ns, ia + d)
     if ib - d >= 0:
-        lo_b = sub[ib - d]
+        lo_b = _select(sub, 0, ns, ib - d)
     if ib + d < ns:
-        hi_b = sub[ib + d]
+        hi_b = _select(sub, 0, ns, ib + d)
     below_a = 0
     below_b = 0
     na = 0
