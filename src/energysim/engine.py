@@ -326,6 +326,17 @@ def _blocks(paths: int) -> Iterator[tuple[int, int]]:
         yield b, min(BLOCK_PATHS, paths - b * BLOCK_PATHS)
 
 
+def _chunks(blocks: list[tuple[int, int]], chunk_blocks: int, workers: int) -> list[list[tuple[int, int]]]:
+    """Consecutive blocks cut into chunks of ``chunk_blocks``; with several workers the last
+    ``workers`` chunks' blocks run one at a time, so that the workers finish together (a whole
+    chunk left to one worker at the end kept the other idle for up to a chunk's time)."""
+    chunks = [blocks[i:i + chunk_blocks] for i in range(0, len(blocks), chunk_blocks)]
+    if workers > 1 and chunk_blocks > 1:
+        tail = [[b] for chunk in chunks[-workers:] for b in chunk]
+        chunks = chunks[:-workers] + tail
+    return chunks
+
+
 def _gib(x: float) -> str:
     return f"{x / 1024**3:.1f} GiB"
 
@@ -450,7 +461,7 @@ def simulate(
     acc = Accumulator(sc, inp, paths, series, keep_paths)
     blocks = list(_blocks(paths))
     # block 0 runs first, alone: it sets the first quantile brackets (see results.QuantileSketch)
-    chunks = [blocks[i:i + chunk_blocks] for i in range(1, len(blocks), chunk_blocks)]
+    chunks = _chunks(blocks[1:], chunk_blocks, workers)
 
     def run_chunk(chunk: list[tuple[int, int]], brackets: dict[str, Any], paths_only: bool) -> tuple[Any, int]:
         arrays = run_blocks(sc, inp, seed, chunk)  # (paths, steps), C-ordered
