@@ -42,7 +42,7 @@ def generator(seed: int, name: str, block: int) -> np.random.Generator:
 
 
 class Streams:
-    """Hands out the uniforms, key or generator of a named input for one block of paths."""
+    """Hands out the uniforms or the key of a named input for one block of paths."""
 
     def __init__(self, seed: int, block: int, n_paths: int) -> None:
         self.seed = seed
@@ -59,10 +59,6 @@ class Streams:
             raise RuntimeError(f"stream {name!r} drawn twice in one block")
         self.used.append(name)
 
-    def rng(self, name: str) -> np.random.Generator:
-        self._claim(name)
-        return generator(self.seed, name, self.block)
-
     def _entropy(self, name: str) -> np.ndarray:
         """The entropy words of :func:`seed_sequence` (seed, name, block)."""
         words = self._words.copy()
@@ -75,15 +71,13 @@ class Streams:
         self._claim(name)
         return np.uint64(seeding.stream_key(self._entropy(name)))
 
-    def fill_uniforms(self, name: str, out: np.ndarray) -> np.ndarray:
-        """``out[:]`` = ``rng(name).random(out.size)``, computed without building the Generator."""
+    def uniforms(self, name: str) -> np.ndarray:
+        """One uniform per path of stream ``name``: ``generator(seed, name, block).random(n)``,
+        computed without building the Generator."""
         self._claim(name)
+        out = np.empty(self.n)
         seeding.fill_stream_uniforms(self._entropy(name), out)
         return out
-
-    def uniforms(self, name: str) -> np.ndarray:
-        """One uniform per path of stream ``name``: ``rng(name).random(n)``."""
-        return self.fill_uniforms(name, np.empty(self.n))
 
     def draw(self, name: str, dist: object) -> np.ndarray:
         """``n`` draws of a distribution object (a ``Dist``: inverse transform of
@@ -137,7 +131,7 @@ class ChunkStreams:
         return seeding.stream_keys(self._entropy(name), self._word_starts)
 
     def uniforms(self, name: str) -> np.ndarray:
-        """One uniform per path of stream ``name`` (``rng(name).random(n)`` in each block)."""
+        """One uniform per path of stream ``name`` (``generator(seed, name, block).random(n)`` in each block)."""
         out = np.empty(self.n)
         seeding.fill_streams_uniforms(self._entropy(name), self._word_starts, self._path_starts, out)
         return out

@@ -29,13 +29,9 @@ import math
 import numpy as np
 from numba import njit
 
+from .reduce import _copy
+
 __all__ = ["gather", "shrink", "reclassify", "order_statistics"]
-
-
-@njit(nogil=True, cache=True)
-def _copy(src: np.ndarray, dst: np.ndarray) -> None:
-    for i in range(src.size):
-        dst[i] = src[i]
 
 
 @njit(nogil=True, cache=True)
