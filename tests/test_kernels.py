@@ -3,7 +3,7 @@
 ``kernels.paths.path_model`` computes every path step by step; :func:`_reference` computes the
 same chunk from the same draws with the whole-array functions of :mod:`energysim.models` (the
 documented model). They must agree to rounding. ``kernels.rng`` is checked against the
-reference SplitMix64 sequence and the normal distribution.
+reference SplitMix64 sequence and the normal distribution; ``kernels.expo`` against numpy's ``exp``.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import energysim
 from energysim import engine
 from energysim.inputs import build_inputs
 from energysim.kernels import rng
+from energysim.kernels.expo import EXP_ARG_LIMIT, exp_row
 from energysim.kernels.paths import path_model
 from energysim.models import price as price_model
 from energysim.models import retail, supply, tightness
@@ -182,6 +183,25 @@ def test_path_model_equals_the_model_functions(kind: str) -> None:
     np.testing.assert_allclose(brent, want["brent"], rtol=1e-11)
     for f in range(len(series)):
         np.testing.assert_allclose(prices[f], want[f"fuel{f}"], rtol=1e-11, err_msg=series[f])
+
+
+def test_exp_row_is_within_two_ulp_of_numpy_exp() -> None:
+    x = np.concatenate([np.linspace(-EXP_ARG_LIMIT, EXP_ARG_LIMIT, 400_001),
+                        np.random.default_rng(5).uniform(-price_model.LOG_MOVE_LIMIT, price_model.LOG_MOVE_LIMIT,
+                                                         200_000),
+                        [0.0, -0.0, 5e-324, 0.5 * np.log(2.0), -0.5 * np.log(2.0), price_model.LOG_MOVE_LIMIT,
+                         -price_model.LOG_MOVE_LIMIT]])
+    out, poly, bits = np.empty_like(x), np.empty_like(x), np.empty(x.size, np.int64)
+    exp_row(x, out, poly, bits)
+    ref = np.exp(x)
+    assert np.max(np.abs(out - ref) / np.spacing(ref)) <= 2.0
+    assert out[-7] == 1.0 and out[-6] == 1.0
+    in_place = x.copy()
+    exp_row(in_place, in_place, poly, bits)
+    np.testing.assert_array_equal(in_place, out)
+    nan = np.array([np.nan, 1.0])
+    exp_row(nan, nan, poly[:2], bits[:2])
+    assert np.isnan(nan[0]) and abs(nan[1] - np.e) <= 2 * np.spacing(np.e)
 
 
 def test_a_chunk_of_blocks_equals_its_blocks_run_alone() -> None:
