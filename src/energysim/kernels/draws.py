@@ -35,29 +35,34 @@ __all__ = ["ppf", "uniform_ppf", "triangular_ppf", "pert_ppf", "choice_ppf", "Pe
            "poisson_ppf", "slot_uniforms", "premium_amplitude", "finish_incidents", "scatter_by_path"]
 
 
+# The uniform and triangular quantiles are computed in place, in one array: with an input and
+# an output array that may be the same, the compiled loop checks for overlap at run time and,
+# when they are the same (the engine's case), runs one value at a time instead of vectorised
+# (3x slower for the triangular).
+
+
 @njit(nogil=True, cache=True)
-def uniform_ppf(u, low, high, out):  # noqa: ANN001, ANN201 - compiled
-    """``out[i]`` = ``low + (high - low) * u[i]`` (``out`` may be ``u``)."""
+def uniform_ppf(a, low, high):  # noqa: ANN001, ANN201 - compiled
+    """``a[i]`` = ``low + (high - low) * a[i]``, in place."""
     span = high - low
-    for i in range(u.size):
-        out[i] = low + span * u[i]
+    for i in range(a.size):
+        a[i] = low + span * a[i]
 
 
 @njit(nogil=True, cache=True)
-def triangular_ppf(u, low, mode, high, out):  # noqa: ANN001, ANN201
-    """``out[i]`` = the triangular(low, mode, high) quantile of ``u[i]``, computed as
-    :meth:`Triangular.ppf <energysim.scenario.distributions.Triangular.ppf>` (``out`` may be ``u``)."""
+def triangular_ppf(a, low, mode, high):  # noqa: ANN001, ANN201
+    """``a[i]`` = the triangular(low, mode, high) quantile of ``a[i]``, in place, computed as
+    :meth:`Triangular.ppf <energysim.scenario.distributions.Triangular.ppf>`."""
     span = high - low
     if span == 0.0:
-        out[:] = low
+        a[:] = low
         return
     cut = (mode - low) / span
-    for i in range(u.size):
-        ui = u[i]
-        if ui < cut:
-            out[i] = low + np.sqrt(ui * span * (mode - low))
-        else:
-            out[i] = high - np.sqrt((1.0 - ui) * span * (high - mode))
+    for i in range(a.size):  # one square root and selects, no branch: the loop is vectorised
+        ui = a[i]
+        left = ui < cut
+        root = np.sqrt(ui * span * (mode - low) if left else (1.0 - ui) * span * (high - mode))
+        a[i] = low + root if left else high - root
 
 
 @njit(nogil=True, cache=True)
@@ -153,9 +158,13 @@ def ppf(dist: Any, u: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     if isinstance(dist, Fixed):
         out[:] = dist.value
     elif isinstance(dist, Uniform):
-        uniform_ppf(u, dist.low, dist.high, out)
+        if out is not u:
+            out[:] = u
+        uniform_ppf(out, dist.low, dist.high)
     elif isinstance(dist, Triangular):
-        triangular_ppf(u, dist.low, dist.mode, dist.high, out)
+        if out is not u:
+            out[:] = u
+        triangular_ppf(out, dist.low, dist.mode, dist.high)
     elif isinstance(dist, Pert):
         t = pert_table(*dist.beta_shapes())
         pert_ppf(u, dist.low, dist.high - dist.low, t.cdf, t.x, t.slope, t.guide, out)
