@@ -254,7 +254,8 @@ def path_model(
     zz = np.empty((2, m))  # two more: the long-term factor's, or two fuels' crack spreads
     flow = np.empty(m)  # inventory flow after each step's draw-down
     loss_pos = np.empty(m)  # the net loss where positive
-    rel_price = np.empty(m)  # the clamped log move of Brent, then its exp: Brent / baseline
+    log_move = np.empty(m)  # Brent's clamped log move from its baseline
+    rel_price = np.empty(m)  # its exp: Brent / baseline
     exp_poly = np.empty(m)  # scratch of exp_row
     exp_bits = np.empty(m, np.int64)
     span = slack_mult - tight_mult
@@ -334,8 +335,8 @@ def path_model(
             head = max(max(avail - spare[j], 0.0) + flow[j] - max(nj, 0.0), 0.0) / AMPLE_HEADROOM_MBD
             mult = min(head, 1.0) * span + tight_mult
             move = factor[j] + nj * per_mbd * mult + prem[j]
-            rel_price[j] = min(max(move, -LOG_MOVE_LIMIT), LOG_MOVE_LIMIT)
-        exp_row(rel_price, rel_price, exp_poly, exp_bits)  # vectorised exp (kernels.expo)
+            log_move[j] = min(max(move, -LOG_MOVE_LIMIT), LOG_MOVE_LIMIT)
+        exp_row(log_move, rel_price, exp_poly, exp_bits)  # vectorised exp (kernels.expo)
         good = 0
         for j in range(m):
             price = rel_price[j] * baseline[j]
