@@ -14,13 +14,14 @@ benchmark's 2 GHz processor; docs/performance.md):
    ``r**2``, ``r**4``, ``r**8`` instead of one long chain of dependent operations), with fused
    multiply-adds; the truncation error is below ``(ln 2 / 2)**14 / 14! < 5e-18``;
 3. ``2**k`` built from its bits (exponent field ``k + 1023``) from the integer part of step 1,
-   which stays in the sum's bits: no float-to-integer conversion, which has no SIMD form on
-   this processor.
+   which stays in the sum's bits: no conversion of a double to a 64-bit integer, which has no
+   SIMD instruction before AVX-512.
 
-The result is within 2 units in the last place of the correctly rounded ``exp`` (tests
-check it against numpy's ``exp`` on a dense grid of the domain). Arguments must lie in
-``[-EXP_ARG_LIMIT, EXP_ARG_LIMIT]`` (``2**k`` stays a normal number); the path model clamps its log moves to
-:data:`energysim.models.price.LOG_MOVE_LIMIT`, far inside. A NaN gives NaN.
+The result is within 2 units in the last place of numpy's ``exp`` (tests/test_kernels.py
+checks a dense grid of the domain and random log moves). Arguments must lie in
+``[-EXP_ARG_LIMIT, EXP_ARG_LIMIT]`` (so that ``2**k`` is a normal number); the path model
+clamps its log moves to :data:`energysim.models.price.LOG_MOVE_LIMIT`, far inside. A NaN
+gives NaN.
 """
 
 from __future__ import annotations
