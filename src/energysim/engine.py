@@ -463,55 +463,69 @@ def simulate(
     # block 0 runs first, alone: it sets the first quantile brackets (see results.QuantileSketch)
     chunks = _chunks(blocks[1:], chunk_blocks, workers)
 
-    def run_chunk(chunk: list[tuple[int, int]], brackets: dict[str, Any], paths_only: bool) -> tuple[Any, int]:
-        arrays = run_blocks(sc, inp, seed, chunk)  # (paths, steps), C-ordered
-        return acc.reduce(chunk[0][0], arrays, brackets, paths_only=paths_only), arrays[series[0]].shape[0]
-
     def one_pass(first: bool) -> None:
-        if first:  # the accumulator's memory faulted in on another thread while block 0 runs
-            with ThreadPoolExecutor(max_workers=1) as toucher:
-                touched = toucher.submit(acc.touch)
-                pilot = run_block(sc, inp, seed, 0, blocks[0][1])
-                touched.result()
-            acc.start(pilot)
-        else:
-            pilot = run_block(sc, inp, seed, 0, blocks[0][1])
+        # The accumulator's memory is faulted in on a thread of its own (first pass only) while
+        # block 0 and the first chunks' models run; every reduction (which writes the per-path
+        # summaries) waits for it.
+        toucher = ThreadPoolExecutor(max_workers=1) if first else None
+        try:
+            touched = toucher.submit(acc.touch) if toucher else None
+            _run_pass(first, touched)
+        finally:
+            if toucher:
+                toucher.shutdown(wait=True)
+
+    def reduced(first_block: int, arrays: dict[str, np.ndarray], brackets: dict[str, Any], paths_only: bool,
+                touched: Future[None] | None) -> tuple[Any, int]:
+        if touched is not None:
+            touched.result()
+        return acc.reduce(first_block, arrays, brackets, paths_only=paths_only), arrays[series[0]].shape[0]
+
+    def _run_pass(first: bool, touched: Future[None] | None) -> None:
+        pilot = run_block(sc, inp, seed, 0, blocks[0][1])
+        if first:
+            acc.start(pilot)  # block 0 sets the first brackets
         br0 = acc.brackets()
-        acc.merge(acc.reduce(0, pilot, br0, paths_only=not first), blocks[0][1], br0)
-        del pilot
-        done = blocks[0][1]
-        if progress and first:
-            progress(done, paths)
+        done = 0
+
+        def merged(stats: Any, n: int, br: dict[str, Any]) -> None:
+            nonlocal done
+            acc.merge(stats, n, br)
+            done += n
+            if progress and first:
+                progress(done, paths)
+
+        def run_chunk(chunk: list[tuple[int, int]], brackets: dict[str, Any]) -> tuple[Any, int]:
+            arrays = run_blocks(sc, inp, seed, chunk)  # (paths, steps), C-ordered
+            return reduced(chunk[0][0], arrays, brackets, not first, touched)
+
         if workers == 1 or len(chunks) <= 1:
+            merged(*reduced(0, pilot, br0, not first, touched), br0)
+            del pilot
             for chunk in chunks:
                 br = acc.brackets()
-                stats, n = run_chunk(chunk, br, not first)
-                acc.merge(stats, n, br)
-                done += n
-                if progress and first:
-                    progress(done, paths)
+                merged(*run_chunk(chunk, br), br)
             return
         # A sliding window of tasks: at most 2 per worker in flight (bounded memory), each
-        # started with the brackets as narrowed by the chunks merged so far.
+        # started with the brackets as narrowed by the chunks merged so far; block 0's
+        # reduction is the first task.
         with ThreadPoolExecutor(max_workers=workers) as pool:
             pending: deque[tuple[Future[tuple[Any, int]], dict[str, Any]]] = deque()
+            pending.append((pool.submit(reduced, 0, pilot, br0, not first, touched), br0))
+            del pilot
             it = iter(chunks)
             for chunk in it:
                 br = acc.brackets()
-                pending.append((pool.submit(run_chunk, chunk, br, not first), br))
+                pending.append((pool.submit(run_chunk, chunk, br), br))
                 if len(pending) >= 2 * workers:
                     break
             while pending:
                 fut, br = pending.popleft()
-                stats, n = fut.result()
-                acc.merge(stats, n, br)
-                done += n
-                if progress and first:
-                    progress(done, paths)
+                merged(*fut.result(), br)
                 nxt = next(it, None)
                 if nxt is not None:
                     nbr = acc.brackets()
-                    pending.append((pool.submit(run_chunk, nxt, nbr, not first), nbr))
+                    pending.append((pool.submit(run_chunk, nxt, nbr), nbr))
 
     one_pass(True)
     if acc.missed():  # a quantile bracket missed (very rare): rerun the same paths, those brackets open
