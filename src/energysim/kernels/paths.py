@@ -115,7 +115,9 @@ def _add_premium(row: np.ndarray, t1: np.ndarray, per_day: float, start: float, 
     before ``start``, then halving every ``half_life`` days. On a regular grid (steps of
     ``regular_dt`` days; 0 for an irregular one) the decay is a fixed factor per step, applied
     to two interleaved chains (every other step), so that the multiplications do not wait on
-    each other."""
+    each other; ``row`` needs a spare slot after the grid's last step (``t1.size + 1`` values),
+    which the last pair may write instead of a branch on the parity of the steps left
+    (mispredicted half the time)."""
     if amp == 0.0:
         return
     m = t1.size
@@ -137,14 +139,12 @@ def _add_premium(row: np.ndarray, t1: np.ndarray, per_day: float, start: float, 
         v1 = v0 * d1
         v0 = v1 * d1
         k = j + 1
-        while k + 1 < m:
+        while k < m:  # ``row`` has a spare slot at ``m``: a last odd step's pair runs into it
             row[k] += v1
             row[k + 1] += v0
             v1 *= d2
             v0 *= d2
             k += 2
-        if k < m:
-            row[k] += v1
     else:
         value = v0
         for k in range(j + 1, m):
@@ -255,7 +255,7 @@ def path_model(
     bad = np.zeros(1 + n_fuels, np.int64)
     factor = np.empty(m)
     gross = np.empty(m)
-    prem = np.empty(m)
+    prem = np.empty(m + 1)  # a spare slot for _add_premium's last pair
     spare = np.empty(m)
     net = np.empty(m)
     thr = np.empty(m)
