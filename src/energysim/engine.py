@@ -528,7 +528,7 @@ def simulate(
                     pending.append((pool.submit(run_chunk, nxt, nbr), nbr))
 
     one_pass(True)
-    if acc.missed():  # a quantile bracket missed (very rare): rerun the same paths, those brackets open
+    if acc.missed(workers):  # a quantile bracket missed (very rare): rerun the same paths, those brackets open
         acc.restart()
         one_pass(False)
     extra = {"baseline": inp.baseline_usd_per_bbl.round(6).tolist(),

@@ -322,8 +322,13 @@ class Accumulator:
         br = self.brackets()
         self.merge(self.reduce(block, arrays, br), arrays[self.series[0]].shape[0], br)
 
-    def missed(self) -> bool:
-        """Whether a quantile bracket missed; then :meth:`restart` and feed every block again."""
+    def missed(self, workers: int = 1) -> bool:
+        """Whether a quantile bracket missed; then :meth:`restart` and feed every block again.
+        The series are checked on ``workers`` threads (each first appends its last chunks'
+        values to its groups: compiled, without the GIL)."""
+        if workers > 1 and len(self.series) > 1:
+            with ThreadPoolExecutor(max_workers=min(workers, len(self.series))) as pool:
+                return any(pool.map(lambda s: bool(self.sketch[s].missed().any()), self.series))
         return any(self.sketch[s].missed().any() for s in self.series)
 
     def restart(self) -> None:
