@@ -296,19 +296,22 @@ def reclassify(vals: np.ndarray, lens: np.ndarray, old_lo: np.ndarray, old_hi: n
             eq_lo[g] += eq_hi[g]
             eq_hi[g] = 0
         kept = 0
-        for i in range(src, src + lens[g]):
+        n_lt = 0
+        n_eq_lo = 0
+        n_eq_hi = 0
+        n_gt = 0
+        for i in range(src, src + lens[g]):  # without a branch: where a value falls is a coin flip
             x = vals[i]
-            if x < l_g:
-                lt[g] += 1
-            elif x == l_g:
-                eq_lo[g] += 1
-            elif x > h_g:
-                gt[g] += 1
-            elif x == h_g:  # not a point bracket: x == l_g was taken above
-                eq_hi[g] += 1
-            else:
-                out[dst + kept] = x
-                kept += 1
+            n_lt += x < l_g
+            n_eq_lo += x == l_g
+            n_gt += x > h_g
+            n_eq_hi += np.int64(x == h_g) * np.int64(x != l_g)  # a point bracket's ties count at lo
+            out[dst + kept] = x
+            kept += np.int64(x > l_g) * np.int64(x < h_g)
+        lt[g] += n_lt
+        eq_lo[g] += n_eq_lo
+        eq_hi[g] += n_eq_hi
+        gt[g] += n_gt
         src += lens[g]
         out_lens[g] = kept
         dst += kept
