@@ -149,6 +149,23 @@ def test_reclassify_matches_the_plain_computation(seed: int) -> None:
         np.testing.assert_array_equal(g, w)
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_adjacent_ranks_of_large_groups_are_exact(seed: int) -> None:
+    """A quantile needs ranks k and k + 1: one window of the sample, then the smallest value
+    after the first; exact with ties, at the ends of a group, and when the window misses."""
+    rng = np.random.default_rng(seed)
+    for _ in range(80):
+        n = int(rng.integers(1024, 8000))
+        v = np.round(rng.normal(size=n), int(rng.integers(0, 4)))
+        srt = np.sort(v)
+        k = int(rng.choice([0, 1, n - 2, int(rng.integers(0, n - 1))]))
+        scratch = [np.empty(n) for _ in range(3)]
+        assert sketch._ranks(v, 0, -10.0, 10.0, k, k + 1, True, True, *scratch) == (srt[k], srt[k + 1])
+    v = np.sort(rng.normal(size=4096))  # sorted data: the strided sample's worst case
+    got = sketch._sampled_ranks(v, 2000, 2001, True, True, np.empty(4096), np.empty(4096), np.empty(4096))
+    assert got[2] is False or got[:2] == (v[2000], v[2001])
+
+
 def test_order_statistics_with_ties_at_both_edges() -> None:
     rng = np.random.default_rng(3)
     groups = [np.round(rng.normal(size=int(n)), 2) for n in (0, 5, 2000, 40)]

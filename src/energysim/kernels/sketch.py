@@ -111,6 +111,36 @@ def _select(a: np.ndarray, lo: int, hi: int, k: int) -> float:
 
 
 @njit(nogil=True, cache=True)
+def _adjacent_ranks(v: np.ndarray, k: int, sub: np.ndarray, ns: int, d: int, buf: np.ndarray) -> tuple[float, float, bool]:
+    """:func:`_sampled_ranks` for the ranks ``k`` and ``k + 1`` of ``v``: one window of the
+    sample ``sub`` (``ns`` values, every ``step``-th of ``v``) holds both, the first is selected
+    among the values collected in it and the second is the smallest of those after it."""
+    step = 16
+    lo = -np.inf
+    hi = np.inf
+    i = k // step
+    if i - d >= 0:
+        lo = _select(sub, 0, ns, i - d)
+    if (k + 1) // step + d < ns:
+        hi = _select(sub, 0, ns, (k + 1) // step + d)
+    below = 0
+    n = 0
+    for j in range(v.size):
+        x = v[j]
+        below += x < lo
+        buf[n] = x
+        n += np.int64(x >= lo) * np.int64(x <= hi)
+    if not (below <= k and k + 1 < below + n):
+        return np.nan, np.nan, False
+    r = k - below
+    x_a = _select(buf, 0, n, r)
+    x_b = np.inf
+    for j in range(r + 1, n):  # after the selection, the values past rank r are at least x_a
+        x_b = min(x_b, buf[j])
+    return x_a, x_b, True
+
+
+@njit(nogil=True, cache=True)
 def _sampled_ranks(v: np.ndarray, ka: int, kb: int, want_a: bool, want_b: bool, sub: np.ndarray, buf_a: np.ndarray,
                    buf_b: np.ndarray) -> tuple[float, float, bool]:
     """The values of ranks ``ka <= kb`` of ``v`` (each only if wanted), by Floyd and Rivest's
@@ -124,6 +154,8 @@ def _sampled_ranks(v: np.ndarray, ka: int, kb: int, want_a: bool, want_b: bool, 
     for i in range(ns):
         sub[i] = v[i * step]
     d = int(2.0 * math.sqrt(ns)) + 2  # a window of +- 4 standard deviations of the sample's rank error
+    if want_a and want_b and kb == ka + 1:  # adjacent ranks (a quantile's two order statistics): one window
+        return _adjacent_ranks(v, ka, sub, ns, d, buf_a)
     lo_a = -np.inf
     hi_a = np.inf
     lo_b = -np.inf
