@@ -33,6 +33,9 @@ from .reduce import _copy
 
 __all__ = ["gather", "shrink", "reclassify", "order_statistics"]
 
+#: Large groups are sampled every this many values to place the windows around wanted ranks.
+SAMPLE_STEP = 16
+
 
 @njit(nogil=True, cache=True)
 def gather(vals: np.ndarray, sizes: np.ndarray, new_vals: np.ndarray, new_lens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -113,9 +116,9 @@ def _select(a: np.ndarray, lo: int, hi: int, k: int) -> float:
 @njit(nogil=True, cache=True)
 def _adjacent_ranks(v: np.ndarray, k: int, sub: np.ndarray, ns: int, d: int, buf: np.ndarray) -> tuple[float, float, bool]:
     """:func:`_sampled_ranks` for the ranks ``k`` and ``k + 1`` of ``v``: one window of the
-    sample ``sub`` (``ns`` values, every ``step``-th of ``v``) holds both, the first is selected
+    sample ``sub`` (``ns`` values, every :data:`SAMPLE_STEP`-th of ``v``) holds both, the first is selected
     among the values collected in it and the second is the smallest of those after it."""
-    step = 16
+    step = SAMPLE_STEP
     lo = -np.inf
     hi = np.inf
     i = k // step
@@ -149,7 +152,7 @@ def _sampled_ranks(v: np.ndarray, ka: int, kb: int, want_a: bool, want_b: bool, 
     selection among the few collected gives the exact value. Returns ``ok`` False (and no
     values) in the unlikely case a window missed its rank (then select on the whole array)."""
     s = v.size
-    step = 16
+    step = SAMPLE_STEP
     ns = (s + step - 1) // step
     for i in range(ns):
         sub[i] = v[i * step]
