@@ -185,6 +185,32 @@ def test_path_model_equals_the_model_functions(kind: str) -> None:
         np.testing.assert_allclose(prices[f], want[f"fuel{f}"], rtol=1e-11, err_msg=series[f])
 
 
+def test_path_model_counts_every_value_that_is_not_a_positive_finite_price() -> None:
+    """Brent and each fuel's count: NaN, +-inf, zero and negative values, each once; tiny and huge
+    positive values are prices."""
+    loaded = energysim.load_scenario(HEADLINE)
+    inp = build_inputs(loaded.scenario)
+    args, series = engine.chunk_inputs(loaded.scenario, inp, ChunkStreams(3, [(2, 50)]))
+    n, m = args["sigma"].size, inp.n_steps
+    baseline = args["baseline"].copy()
+    baseline[[1, 2, 3, 4]] = [np.nan, np.inf, 0.0, -1.0]  # every path's Brent at these steps
+    baseline[5] = 1e-300  # positive: a price
+    args["baseline"] = baseline
+    intercept = args["f_intercept"].copy()
+    intercept[0, 10] = -1e6  # the first fuel below zero at step 10 (Brent is finite there)
+    intercept[1, 11] = np.inf
+    args["f_intercept"] = intercept
+    net, brent, prices = np.empty((n, m)), np.empty((n, m)), np.empty((len(series), n, m))
+    bad = path_model(**args, net_out=net, brent_out=brent, price_out=prices)
+
+    def not_prices(x: np.ndarray) -> int:
+        return int(np.count_nonzero(~((x > 0.0) & np.isfinite(x))))
+
+    assert bad.tolist() == [not_prices(brent), *(not_prices(prices[f]) for f in range(len(series)))]
+    assert bad[0] == 4 * n  # NaN, inf, 0 and -1 times a positive factor; 1e-300 times it stays positive
+    assert bad[1] > n and bad[2] > n  # Brent's bad steps pass through, plus each fuel's own step
+
+
 def test_exp_row_is_within_two_ulp_of_numpy_exp() -> None:
     x = np.concatenate([np.linspace(-EXP_ARG_LIMIT, EXP_ARG_LIMIT, 400_001),
                         np.random.default_rng(5).uniform(-price_model.LOG_MOVE_LIMIT, price_model.LOG_MOVE_LIMIT,

@@ -195,10 +195,8 @@ def _fuel_pair(brent, loss_pos, z_f, z_g, up_f, dn_f, ph_f, sc_f, ic_f, s_f, eff
     """The retail prices of two fuels on one path (rows of (steps,)): per fuel the asymmetric
     pass-through of Brent (``up``, ``dn`` shares), the crack-spread deviation (decay ``ph``,
     shock scale ``sc`` times its normals ``z``, widening ``pl`` per mb/d of positive net loss),
-    intercept ``ic``, slope per unit ``s``, start state ``eff``, ``dev``; written to ``out``.
-    Returns the numbers of positive finite prices of each."""
-    ok_f = 0
-    ok_g = 0
+    intercept ``ic``, slope per unit ``s``, start state ``eff``, ``dev``; written to ``out``
+    (checked afterwards by :func:`_count_bad`)."""
     for j in range(brent.size):
         gap_f = brent[j] - eff_f
         gap_g = brent[j] - eff_g
@@ -211,9 +209,21 @@ def _fuel_pair(brent, loss_pos, z_f, z_g, up_f, dn_f, ph_f, sc_f, ic_f, s_f, eff
         price_g = eff_g * s_g + ic_g[j] + (dev_g + pl_g * loss_pos[j])
         out_f[j] = price_f
         out_g[j] = price_g
-        ok_f += np.int64(price_f > 0.0) * np.int64(price_f < np.inf)
-        ok_g += np.int64(price_g > 0.0) * np.int64(price_g < np.inf)
-    return ok_f, ok_g
+
+
+@njit(nogil=True, cache=True, error_model="numpy", inline="always")
+def _count_bad(row):  # noqa: ANN001, ANN202 - compiled
+    """The number of values of ``row`` that are not a positive finite price (at most 0, infinite
+    or NaN: each is either not above 0 or infinite, never both). A pass of its own over the
+    row just written, in the cache: two comparisons a value, which compile to SIMD; counted
+    inside the recursions, as the product of two comparisons, the checks cost 4-5 % of the
+    path model."""
+    c = 0
+    for j in range(row.size):
+        x = row[j]
+        c += x >= np.inf
+        c += not x > 0.0
+    return c
 
 
 @njit(nogil=True, cache=True, error_model="numpy")
@@ -348,12 +358,9 @@ def path_model(
             move = factor[j] + nj * per_mbd * mult + prem[j]
             log_move[j] = min(max(move, -LOG_MOVE_LIMIT), LOG_MOVE_LIMIT)
         exp_row(log_move, rel_price, exp_poly, exp_bits)  # vectorised exp (kernels.expo)
-        good = 0
         for j in range(m):
-            price = rel_price[j] * baseline[j]
-            brent_row[j] = price
-            good += np.int64(price > 0.0) * np.int64(price < np.inf)
-        bad[0] += m - good
+            brent_row[j] = rel_price[j] * baseline[j]
+        bad[0] += _count_bad(brent_row)
         # each fuel's pass-through, crack spread and retail price, two fuels at a time (their
         # recursions overlap; a last odd fuel is computed as its own pair)
         for f in range(0, n_fuels, 2):
@@ -363,11 +370,11 @@ def path_model(
                     path_normals(zz[h - f], pl, keys[2 + h, b])
                 else:
                     zz[h - f, :] = 0.0
-            ok_f, ok_g = _fuel_pair(brent_row, loss_pos, zz[0], zz[g - f], f_up[f], f_down[f], f_phi[f], f_scale[f],
-                                    f_intercept[f], f_slope_per_unit[f], f_eff0[f], f_dev0[f], f_per_loss[f, p],
-                                    price_out[f, p], f_up[g], f_down[g], f_phi[g], f_scale[g], f_intercept[g],
-                                    f_slope_per_unit[g], f_eff0[g], f_dev0[g], f_per_loss[g, p], price_out[g, p])
-            bad[1 + f] += m - ok_f
+            _fuel_pair(brent_row, loss_pos, zz[0], zz[g - f], f_up[f], f_down[f], f_phi[f], f_scale[f], f_intercept[f],
+                       f_slope_per_unit[f], f_eff0[f], f_dev0[f], f_per_loss[f, p], price_out[f, p], f_up[g], f_down[g],
+                       f_phi[g], f_scale[g], f_intercept[g], f_slope_per_unit[g], f_eff0[g], f_dev0[g], f_per_loss[g, p],
+                       price_out[g, p])
+            bad[1 + f] += _count_bad(price_out[f, p])
             if g != f:
-                bad[1 + g] += m - ok_g
+                bad[1 + g] += _count_bad(price_out[g, p])
     return bad
