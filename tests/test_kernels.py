@@ -186,8 +186,8 @@ def test_path_model_equals_the_model_functions(kind: str) -> None:
 
 
 def test_path_model_counts_every_value_that_is_not_a_positive_finite_price() -> None:
-    """Brent and each fuel's count: NaN, +-inf, zero and negative values, each once; tiny and huge
-    positive values are prices."""
+    """Brent and each fuel's count: NaN, +-inf, zero and negative values, each once; a tiny
+    positive value is a price."""
     loaded = energysim.load_scenario(HEADLINE)
     inp = build_inputs(loaded.scenario)
     args, series = engine.chunk_inputs(loaded.scenario, inp, ChunkStreams(3, [(2, 50)]))
