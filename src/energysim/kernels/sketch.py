@@ -15,9 +15,9 @@ over every group did: about a second of a million-path run).
   ones;
 - :func:`order_statistics` gives the values of the ranks a quantile needs, at the end of a run.
 
-Selection is Hoare's quickselect, and for large groups a sample of every 16th value that places two narrow
-windows around the wanted ranks (exact; tests/test_sketch_kernel.py checks every kernel
-against plain numpy).
+Selection is Hoare's quickselect, and for large groups a sample of every :data:`SAMPLE_STEP`-th
+value that places two narrow windows around the wanted ranks (exact; tests/test_sketch_kernel.py
+checks every kernel against plain numpy).
 
 A group's values are never NaN (the engine refuses non-finite values).
 """
@@ -147,7 +147,7 @@ def _adjacent_ranks(v: np.ndarray, k: int, sub: np.ndarray, ns: int, d: int, buf
 def _sampled_ranks(v: np.ndarray, ka: int, kb: int, want_a: bool, want_b: bool, sub: np.ndarray, buf_a: np.ndarray,
                    buf_b: np.ndarray) -> tuple[float, float, bool]:
     """The values of ranks ``ka <= kb`` of ``v`` (each only if wanted), by Floyd and Rivest's
-    idea: the order statistics of a sample of every 16th value give, for each rank, two values
+    idea: the order statistics of a sample of every :data:`SAMPLE_STEP`-th value give, for each rank, two values
     that surely bracket it; one pass counts the values below each window and collects those inside, and a
     selection among the few collected gives the exact value. Returns ``ok`` False (and no
     values) in the unlikely case a window missed its rank (then select on the whole array)."""
