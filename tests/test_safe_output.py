@@ -16,7 +16,7 @@ import pytest
 from energysim import report
 from energysim.cli import main
 from energysim.errors import ScenarioError
-from energysim.runio import atomic_folder, safe_child
+from energysim.runio import atomic_folder, commit_file, interrupts_recorded, safe_child, written
 
 ROOT = Path(__file__).parent.parent
 BASELINE = ROOT / "scenarios" / "baseline_2026.yaml"
@@ -121,6 +121,106 @@ def test_interrupt_between_the_two_renames_restores_previous(tmp_path: Path,
     assert seen[0] == (NAME, f".{NAME}.old-{os.getpid()}")
     assert _snapshot(out / NAME) == previous[1]
     assert _leftovers(out) == []
+
+
+def _swallowed_ctrl_c() -> None:
+    """Press Ctrl-C where Python can only print its KeyboardInterrupt: in a ``__del__`` method.
+
+    (A weakref callback, such as the ones matplotlib and numpy leave behind, is the same.)
+    """
+    class Finaliser:
+        def __del__(self) -> None:
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(1000):  # the handler runs at a jump back, here, inside __del__
+                pass
+
+    Finaliser()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="signals")
+def test_interrupt_swallowed_by_python_still_stops_the_swap(tmp_path: Path,
+                                                            previous: tuple[Path, dict[str, bytes]]) -> None:
+    out = _with_previous(tmp_path, previous)
+    reached: list[bool] = []
+    with interrupts_recorded(), pytest.raises(KeyboardInterrupt):
+        with atomic_folder(out / NAME) as tmp:
+            (tmp / "quantiles.csv").write_text("new")
+            _swallowed_ctrl_c()
+            reached.append(True)  # the KeyboardInterrupt did not reach this frame
+    assert reached
+    assert _snapshot(out / NAME) == previous[1]
+    assert _leftovers(out) == []
+
+
+@pytest.mark.skipif(os.name != "posix", reason="signals")
+def test_interrupt_swallowed_by_python_stops_a_file_commit(tmp_path: Path) -> None:
+    target, tmp = tmp_path / "README.md", tmp_path / ".README.md.tmp"
+    target.write_text("yesterday")
+    tmp.write_text("today")
+    with interrupts_recorded(), pytest.raises(KeyboardInterrupt):
+        _swallowed_ctrl_c()
+        commit_file(tmp, target)
+    assert target.read_text() == "yesterday"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="signals")
+def test_run_interrupted_where_python_swallows_it_keeps_previous_report(
+        tmp_path: Path, previous: tuple[Path, dict[str, bytes]], monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    out = _with_previous(tmp_path, previous)
+    real = report.write_json
+    reached: list[Path] = []
+
+    def write_and_swallow_ctrl_c(path: Path, payload: object) -> None:
+        real(path, payload)
+        _swallowed_ctrl_c()
+        reached.append(path)  # the run went on, as it would have without the record
+
+    monkeypatch.setattr(report, "write_json", write_and_swallow_ctrl_c)
+    code = main([*RUN, "--seed", "9", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert reached, "the interrupt was not swallowed"
+    assert code == 130, err
+    assert err.strip() == "Interrupted; nothing was written."  # no "Exception ignored" traceback either
+    assert _snapshot(out / NAME) == previous[1]
+    assert _leftovers(out) == []
+
+
+def test_interrupt_just_after_the_swap_says_what_was_written(tmp_path: Path,
+                                                             previous: tuple[Path, dict[str, bytes]],
+                                                             monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    out = _with_previous(tmp_path, previous)
+    real_replace = os.replace
+
+    def replace_then_interrupt(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        real_replace(src, dst)
+        if Path(dst).name == NAME:  # the new report is in place
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", replace_then_interrupt)
+    code = main([*RUN, "--seed", "9", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 130, err
+    assert err.strip() == f"Interrupted; already written, complete: {out / NAME}; nothing else was written."
+    assert written() == [out / NAME]
+    assert _snapshot(out / NAME) != previous[1] and (out / NAME / "summary.json").exists()
+    assert _leftovers(out) == []  # the previous report, moved aside, is removed
+
+
+@pytest.mark.skipif(os.name != "posix", reason="signals")
+def test_ignored_sigint_stays_ignored() -> None:
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with interrupts_recorded():
+            assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, before)
+    with interrupts_recorded():
+        assert signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    assert signal.getsignal(signal.SIGINT) is before
 
 
 def test_killed_between_the_two_renames_is_recovered_by_next_run(tmp_path: Path,

@@ -149,6 +149,25 @@ cli.add_command(report)
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: run the CLI and return the exit code (never raises for user errors)."""
+    from .runio import interrupts_recorded
+
+    with interrupts_recorded():
+        return _main(argv)
+
+
+def _interrupted() -> int:
+    from .runio import written
+
+    done = written()
+    if not done:
+        click.echo("Interrupted; nothing was written.", err=True)
+    else:
+        click.echo(f"Interrupted; already written, complete: {', '.join(map(str, done))}; nothing else was written.",
+                   err=True)
+    return 130
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="energysim", standalone_mode=False)
     except ScenarioError as exc:
@@ -156,8 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         click.echo(msg if msg.startswith("error") else "error: " + msg.replace("\n", "\nerror: "), err=True)
         return 2
     except click.exceptions.Abort:  # click turns Ctrl-C (KeyboardInterrupt) into Abort
-        click.echo("Interrupted; nothing was written.", err=True)
-        return 130
+        return _interrupted()
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.UsageError as exc:  # a bad option or argument: one line, and where to look
@@ -168,8 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         click.echo(f"error: {exc.format_message()}", err=True)
         return 2
     except KeyboardInterrupt:
-        click.echo("Interrupted; nothing was written.", err=True)
-        return 130
+        return _interrupted()
     except BrokenPipeError:
         return 0
     except OSError as exc:  # an unwritable --out, a full disk, a file vanishing: not a bug

@@ -52,6 +52,7 @@ def gallery(scenario_dir: Path, out_dir: Path, paths: int | None) -> None:
 
     from . import charts, texts
     from .engine import simulate
+    from .runio import commit_file
     from .runview import RunView
     from .scenario import load_scenario
 
@@ -76,7 +77,7 @@ def gallery(scenario_dir: Path, out_dir: Path, paths: int | None) -> None:
         out_dir.mkdir(parents=True, exist_ok=True)
         tmp = out_dir / f".{name}.tmp"
         tmp.write_bytes(png)
-        tmp.replace(out_dir / name)
+        commit_file(tmp, out_dir / name)
         click.echo(f"{path}: {out_dir / name}")
     if entries:
         lines = ["# Gallery", "",
@@ -88,6 +89,6 @@ def gallery(scenario_dir: Path, out_dir: Path, paths: int | None) -> None:
                       f"![{alt.replace('[', '(').replace(']', ')')}]({name})", ""]
         tmp = out_dir / ".README.md.tmp"
         tmp.write_text("\n".join(lines), encoding="utf-8")
-        tmp.replace(out_dir / "README.md")
+        commit_file(tmp, out_dir / "README.md")
     if problems:
         raise ScenarioError("\n".join(problems))

@@ -1,5 +1,12 @@
 """Writing a run folder atomically: everything goes to a temporary sibling folder which
-replaces the target only when complete, so a failure never leaves a half-written report."""
+replaces the target only when complete, so a failure never leaves a half-written report.
+
+Ctrl-C is recorded as well as raised (:func:`interrupts_recorded`): Python raises
+``KeyboardInterrupt`` wherever the main thread happens to be, and inside a weakref callback or a
+``__del__`` method it is only printed as "Exception ignored" while the run goes on. Every move
+into place (:func:`atomic_folder`, :func:`commit_file`) checks the record first, so an
+interrupted run never replaces what was there before.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,9 @@ import os
 import re
 import secrets
 import shutil
+import signal
+import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,7 +25,69 @@ from typing import Any
 
 from .errors import ScenarioError
 
-__all__ = ["atomic_folder", "safe_child", "write_json"]
+__all__ = ["atomic_folder", "commit_file", "interrupts_recorded", "safe_child", "write_json", "written"]
+
+_interrupted = threading.Event()
+_written: list[Path] = []
+
+
+@contextmanager
+def interrupts_recorded() -> Iterator[None]:
+    """Within this block, Ctrl-C (SIGINT) raises ``KeyboardInterrupt`` and is also recorded.
+
+    Only in the main thread, and only where SIGINT has Python's default handler (a process
+    started with SIGINT ignored keeps ignoring it). A ``KeyboardInterrupt`` that Python could
+    not raise (an "unraisable" one, in a weakref callback or ``__del__``) is not printed: the
+    record stops the run at its next move into place instead. Also starts the list of what
+    this block wrote (:func:`written`).
+    """
+    _interrupted.clear()
+    _written.clear()
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield
+        return
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        _interrupted.set()
+        raise KeyboardInterrupt
+
+    def unraisable(info: Any) -> None:
+        if not (isinstance(info.exc_type, type) and issubclass(info.exc_type, KeyboardInterrupt)):
+            default_hook(info)
+
+    default_hook = sys.unraisablehook
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    sys.unraisablehook = unraisable
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        sys.unraisablehook = default_hook
+
+
+def _stop_if_interrupted() -> None:
+    """Raise the ``KeyboardInterrupt`` of a Ctrl-C whose own exception was swallowed."""
+    if _interrupted.is_set():
+        raise KeyboardInterrupt
+
+
+def written() -> list[Path]:
+    """What was moved into place, complete, since :func:`interrupts_recorded` began."""
+    return list(_written)
+
+
+def commit_file(tmp: Path, target: Path) -> None:
+    """Move a complete temporary file onto ``target`` (same folder), unless Ctrl-C was pressed."""
+    try:
+        _stop_if_interrupted()
+        os.replace(tmp, target)
+    except BaseException:
+        if not Path(tmp).exists() and Path(target).exists():  # interrupted just after the move
+            _written.append(Path(target))
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _written.append(Path(target))
 
 
 def safe_child(parent: Path, name: str) -> Path:
@@ -92,7 +164,8 @@ def atomic_folder(target: Path) -> Iterator[Path]:
     The temporary folder ``.<name>.tmp-<pid>-<random>`` sits next to ``target`` (same file
     system, so the final move is a rename). A failure or Ctrl-C leaves the previous ``target``
     untouched and removes the temporary folder; what a SIGKILL leaves behind is cleaned up (or
-    the previous report restored) by the next run writing the same target.
+    the previous report restored) by the next run writing the same target. A Ctrl-C recorded
+    by :func:`interrupts_recorded` stops the swap even if its exception was swallowed.
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -101,6 +174,7 @@ def atomic_folder(target: Path) -> Iterator[Path]:
     old: Path | None = None
     try:
         yield tmp
+        _stop_if_interrupted()
         if target.exists():
             old = target.parent / f".{target.name}.old-{os.getpid()}"
             if old.exists():
@@ -108,10 +182,15 @@ def atomic_folder(target: Path) -> Iterator[Path]:
             os.replace(target, old)
         os.replace(tmp, target)
     except BaseException:
-        if old is not None and old.exists() and not target.exists():
+        if not tmp.exists() and target.exists():  # interrupted just after the swap: the new one is complete
+            _written.append(target)
+        elif old is not None and old.exists() and not target.exists():
             os.replace(old, target)  # interrupted between the two renames: put the old report back
         shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None and target.exists():
+            shutil.rmtree(old, ignore_errors=True)
         raise
+    _written.append(target)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ..runio import commit_file
 from .brent import _calibrate_brent
 from .fuels import _fuel_block
 from .settings import DATA_VINTAGE, FUEL_FILES, SCHEMA_VERSION, SIG_DIGITS, data_dir
@@ -108,7 +109,7 @@ def write_calibration(out_path: Path, data_dir: Path | None = None) -> dict[str,
 
     Floats are rounded to 6 significant digits and keys sorted, so reruns on the same data are
     byte-identical. The file is written to a temporary file in the same directory and moved
-    into place with :func:`os.replace`.
+    into place with :func:`energysim.runio.commit_file` (which a recorded Ctrl-C stops).
 
     Parameters
     ----------
@@ -130,8 +131,8 @@ def write_calibration(out_path: Path, data_dir: Path | None = None) -> dict[str,
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
-        os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    commit_file(Path(tmp), out)
     return result
