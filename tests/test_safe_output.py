@@ -150,6 +150,9 @@ def test_interrupt_swallowed_by_python_still_stops_the_swap(tmp_path: Path,
     assert reached
     assert _snapshot(out / NAME) == previous[1]
     assert _leftovers(out) == []
+    with atomic_folder(out / NAME) as tmp:  # the record ends with the block: later writes go ahead
+        (tmp / "quantiles.csv").write_text("new")
+    assert _snapshot(out / NAME) == {"quantiles.csv": b"new"}
 
 
 @pytest.mark.skipif(os.name != "posix", reason="signals")

@@ -64,6 +64,7 @@ def interrupts_recorded() -> Iterator[None]:
     finally:
         signal.signal(signal.SIGINT, previous)
         sys.unraisablehook = default_hook
+        _interrupted.clear()  # a later write in this process (a notebook's, a test's) is not stopped
 
 
 def _stop_if_interrupted() -> None:
