@@ -56,6 +56,16 @@ def test_schema_prints_json_schema(capsys):
     assert "disruptions" in schema["properties"] and "hazards" in schema["properties"]
 
 
+def test_schema_written_to_a_file(tmp_path, capsys):
+    out = tmp_path / "scenario.schema.json"
+    assert main(["schema", "--out", str(out)]) == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["title"] == "energysim scenario"
+    assert [p.name for p in tmp_path.iterdir()] == [out.name]  # no temporary file left
+    assert main(["schema", "--out", str(tmp_path / "missing" / "s.json")]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: {tmp_path / 'missing' / 's.json'}: No such file or directory\n"
+
+
 @pytest.mark.parametrize("text, fragment", [
     ("name: x\ndisruptons: []\n", "did you mean 'disruptions'"),
     ("name: x\nhorizon:\n  start: 2026-05-01\n  end: 2026-01-01\n", "end must be after start"),

@@ -16,7 +16,7 @@ import pytest
 from energysim import report
 from energysim.cli import main
 from energysim.errors import ScenarioError
-from energysim.runio import atomic_folder, commit_file, interrupts_recorded, safe_child, written
+from energysim.runio import atomic_folder, interrupts_recorded, safe_child, write_file, written
 
 ROOT = Path(__file__).parent.parent
 BASELINE = ROOT / "scenarios" / "baseline_2026.yaml"
@@ -156,15 +156,25 @@ def test_interrupt_swallowed_by_python_still_stops_the_swap(tmp_path: Path,
 
 
 @pytest.mark.skipif(os.name != "posix", reason="signals")
-def test_interrupt_swallowed_by_python_stops_a_file_commit(tmp_path: Path) -> None:
-    target, tmp = tmp_path / "README.md", tmp_path / ".README.md.tmp"
+def test_interrupt_swallowed_by_python_stops_a_file_write(tmp_path: Path) -> None:
+    target = tmp_path / "README.md"
     target.write_text("yesterday")
-    tmp.write_text("today")
     with interrupts_recorded(), pytest.raises(KeyboardInterrupt):
         _swallowed_ctrl_c()
-        commit_file(tmp, target)
+        write_file(target, "today")
     assert target.read_text() == "yesterday"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md"]
+
+
+def test_file_written_whole_with_ordinary_permissions(tmp_path: Path) -> None:
+    write_file(tmp_path / "a.md", "text é\n")
+    write_file(tmp_path / "b.png", b"\x89PNG")
+    assert (tmp_path / "a.md").read_bytes() == "text é\n".encode()
+    assert (tmp_path / "b.png").read_bytes() == b"\x89PNG"
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE((tmp_path / "a.md").stat().st_mode) == 0o666 & ~umask
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.md", "b.png"]
 
 
 @pytest.mark.skipif(os.name != "posix", reason="signals")

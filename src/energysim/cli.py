@@ -126,7 +126,9 @@ def schema(out_file: Path | None) -> None:
 
     text = json.dumps(scenario_json_schema(), indent=2) + "\n"
     if out_file:
-        out_file.write_text(text, encoding="utf-8")
+        from .runio import write_file
+
+        write_file(out_file, text)
     else:
         click.echo(text, nl=False)
 

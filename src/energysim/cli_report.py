@@ -52,7 +52,7 @@ def gallery(scenario_dir: Path, out_dir: Path, paths: int | None) -> None:
 
     from . import charts, texts
     from .engine import simulate
-    from .runio import commit_file
+    from .runio import write_file
     from .runview import RunView
     from .scenario import load_scenario
 
@@ -75,9 +75,7 @@ def gallery(scenario_dir: Path, out_dir: Path, paths: int | None) -> None:
         png = charts.chart_bytes(fig, "png")
         plt.close(fig)
         out_dir.mkdir(parents=True, exist_ok=True)
-        tmp = out_dir / f".{name}.tmp"
-        tmp.write_bytes(png)
-        commit_file(tmp, out_dir / name)
+        write_file(out_dir / name, png)
         click.echo(f"{path}: {out_dir / name}")
     if entries:
         lines = ["# Gallery", "",
@@ -87,8 +85,6 @@ def gallery(scenario_dir: Path, out_dir: Path, paths: int | None) -> None:
         for name, title, alt, src in entries:
             lines += [f"## {title}", "", f"Scenario file: `scenarios/{src}`", "",
                       f"![{alt.replace('[', '(').replace(']', ')')}]({name})", ""]
-        tmp = out_dir / ".README.md.tmp"
-        tmp.write_text("\n".join(lines), encoding="utf-8")
-        commit_file(tmp, out_dir / "README.md")
+        write_file(out_dir / "README.md", "\n".join(lines))
     if problems:
         raise ScenarioError("\n".join(problems))

@@ -4,7 +4,7 @@ replaces the target only when complete, so a failure never leaves a half-written
 Ctrl-C is recorded as well as raised (:func:`interrupts_recorded`): Python raises
 ``KeyboardInterrupt`` wherever the main thread happens to be, and inside a weakref callback or a
 ``__del__`` method it is only printed as "Exception ignored" while the run goes on. Every move
-into place (:func:`atomic_folder`, :func:`commit_file`) checks the record first, so an
+into place (:func:`atomic_folder`, :func:`write_file`) checks the record first, so an
 interrupted run never replaces what was there before.
 """
 
@@ -25,7 +25,7 @@ from typing import Any
 
 from .errors import ScenarioError
 
-__all__ = ["atomic_folder", "commit_file", "interrupts_recorded", "safe_child", "write_json", "written"]
+__all__ = ["atomic_folder", "interrupts_recorded", "safe_child", "write_file", "write_json", "written"]
 
 _interrupted = threading.Event()
 _written: list[Path] = []
@@ -78,17 +78,26 @@ def written() -> list[Path]:
     return list(_written)
 
 
-def commit_file(tmp: Path, target: Path) -> None:
-    """Move a complete temporary file onto ``target`` (same folder), unless Ctrl-C was pressed."""
+def write_file(target: Path, data: bytes | str) -> None:
+    """Write ``data`` (text as UTF-8) to ``target`` atomically: to a hidden temporary file next to
+    it, moved into place when complete, unless Ctrl-C was pressed (then ``target`` is as it was)."""
+    target = Path(target)
+    tmp = target.parent / f".{target.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
     try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the usual permissions (umask)
+    except OSError as exc:  # a missing or unwritable folder: name the file asked for
+        raise OSError(exc.errno, exc.strerror, str(target)) from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
         _stop_if_interrupted()
         os.replace(tmp, target)
     except BaseException:
-        if not Path(tmp).exists() and Path(target).exists():  # interrupted just after the move
-            _written.append(Path(target))
-        Path(tmp).unlink(missing_ok=True)
+        if not tmp.exists() and target.exists():  # interrupted just after the move
+            _written.append(target)
+        tmp.unlink(missing_ok=True)
         raise
-    _written.append(Path(target))
+    _written.append(target)
 
 
 def safe_child(parent: Path, name: str) -> Path:

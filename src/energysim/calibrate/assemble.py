@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..runio import commit_file
+from ..runio import write_file
 from .brent import _calibrate_brent
 from .fuels import _fuel_block
 from .settings import DATA_VINTAGE, FUEL_FILES, SCHEMA_VERSION, SIG_DIGITS, data_dir
@@ -108,8 +106,8 @@ def write_calibration(out_path: Path, data_dir: Path | None = None) -> dict[str,
     """Run the calibration and write it as JSON, atomically.
 
     Floats are rounded to 6 significant digits and keys sorted, so reruns on the same data are
-    byte-identical. The file is written to a temporary file in the same directory and moved
-    into place with :func:`energysim.runio.commit_file` (which a recorded Ctrl-C stops).
+    byte-identical. The file is written with :func:`energysim.runio.write_file`: to a temporary
+    file in the same directory, moved into place when complete.
 
     Parameters
     ----------
@@ -127,12 +125,5 @@ def write_calibration(out_path: Path, data_dir: Path | None = None) -> dict[str,
     text = json.dumps(result, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    commit_file(Path(tmp), out)
+    write_file(out, text)
     return result
