@@ -175,6 +175,10 @@ def test_file_written_whole_with_ordinary_permissions(tmp_path: Path) -> None:
     os.umask(umask)
     assert stat.S_IMODE((tmp_path / "a.md").stat().st_mode) == 0o666 & ~umask
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.md", "b.png"]
+    # what a killed write left (a hidden temporary file of a dead process) goes with the next write
+    (tmp_path / f".a.md.tmp-{_dead_pid()}-abcd1234").write_text("half")
+    write_file(tmp_path / "a.md", "again")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.md", "b.png"]
 
 
 @pytest.mark.skipif(os.name != "posix", reason="signals")

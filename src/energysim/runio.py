@@ -1,5 +1,6 @@
-"""Writing a run folder atomically: everything goes to a temporary sibling folder which
-replaces the target only when complete, so a failure never leaves a half-written report.
+"""Writing reports atomically: a run folder goes to a temporary sibling folder, a single file to
+a temporary sibling file, which replaces the target only when complete, so a failure never
+leaves a half-written report.
 
 Ctrl-C is recorded as well as raised (:func:`interrupts_recorded`): Python raises
 ``KeyboardInterrupt`` wherever the main thread happens to be, and inside a weakref callback or a
@@ -84,6 +85,7 @@ def write_file(target: Path, data: bytes | str) -> None:
     target = Path(target)
     tmp = target.parent / f".{target.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
     try:
+        _clean_stale(target)  # what a killed write of the same file left
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the usual permissions (umask)
     except OSError as exc:  # a missing or unwritable folder: name the file asked for
         raise OSError(exc.errno, exc.strerror, str(target)) from None
@@ -138,7 +140,7 @@ def _pid_alive(pid: int) -> bool:
 def _clean_stale(target: Path) -> None:
     """Remove what a killed run (SIGKILL, power loss) left next to ``target``.
 
-    ``.<name>.tmp-<pid>-*``: an unfinished report of a dead process, deleted.
+    ``.<name>.tmp-<pid>-*``: an unfinished report (a folder) or file of a dead process, deleted.
     ``.<name>.old-<pid>``: the previous report moved aside just before the swap; if the
     process died before the new one moved in, it is put back, otherwise deleted.
     """
@@ -152,8 +154,10 @@ def _clean_stale(target: Path) -> None:
                 continue
             if prefix == old_prefix and not target.exists():
                 os.replace(entry, target)
-            else:
+            elif entry.is_dir() and not entry.is_symlink():
                 shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
 
 
 def _make_tmp(target: Path) -> Path:
