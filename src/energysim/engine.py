@@ -470,7 +470,7 @@ def simulate(
         toucher = ThreadPoolExecutor(max_workers=1) if first else None
         try:
             touched = toucher.submit(acc.touch) if toucher else None
-            _run_pass(first, touched)
+            run_pass(first, touched)
         finally:
             if toucher:
                 toucher.shutdown(wait=True)
@@ -481,7 +481,7 @@ def simulate(
             touched.result()
         return acc.reduce(first_block, arrays, brackets, paths_only=paths_only), arrays[series[0]].shape[0]
 
-    def _run_pass(first: bool, touched: Future[None] | None) -> None:
+    def run_pass(first: bool, touched: Future[None] | None) -> None:
         pilot = run_block(sc, inp, seed, 0, blocks[0][1])
         if first:
             acc.start(pilot)  # block 0 sets the first brackets

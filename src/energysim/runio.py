@@ -83,7 +83,7 @@ def write_file(target: Path, data: bytes | str) -> None:
     """Write ``data`` (text as UTF-8) to ``target`` atomically: to a hidden temporary file next to
     it, moved into place when complete, unless Ctrl-C was pressed (then ``target`` is as it was)."""
     target = Path(target)
-    tmp = target.parent / f".{target.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
+    tmp = _tmp_path(target)
     try:
         _clean_stale(target)  # what a killed write of the same file left
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the usual permissions (umask)
@@ -160,9 +160,14 @@ def _clean_stale(target: Path) -> None:
                 entry.unlink(missing_ok=True)
 
 
+def _tmp_path(target: Path) -> Path:
+    """A hidden temporary sibling of ``target``, named as :func:`_clean_stale` expects."""
+    return target.parent / f".{target.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
+
+
 def _make_tmp(target: Path) -> Path:
     for _ in range(100):
-        tmp = target.parent / f".{target.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
+        tmp = _tmp_path(target)
         try:
             tmp.mkdir()  # the usual permissions (umask), unlike tempfile.mkdtemp's 0700
             return tmp
