@@ -16,7 +16,7 @@ from __future__ import annotations
 import tempfile
 import textwrap
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
@@ -36,6 +36,9 @@ from . import texts  # noqa: E402
 from .results import SimulationResult  # noqa: E402
 from .runio import save_figure  # noqa: E402
 from .runview import RunView  # noqa: E402
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 __all__ = ["fan_chart", "SERIES_LABELS", "STYLE", "PALETTE", "HEADLINE_SERIES", "headline_series", "FIG_WIDTH_IN",
            "save_chart", "chart_bytes"]
@@ -69,7 +72,7 @@ PALETTE = {
     "grid": "#dddddd",
 }
 
-STYLE: dict[str, Any] = {
+STYLE: dict[RcKeyType, Any] = {
     "font.family": "DejaVu Sans",
     "font.size": 9.5,
     "axes.titlesize": 12,

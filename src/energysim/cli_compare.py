@@ -138,12 +138,14 @@ def compare(scenarios: tuple[Path, ...], paths: int | None, seed: int | None, ou
     loaded = _load_all(scenarios)
     first = loaded[0].scenario
     grid = (first.horizon.start, first.horizon.end, first.horizon.step)
-    bad = [Problem(*ld.origins.get(("horizon",), (str(ld.path), None)), "horizon",
-                   f"must equal the first scenario's ({first.horizon.start} to {first.horizon.end}, "
-                   f"{first.horizon.step}) so that paths can be paired",
-                   f"{ld.scenario.horizon.start} to {ld.scenario.horizon.end}, {ld.scenario.horizon.step}")
-           for ld in loaded[1:]
-           if (ld.scenario.horizon.start, ld.scenario.horizon.end, ld.scenario.horizon.step) != grid]
+    bad = []
+    for ld in loaded[1:]:
+        h = ld.scenario.horizon
+        if (h.start, h.end, h.step) != grid:
+            file, line = ld.origins.get(("horizon",), (str(ld.path), None))
+            bad.append(Problem(file, line, "horizon",
+                               f"must equal the first scenario's ({first.horizon.start} to {first.horizon.end}, "
+                               f"{first.horizon.step}) so that paths can be paired", f"{h.start} to {h.end}, {h.step}"))
     if bad:
         raise ScenarioError(bad)
     labels = _labels([ld.scenario.name for ld in loaded])

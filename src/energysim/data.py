@@ -74,7 +74,7 @@ def steo_series(series_id: str, release: str) -> pd.Series:
 
 def steo_brent_path(release: str = "2026-01") -> dict[str, float]:
     """Monthly Brent path [USD/bbl] of one STEO edition: month ``YYYY-MM`` -> price."""
-    return {k: float(v) for k, v in steo_series("BREPUUS", release).items()}
+    return {str(k): float(v) for k, v in steo_series("BREPUUS", release).items()}
 
 
 def steo_mean(series_id: str, release: str, year: str) -> float:

@@ -60,12 +60,12 @@ def _poisson_ppf(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
 
     mean = np.ascontiguousarray(np.broadcast_to(np.asarray(mean, float), u.shape))
     if u.size == 0 or mean.max() > 100.0:
-        return stats.poisson.ppf(u, mean).astype(np.int64)
+        return np.asarray(stats.poisson.ppf(u, mean)).astype(np.int64)
     limit = int(mean.max() + 12.0 * math.sqrt(mean.max()) + 30.0)
     k = np.empty(u.shape, np.int64)
     if draws.poisson_ppf(np.ascontiguousarray(u, dtype=float), mean, limit, k):
         rows = np.flatnonzero(k < 0)
-        k[rows] = stats.poisson.ppf(u[rows], mean[rows]).astype(np.int64)
+        k[rows] = np.asarray(stats.poisson.ppf(u[rows], mean[rows])).astype(np.int64)
     return k
 
 
@@ -234,7 +234,7 @@ def chunk_inputs(sc: Scenario, inp: RunInputs, st: ChunkStreams) -> tuple[dict[s
     release = rel is not None and (rel.trigger_net_loss_mbd is not None or rel.trigger_price_usd_per_bbl is not None)
     args.update(release=release, rel_rate=np.ones(n), rel_total=np.ones(n), rel_lag=np.ones(n),
                 trig_loss=np.inf, trig_log_price=np.inf)
-    if release:
+    if release and rel is not None:
         args["rel_rate"] = st.draw("responses.stock_release.rate_mbd", rel.rate_mbd)
         args["rel_total"] = st.draw("responses.stock_release.total_mb", rel.total_mb)
         args["rel_lag"] = st.draw("responses.stock_release.lag_days", rel.lag_days)

@@ -197,7 +197,9 @@ class QuantileSketch:
         flat = [np.array(x, dtype=t).ravel() for x, t in ((self.lo, float), (self.hi, float), (self.n_lt, np.int64),
                                                            (self.n_eq_lo, np.int64), (self.n_eq_hi, np.int64),
                                                            (self.n_gt, np.int64))]
-        self.vals, self.sizes = shrink(self.vals, self.sizes, *flat, skip, r_lo, r_hi)  # updates flat in place
+        lo, hi, n_lt, n_eq_lo, n_eq_hi, n_gt = flat
+        self.vals, self.sizes = shrink(self.vals, self.sizes, lo, hi, n_lt, n_eq_lo, n_eq_hi, n_gt, skip, r_lo,
+                                       r_hi)  # updates the flat arrays in place
         self.lo, self.hi, self.n_lt, self.n_eq_lo, self.n_eq_hi, self.n_gt = (x.reshape(shape) for x in flat)
 
     def _ranks(self) -> tuple[np.ndarray, np.ndarray]:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from energysim import fitting
 
@@ -36,7 +37,7 @@ def _season_dict(values: tuple[float, ...]) -> list[float]:
 
 def _fuel_block(ddir: Path, fuel: str, fuel_file: str) -> dict[str, Any]:
     df = _aligned_fuel(ddir, fuel_file)
-    dates = df.index
+    dates = pd.DatetimeIndex(df.index)
     years = dates.year.to_numpy()
     month = dates.month.to_numpy()
     crude = df["brent_usd_per_bbl"].to_numpy()

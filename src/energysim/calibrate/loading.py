@@ -45,7 +45,7 @@ def _aligned_fuel(ddir: Path, fuel_file: str) -> pd.DataFrame:
     brent_w = _read_series(ddir / "brent-weekly.csv", "Date", "Price")
     df = pd.DataFrame({"retail_usd_per_gal": retail})
     df = df[(df.index >= pd.Timestamp(PT_BURN_IN_START)) & (df.index <= pd.Timestamp(DATA_VINTAGE))]
-    fridays = df.index - pd.Timedelta(days=3)
+    fridays = pd.DatetimeIndex(df.index) - pd.Timedelta(days=3)
     df["brent_usd_per_bbl"] = brent_w.reindex(fridays).to_numpy()
     missing = df.index[df["brent_usd_per_bbl"].isna()]
     if len(missing):

@@ -70,7 +70,7 @@ def pass_through_predict(
         Retail price [USD/gal].
     """
     crude = np.asarray(brent_usd_per_bbl, dtype=np.float64)[None, :]
-    eff = effective_crude(crude, dt_weeks, tau_up_weeks, tau_down_weeks)[0]
+    eff = effective_crude(crude, np.asarray(dt_weeks, dtype=np.float64), tau_up_weeks, tau_down_weeks)[0]
     pred = intercept_usd_per_gal + slope * eff / units_per_bbl
     if seasonal_usd_per_gal is not None:
         if month is None:
@@ -262,7 +262,7 @@ def fit_pass_through(
 
     def eff_many(tau_up: FloatArray, tau_down: FloatArray) -> FloatArray:
         paths = np.broadcast_to(crude_row, (tau_up.size, n))
-        return effective_crude(paths, dt, tau_up, tau_down) / units_per_bbl
+        return np.asarray(effective_crude(paths, dt, tau_up, tau_down) / units_per_bbl, dtype=np.float64)
 
     # Starting values: profile intercept, slope (and season) out by OLS on a grid of time constants.
     grid = np.geomspace(lo, hi, grid_points)

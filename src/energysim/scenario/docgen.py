@@ -64,13 +64,11 @@ def _range_text(field: FieldInfo) -> str:
         for fn in ("func",):
             f = getattr(m, fn, None)
             if f is not None and getattr(f, "__closure__", None):
-                cells = [c.cell_contents for c in f.__closure__ if isinstance(c.cell_contents, (int, float))]
                 names = f.__code__.co_freevars
                 for name, val in zip(names, [c.cell_contents for c in f.__closure__]):
-                    sym = {"ge": "≥", "gt": ">", "le": "≤", "lt": "<"}.get(name)
-                    if sym and val is not None:
-                        parts.append(f"{sym} {val:g}")
-                del cells
+                    bound = {"ge": "≥", "gt": ">", "le": "≤", "lt": "<"}.get(name)
+                    if bound and val is not None:
+                        parts.append(f"{bound} {val:g}")
     return ", ".join(parts)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -16,7 +17,7 @@ from pydantic_core import PydanticCustomError
 
 from ..models.tightness import SLACK_MULTIPLIER, TIGHT_MULTIPLIER
 from . import defaults
-from .distributions import Fixed
+from .distributions import Dist, Fixed
 from .params import DateParam, param
 
 __all__ = [
@@ -159,7 +160,9 @@ class Market(_Model):
 
     @model_validator(mode="after")
     def _elasticities(self) -> "Market":
-        if self.supply_elasticity.support()[0] - self.demand_elasticity.support()[1] <= 0:
+        supply: Dist = self.supply_elasticity
+        demand: Dist = self.demand_elasticity
+        if supply.support()[0] - demand.support()[1] <= 0:
             raise ValueError("supply_elasticity - demand_elasticity must be positive on every draw")
         return self
 
@@ -423,7 +426,9 @@ class Scenario(_Model):
     @model_validator(mode="after")
     def _cross_checks(self) -> "Scenario":
         seen: set[str] = set()
-        for kind, items in (("disruptions", self.disruptions), ("hazards", self.hazards)):
+        events: tuple[tuple[str, Sequence[Disruption | Hazard]], ...] = (
+            ("disruptions", self.disruptions), ("hazards", self.hazards))
+        for kind, items in events:
             for i, item in enumerate(items):
                 if item.name in seen:
                     raise _cross((kind, i, "name"), "disruption and hazard names must be unique; "

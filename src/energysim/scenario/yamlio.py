@@ -134,11 +134,11 @@ def read_yaml(path: Path) -> tuple[dict[str, Any], LineMap]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
+        bad_line = raw.count(b"\n", 0, exc.start) + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise ScenarioError.at(
             file, f"not valid UTF-8 text (byte 0x{raw[exc.start]:02x} at column {column}); save the file as UTF-8",
-            line=line,
+            line=bad_line,
         ) from None
     text = text.removeprefix("\ufeff")  # a byte-order mark some editors write
     if not text.strip():
