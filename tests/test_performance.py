@@ -5,6 +5,8 @@ These are equality and refusal checks, not timings (the timings are in benchmark
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -137,3 +139,14 @@ def test_memory_guard_drops_kept_paths_before_refusing(loaded, monkeypatch) -> N
         energysim.simulate(loaded, paths=200_000, keep_paths=True, workers=2)
     assert engine._plan_memory(loaded.scenario, engine.build_inputs(loaded), 200_000, None, 2, 2 * BLOCK_PATHS,
                                4, 12, 5) is False
+
+
+def test_a_run_does_not_import_scipy_stats(tmp_path: Path) -> None:
+    """Importing scipy.stats takes about 0.9 s, most of a warm run's simulation: the engine needs it
+    only for the Poisson fallback (means above 100), and nothing else on the run's path needs it."""
+    code = ("import sys; from energysim.cli import main; "
+            "rc = main(['run', sys.argv[1], '--paths', '500', '--out', sys.argv[2], '--quiet']); "
+            "print(rc, sorted(m for m in sys.modules if m.startswith('scipy.stats')))")
+    run = subprocess.run([sys.executable, "-c", code, str(HEADLINE), str(tmp_path)], capture_output=True, text=True,
+                         timeout=600)
+    assert run.stdout.split() == ["0", "[]"], run.stdout + run.stderr

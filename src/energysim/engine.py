@@ -56,17 +56,25 @@ def _poisson_ppf(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
     (1e-15) of a CDF step; large means (where exp(-mean) underflows) and the far tail fall back
     to scipy.
     """
-    from scipy import stats  # the fallback only: importing scipy.stats costs about 1 s
-
     mean = np.ascontiguousarray(np.broadcast_to(np.asarray(mean, float), u.shape))
-    if u.size == 0 or mean.max() > 100.0:
-        return np.asarray(stats.poisson.ppf(u, mean)).astype(np.int64)
+    if u.size == 0:
+        return np.empty(u.shape, np.int64)
+    if mean.max() > 100.0:
+        return _scipy_poisson_ppf(u, mean)
     limit = int(mean.max() + 12.0 * math.sqrt(mean.max()) + 30.0)
     k = np.empty(u.shape, np.int64)
     if draws.poisson_ppf(np.ascontiguousarray(u, dtype=float), mean, limit, k):
         rows = np.flatnonzero(k < 0)
-        k[rows] = np.asarray(stats.poisson.ppf(u[rows], mean[rows])).astype(np.int64)
+        k[rows] = _scipy_poisson_ppf(u[rows], mean[rows])
     return k
+
+
+def _scipy_poisson_ppf(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """``scipy.stats.poisson.ppf`` as int64: the fallback of :func:`_poisson_ppf`, imported only
+    when needed (importing scipy.stats takes about 0.9 s)."""
+    from scipy import stats
+
+    return np.asarray(stats.poisson.ppf(u, mean)).astype(np.int64)
 
 
 def _disruptions(sc: Scenario, st: ChunkStreams) -> dict[str, np.ndarray]:
