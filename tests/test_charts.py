@@ -133,6 +133,14 @@ def test_same_inputs_give_the_same_bytes(view: RunView) -> None:
     assert "<dc:date>" not in svg
 
 
+@pytest.mark.parametrize("series", MAIN)
+def test_an_unfinished_chart_saves_the_same_bytes(view: RunView, series: str) -> None:
+    """The report saves charts without the display draw (fan_chart(finish=False)): same files."""
+    for fmt in ("png", "svg"):
+        assert charts.chart_bytes(charts.fan_chart(view, series, finish=False), fmt) == \
+            charts.chart_bytes(charts.fan_chart(view, series), fmt), fmt
+
+
 def test_png_is_twice_800_px_and_svg_keeps_text(view: RunView) -> None:
     s = "us_gasoline_usd_per_gal"
     png = charts.chart_bytes(charts.fan_chart(view, s), "png")

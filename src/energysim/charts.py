@@ -122,12 +122,19 @@ def _spread(ys: list[float], gap: float, lo: float, hi: float) -> list[float]:
     return [max(lo, y) for y in out]
 
 
-def fan_chart(run: RunView | SimulationResult, series: str) -> Figure:
-    """Fan chart of one series: history, median, 50 % and 90 % bands, baseline, thresholds."""
+def fan_chart(run: RunView | SimulationResult, series: str, *, finish: bool = True) -> Figure:
+    """Fan chart of one series: history, median, 50 % and 90 % bands, baseline, thresholds.
+
+    The figure is drawn once under :data:`STYLE`, which creates its tick labels in that style, so
+    it looks the same wherever it is shown later (a notebook draws outside the style).
+    ``finish=False`` skips that draw, for a figure that only goes to :func:`save_chart` or
+    :func:`chart_bytes`: they draw it under the style anyway, and the bytes are the same (about
+    0.25 s less per chart)."""
     v = RunView.of(run)
     with matplotlib.rc_context(STYLE):
         fig = _fan_chart(v, series)
-        fig.draw_without_rendering()  # create tick labels under STYLE
+        if finish:
+            fig.draw_without_rendering()
     return fig
 
 

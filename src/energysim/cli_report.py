@@ -71,7 +71,7 @@ def gallery(scenario_dir: Path, out_dir: Path, paths: int | None) -> None:
         s = charts.headline_series(view)
         name = gallery_file_name(view.scenario.name, s)
         entries.append((name, view.scenario.title or view.scenario.name, texts.alt_text(view, s), path.name))
-        fig = charts.fan_chart(view, s)
+        fig = charts.fan_chart(view, s, finish=False)  # only saved
         png = charts.chart_bytes(fig, "png")
         plt.close(fig)
         out_dir.mkdir(parents=True, exist_ok=True)

@@ -107,7 +107,7 @@ def render(v: RunView, folder: Path, formats: Iterable[str] = FORMATS,
     png: dict[str, bytes] = {}
     src: dict[str, str] = {}
     for s in v.price_series:
-        fig = charts.fan_chart(v, s)
+        fig = charts.fan_chart(v, s, finish=False)  # only saved
         stem = folder / f"fan_{s}"
         files = [f for f in ("png", "svg") if f in formats]
         if files:
