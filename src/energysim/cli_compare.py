@@ -125,8 +125,6 @@ def compare(scenarios: tuple[Path, ...], paths: int | None, seed: int | None, ou
     Writes comparison.csv (per scenario), differences.csv (paired differences against the
     first), monthly_differences.csv and side-by-side charts.
     """
-    import matplotlib.pyplot as plt
-
     from . import charts_compare
     from .compare import Comparison
     from .engine import simulate
@@ -166,10 +164,8 @@ def compare(scenarios: tuple[Path, ...], paths: int | None, seed: int | None, ou
         for s in prices:
             fig = charts_compare.side_by_side_fans(results, labels, s)
             save_figure(fig, tmp / f"fans_{s}")
-            plt.close(fig)
         fig = charts_compare.medians_overlay(results, labels, prices)
         save_figure(fig, tmp / "medians_overlay")
-        plt.close(fig)
     if not quiet:
         click.echo(comparison_text(results, labels))
         click.echo(f"\nWrote {target}/ ({time.monotonic() - t0:.1f} s, {n_paths:,} paths per scenario, seed {n_seed})")

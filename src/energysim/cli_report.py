@@ -48,8 +48,6 @@ def gallery_file_name(scenario_name: str, series: str) -> str:
 @click.option("--paths", type=int, help="Monte Carlo paths (default: each scenario's own).")
 def gallery(scenario_dir: Path, out_dir: Path, paths: int | None) -> None:
     """Draw the headline chart (US gasoline fan chart) of every scenario into the gallery."""
-    import matplotlib.pyplot as plt
-
     from . import charts, texts
     from .engine import simulate
     from .runio import write_file
@@ -73,7 +71,6 @@ def gallery(scenario_dir: Path, out_dir: Path, paths: int | None) -> None:
         entries.append((name, view.scenario.title or view.scenario.name, texts.alt_text(view, s), path.name))
         fig = charts.fan_chart(view, s, finish=False)  # only saved
         png = charts.chart_bytes(fig, "png")
-        plt.close(fig)
         out_dir.mkdir(parents=True, exist_ok=True)
         write_file(out_dir / name, png)
         click.echo(f"{path}: {out_dir / name}")

@@ -21,8 +21,6 @@ import shutil
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-import matplotlib.pyplot as plt
-
 from . import charts
 from .errors import ScenarioError
 from .household import DEFAULT_GASOLINE_GAL_PER_MONTH
@@ -114,7 +112,6 @@ def render(v: RunView, folder: Path, formats: Iterable[str] = FORMATS,
             written += charts.save_chart(fig, stem, tuple(files))
         if "html" in formats or "md" in formats:
             png[s] = stem.with_suffix(".png").read_bytes() if "png" in formats else charts.chart_bytes(fig, "png")
-        plt.close(fig)
         src[s] = (f"{stem.name}.png" if "png" in formats else f"{stem.name}.svg" if "svg" in formats
                   else "data:image/png;base64," + base64.b64encode(png.get(s, b"")).decode("ascii"))
         if "html" in formats:
