@@ -43,6 +43,8 @@ def test_poisson_inverse_matches_scipy() -> None:
     np.testing.assert_array_equal(engine._poisson_ppf(u, mean), stats.poisson.ppf(u, mean).astype(np.int64))
     big = np.full(10, 500.0)  # exp(-mean) would underflow: scipy path
     np.testing.assert_array_equal(engine._poisson_ppf(u[:10], big), stats.poisson.ppf(u[:10], big).astype(np.int64))
+    none = engine._poisson_ppf(np.empty(0), 2.0)  # no paths: no counts, and no scipy
+    assert none.shape == (0,) and none.dtype == np.int64
 
 
 def test_trapezoid_on_step_boundaries_equals_the_direct_formula() -> None:
