@@ -70,7 +70,7 @@ def synthetic_view() -> RunView:
         v.baseline[s] = np.full(dates.size, x0) * (1 - 0.05 * t) if x0 else np.zeros(dates.size)
         v.baseline_monthly[s] = np.full(months.size, float(np.mean(v.baseline[s])))
         v.monthly_q[s] = np.vstack([np.full(months.size, x0 * f) for f in (0.9, 1.0, 1.2)])
-        v.summary["series"][s] = {"baseline_mean": float(np.mean(v.baseline[s]))}
+        v.baseline_means[s] = float(np.mean(v.baseline[s]))
         v.mean_q[s] = dict(zip(SUMMARY_LEVELS, (x0 * 0.9, x0 + drift / 2, x0 * 1.2)))
         v.mean_q_se[s] = dict.fromkeys(SUMMARY_LEVELS, 0.001)
         v.max_q[s] = dict(zip(MAX_LEVELS, (x0 * 1.1, x0 * 1.3, x0 * 1.4)))

@@ -60,7 +60,10 @@ def test_run_folder_has_every_output(run_dir: Path) -> None:
 
 def test_report_numbers_equal_the_result_numbers(base_result, run_dir: Path) -> None:
     summary = json.loads((run_dir / "summary.json").read_text())
-    assert summary["series"] == json.loads(json.dumps(base_result.summary()))["series"]
+    expected = json.loads(json.dumps(base_result.summary()))["series"]
+    for entry in expected.values():  # a scenario without events is its own no-disruption outlook
+        entry["no_disruption_mean_p50"] = entry["horizon_mean"]["0.5"]
+    assert summary["series"] == expected
     md = (run_dir / "report.md").read_text()
     html_text = (run_dir / "report.html").read_text()
     for s in ("brent_usd_per_bbl", "us_gasoline_usd_per_gal", "us_diesel_usd_per_gal"):
@@ -68,7 +71,7 @@ def test_report_numbers_equal_the_result_numbers(base_result, run_dir: Path) -> 
         q = base_result.horizon_mean_quantiles(s)
         month, peak = base_result.peak_month(s)
         row = " | ".join(texts.fmt_price(unit, x) for x in (q[0.05], q[0.5], q[0.95]))
-        assert f"| Average over 2026 | {row} | {texts.fmt_price(unit, float(np.mean(base_result.baseline[s])))} |" in md
+        assert f"| Average over 2026 | {row} | {texts.fmt_price(unit, q[0.5])} |" in md
         assert texts.fmt_price(unit, peak) in md
         for t in base_result.scenario.outputs.thresholds[s]:
             p, se = base_result.threshold_probability(s, t)
@@ -123,7 +126,22 @@ def test_alt_text_and_summary_change_with_the_scenario(base_result, shock_result
     # the alt text carries the numbers of its own run
     assert texts.fmt_price("gal", b.mean_q[s][0.5]) in texts.alt_text(b, s)
     assert b.mean_q[s][0.5] > a.mean_q[s][0.5]
-    assert "above the no-disruption outlook" in texts.alt_text(b, s)
+    assert "close to the no-disruption outlook" in texts.alt_text(a, s)
+    assert "the no-disruption outlook" in texts.alt_text(b, s)
+
+
+def test_the_no_disruption_outlook_is_the_same_futures_without_events(base_result, shock_result) -> None:
+    """The shock scenario without its disruption is the baseline scenario: with the same seed and
+    paths its outlook is the baseline run's medians, number for number; a scenario without events
+    is its own outlook (the deterministic no-noise path is not the outlook)."""
+    a, b = RunView.from_result(base_result), RunView.from_result(shock_result)
+    for s in base_result.series:
+        assert b.baseline_mean(s) == a.baseline_mean(s) == a.mean_q[s][0.5]
+        np.testing.assert_array_equal(b.baseline[s], base_result.quantile_path(s, 0.5))
+        np.testing.assert_array_equal(b.baseline_monthly[s], a.monthly_q[s][1])
+    s = "us_diesel_usd_per_gal"
+    assert a.baseline_mean(s) > float(np.mean(base_result.baseline[s]))  # price swings lift pump prices
+    assert b.mean_q[s][0.5] > b.baseline_mean(s)
 
 
 def test_html_is_self_contained(run_dir: Path) -> None:
@@ -197,3 +215,28 @@ def test_gallery_picks_up_every_scenario(tmp_path: Path, capsys) -> None:
     assert names == ["README.md", "baseline_2026_us_gasoline_usd_per_gal.png", "big_shock_us_gasoline_usd_per_gal.png"]
     readme = (out / "README.md").read_text()
     assert "energysim gallery" in readme and "](big_shock_us_gasoline_usd_per_gal.png)" in readme
+
+
+def test_odds_never_or_always_seen_are_bounded_and_worded_for_their_side() -> None:
+    from energysim.report_tables import _threshold_error
+
+    assert texts.fmt_probability(1.0, 0.0, 1) == "over 5%"  # 0.05 ** (1 / n): exact for any n
+    assert texts.fmt_probability(0.0, 0.0, 1) == "under 95%"
+    assert texts.fmt_probability(1.0, 0.0, 3) == "over 37%"
+    assert texts.fmt_probability(0.0, 0.0, 2000) == "under 0.15%"
+    for n in (1, 2, 3, 7, 20, 2000, 10**6):
+        for p in (0.0, 1.0):
+            pct = float(re.search(r"[\d.]+", texts.fmt_probability(p, 0.0, n)).group())
+            assert 0 < pct < 100
+    assert _threshold_error(1.0, 0.0) == "every future reached it; 95% lower bound"
+    assert _threshold_error(0.0, 0.0) == "no future reached it; 95% upper bound"
+
+
+def test_a_child_scenario_without_a_title_is_shown_by_its_name(tmp_path: Path) -> None:
+    path = tmp_path / "child.yaml"
+    path.write_text(f"name: child_case\nextends: {BASELINE}\n", encoding="utf-8")
+    sc = load_scenario(path).scenario
+    assert sc.title == "" and sc.description == ""
+    assert load_scenario(BASELINE).scenario.title  # the parent has one, not inherited
+    result = simulate(load_scenario(path), paths=200, seed=1)
+    assert texts.subtitle(RunView.from_result(result)) == "Scenario: child_case"

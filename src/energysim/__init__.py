@@ -13,8 +13,9 @@ __version__ = "0.1.0"
 
 from .engine import simulate  # noqa: E402
 from .errors import EnergysimError, ScenarioError  # noqa: E402
+from .reference import no_disruption_reference  # noqa: E402
 from .results import SimulationResult  # noqa: E402
 from .scenario import Scenario, load_scenario  # noqa: E402
 
 __all__ = ["__version__", "load_scenario", "simulate", "Scenario", "SimulationResult",
-           "ScenarioError", "EnergysimError"]
+           "ScenarioError", "EnergysimError", "no_disruption_reference"]

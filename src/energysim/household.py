@@ -5,9 +5,11 @@ For a household that buys ``amount`` units of a fuel each month (e.g. 50 gallons
 - monthly cost at a price [USD/unit] = amount [units/month] x price [USD/unit];
 - the *typical* month uses the median of the horizon-average price, the *low* and *high* ends
   its 5th and 95th percentiles (9 futures in 10 lie between them);
-- the *bad month* uses the 95th percentile of the worst month's average price;
-- the *reserve* is what the high case costs over the horizon beyond the no-disruption baseline:
-  (P95 average price - baseline average price) x amount x months, never below zero.
+- the *bad month* uses the 95th percentile of the riskiest month's average price (the month
+  where that percentile is highest);
+- the *reserve* is what the high case costs over the horizon beyond the no-disruption outlook
+  (:mod:`energysim.reference`): (P95 average price - outlook average price) x amount x months,
+  never below zero.
 
 The horizon-average price is the average over all steps; a household's spend over the horizon
 is amount x months x (average monthly price), which equals it up to the weighting of steps
@@ -34,7 +36,7 @@ class FuelBudget:
     low_per_month: float  # at the P5 of the horizon-average price
     typical_per_month: float  # at the P50
     high_per_month: float  # at the P95
-    bad_month: float  # at the P95 of the worst month's average price
+    bad_month: float  # at the P95 of the riskiest month's average price
     months: int  # months in the horizon
     reserve: float  # extra spend over the horizon in the high case, vs baseline [USD]
 
@@ -58,9 +60,9 @@ def fuel_budget(amount_per_month: float, average_price: dict[float, float], base
     average_price : dict
         Quantiles of the horizon-average price with keys 0.05, 0.5, 0.95 [USD/unit].
     baseline_price : float
-        Average price on the no-disruption baseline [USD/unit].
+        Average price of the no-disruption outlook [USD/unit].
     worst_month_p95_price : float
-        95th percentile of the average price in the worst month [USD/unit].
+        95th percentile of the average price in the riskiest month [USD/unit].
     months : int
         Number of calendar months in the horizon (for the reserve).
     """

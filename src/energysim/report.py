@@ -20,6 +20,7 @@ import math
 import shutil
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from . import charts
 from .errors import ScenarioError
@@ -147,10 +148,19 @@ def write_run(result: SimulationResult, target: Path, formats: Iterable[str] | s
         df = result.quantiles()
         df["date"] = df["date"].dt.strftime("%Y-%m-%d")
         df.to_csv(tmp / "quantiles.csv", index=False, float_format="%.6g")
-        write_json(tmp / "summary.json", result.summary())
+        write_json(tmp / "summary.json", _summary(result, v))
         v.save(tmp, settings={"household": hh, "formats": list(fmts)})
         render(v, tmp, fmts, hh)
     return target
+
+
+def _summary(result: SimulationResult, v: RunView) -> dict[str, Any]:
+    """``result.summary()`` with, per series, the no-disruption outlook's median horizon average
+    (the figure the report compares against; ``baseline_mean`` is the no-noise baseline path's)."""
+    out = result.summary()
+    for s, entry in out["series"].items():
+        entry["no_disruption_mean_p50"] = round(v.baseline_mean(s), 6)
+    return out
 
 
 def _is_rendered(name: str) -> bool:

@@ -45,7 +45,7 @@ def _month_name(month: str) -> str:
 
 
 def fuel_tables(v: RunView, s: str) -> list[Table]:
-    """Prices (average and worst month) and threshold odds with Monte Carlo errors."""
+    """Prices (average and riskiest month) and threshold odds with Monte Carlo errors."""
     unit = v.unit(s)
     q = v.mean_q[s]
     month, peak = v.peak[s]
@@ -57,21 +57,29 @@ def fuel_tables(v: RunView, s: str) -> list[Table]:
     prices = Table(
         ["", "Low (1 in 20)", "Most likely", "High (1 in 20)", "No-disruption outlook"],
         [[f"Average over {v.period()}", fp(unit, q[0.05]), fp(unit, q[0.5]), fp(unit, q[0.95]), fp(unit, v.baseline_mean(s))],
-         [f"Worst month ({_month_name(month)})", fp(unit, float(mq[0])), fp(unit, float(mq[1])), fp(unit, peak),
+         [f"Riskiest month ({_month_name(month)})", fp(unit, float(mq[0])), fp(unit, float(mq[1])), fp(unit, peak),
           fp(unit, float(v.baseline_monthly[s][k]))]],
-        f"Worst month: the month whose high (1 in 20) average price is highest. Monte Carlo error of the "
-        f"averages: {se_text} or less ({v.n_paths:,} futures).",
+        f"Riskiest month: the month whose high (1 in 20) average price is highest. No-disruption outlook: "
+        f"{texts.OUTLOOK_DEFINITION}. Monte Carlo error of the averages: {se_text} or less ({v.n_paths:,} futures).",
     )
     out = [prices]
     if v.thresholds.get(s):
         out.append(Table(
             ["Price level", "Chance of reaching it at least once", "Monte Carlo error"],
             [[fp(unit, t), texts.fmt_probability(p, e, v.n_paths),
-              (f"± {100 * e:.{texts._decimals_for(100 * e)}f} points" if 0 < p < 1 else "none seen; 95% upper bound")]
+              _threshold_error(p, e)]
              for t, p, e in v.thresholds[s]],
             "Each chance is rounded to what its Monte Carlo error supports.",
         ))
     return out
+
+
+def _threshold_error(p: float, se: float) -> str:
+    if p <= 0.0:
+        return "no future reached it; 95% upper bound"
+    if p >= 1.0:
+        return "every future reached it; 95% lower bound"
+    return f"± {100 * se:.{texts._decimals_for(100 * se)}f} points"
 
 
 def budget_table(v: RunView, budgets: Mapping[str, FuelBudget]) -> Table:
@@ -80,7 +88,7 @@ def budget_table(v: RunView, budgets: Mapping[str, FuelBudget]) -> Table:
              m(b.typical_per_month), m(b.high_per_month), m(b.bad_month), m(b.reserve)] for s, b in budgets.items()]
     if len(budgets) > 1:
         tot = list(budgets.values())
-        rows.append(["Total", "", *(m(sum(getattr(b, a) for b in tot)) for a in (
+        rows.append(["Sum of the rows", "", *(m(sum(getattr(b, a) for b in tot)) for a in (
             "baseline_per_month", "low_per_month", "typical_per_month", "high_per_month", "bad_month", "reserve"))])
     return Table(
         ["Fuel", "Per month", "No-disruption outlook", "Low (1 in 20)", "Most likely", "High (1 in 20)",
@@ -88,7 +96,10 @@ def budget_table(v: RunView, budgets: Mapping[str, FuelBudget]) -> Table:
         rows,
         f"Monthly cost in US dollars = amount per month x average price. Reserve = (high average price - "
         f"no-disruption price) x amount x {len(v.months)} months: the extra a family would need in the 1-in-20 "
-        "high case. Amounts are set with --gasoline-gal-per-month and --diesel-gal-per-month.",
+        "high case. No-disruption outlook: " + texts.OUTLOOK_DEFINITION + ". "
+        + ("The fuels' prices move together but not in lockstep, so the sums of their 1-in-20 figures are a little "
+           "wider than the 1-in-20 range of the combined bill. " if len(budgets) > 1 else "")
+        + "Amounts are set with --gasoline-gal-per-month and --diesel-gal-per-month.",
     )
 
 

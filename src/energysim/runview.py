@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ScenarioError
+from .reference import Reference, no_disruption_reference
 from .results import SimulationResult
 from .scenario.schema import Scenario, fuel_series
 
@@ -29,7 +30,7 @@ __all__ = ["RunView", "RESULTS_FILE", "SCENARIO_FILE", "SUMMARY_LEVELS", "MAX_LE
 
 RESULTS_FILE = "results.npz"
 SCENARIO_FILE = "scenario.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the no-disruption outlook is the median of the run without events
 
 #: Quantiles of the horizon average and of the monthly averages shown in the tables.
 SUMMARY_LEVELS = (0.05, 0.5, 0.95)
@@ -72,6 +73,7 @@ class RunView:
     series: tuple[str, ...]
     levels: tuple[float, ...]
     quantiles: dict[str, np.ndarray] = field(repr=False)  # (levels, steps)
+    # the no-disruption outlook (energysim.reference): medians of the futures without events
     baseline: dict[str, np.ndarray] = field(repr=False)  # (steps,)
     baseline_monthly: dict[str, np.ndarray] = field(repr=False)  # (months,)
     monthly_q: dict[str, np.ndarray] = field(repr=False)  # (len(SUMMARY_LEVELS), months)
@@ -80,20 +82,25 @@ class RunView:
     mean_q: dict[str, dict[float, float]] = field(default_factory=dict)  # horizon average quantiles
     mean_q_se: dict[str, dict[float, float]] = field(default_factory=dict)
     max_q: dict[str, dict[float, float]] = field(default_factory=dict)  # path maximum quantiles
-    peak: dict[str, tuple[str, float]] = field(default_factory=dict)  # worst month of the P95
+    peak: dict[str, tuple[str, float]] = field(default_factory=dict)  # riskiest month: highest P95
     thresholds: dict[str, list[tuple[float, float, float]]] = field(default_factory=dict)  # level, p, s.e.
+    baseline_means: dict[str, float] = field(default_factory=dict)  # the outlook's horizon average
 
     # --- building -----------------------------------------------------------------------------
 
     @classmethod
-    def from_result(cls, result: SimulationResult) -> "RunView":
-        """Pick what the report needs out of ``result`` (uses the result's own accessors)."""
+    def from_result(cls, result: SimulationResult, reference: Reference | None = None) -> "RunView":
+        """Pick what the report needs out of ``result`` (uses the result's own accessors).
+
+        ``reference``: the run's no-disruption outlook; computed when not given
+        (:func:`energysim.reference.no_disruption_reference`: a second simulation of the same
+        futures without events, when the scenario has events)."""
         sc = result.scenario
+        ref = reference if reference is not None else no_disruption_reference(result)
         start = np.datetime64(result.dates[0], "D")
         hist_src = {"brent_usd_per_bbl": result.inputs.brent_history}
         for key, fuel in sc.fuels.items():
             hist_src[fuel_series(key, fuel)] = result.inputs.fuels[key].history
-        month_of_step = np.searchsorted(result.months, result.dates.astype("datetime64[M]"))
         v = cls(
             scenario=sc, metadata=dict(result.metadata), summary=result.summary(),
             dates=result.dates.astype("datetime64[D]"), months=result.months.astype("datetime64[M]"),
@@ -102,9 +109,9 @@ class RunView:
         )
         for s in result.series:
             v.quantiles[s] = np.vstack([result.quantile_path(s, q) for q in result.levels])
-            base = np.asarray(result.baseline[s], dtype=float)
-            v.baseline[s] = base
-            v.baseline_monthly[s] = np.array([base[month_of_step == k].mean() for k in range(len(result.months))])
+            v.baseline[s] = ref.path[s]
+            v.baseline_monthly[s] = ref.monthly[s]
+            v.baseline_means[s] = ref.mean[s]
             v.monthly_q[s] = np.quantile(result.monthly_mean[s], SUMMARY_LEVELS, axis=0)
             hm = result.horizon_mean_quantiles(s)
             v.mean_q[s] = {q: hm[q] for q in SUMMARY_LEVELS}
@@ -176,7 +183,8 @@ class RunView:
         return f"{start:%b %Y} to {end:%b %Y}"
 
     def baseline_mean(self, series: str) -> float:
-        return float(self.summary["series"][series]["baseline_mean"])
+        """The no-disruption outlook's horizon average (the median over the futures without events)."""
+        return self.baseline_means[series]
 
     # --- saving and loading -------------------------------------------------------------------
 
@@ -193,6 +201,7 @@ class RunView:
             "max_q": {s: _keyed(d) for s, d in self.max_q.items()},
             "peak": {s: list(p) for s, p in self.peak.items()},
             "thresholds": {s: [list(t) for t in ts] for s, ts in self.thresholds.items()},
+            "baseline_means": self.baseline_means,
             "settings": settings or {},
         }
         arrays: dict[str, np.ndarray] = {
@@ -254,6 +263,7 @@ class RunView:
             max_q={s: _unkeyed(d) for s, d in header["max_q"].items()},
             peak={s: (str(p[0]), float(p[1])) for s, p in header["peak"].items()},
             thresholds={s: [(float(a), float(b), float(c)) for a, b, c in ts] for s, ts in header["thresholds"].items()},
+            baseline_means={s: float(x) for s, x in header["baseline_means"].items()},
         )
         return v, dict(header.get("settings") or {})
 

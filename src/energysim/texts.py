@@ -69,26 +69,35 @@ def _decimals_for(se_pct: float) -> int:
 
 
 def _bound(n_paths: int) -> float:
-    """Upper 95 % bound on a probability never seen in ``n_paths`` paths: 3/n (rule of three) [%]."""
-    return 300.0 / n_paths
+    """One-sided 95 % upper bound on a probability never seen in ``n_paths`` paths [%]: the exact
+    (Clopper-Pearson) ``1 - 0.05 ** (1 / n)``, which the rule of three 3/n approximates for large n."""
+    return 100.0 * -math.expm1(math.log(0.05) / n_paths)
 
 
 def _bound_text(n_paths: int) -> str:
+    """:func:`_bound` with two significant digits."""
     b = _bound(n_paths)
-    d = max(0, 1 - math.floor(math.log10(b)))  # two significant digits
+    d = max(0, 1 - math.floor(math.log10(b)))
     return f"{b:.{d}f}".rstrip("0").rstrip(".")
+
+
+def _complement_text(n_paths: int) -> str:
+    """100 minus :func:`_bound`, to the decimals of its two significant digits (e.g. ``99.985``)."""
+    b = _bound(n_paths)
+    d = max(0, 1 - math.floor(math.log10(b)))
+    return f"{100.0 - b:.{d}f}".rstrip("0").rstrip(".")
 
 
 def fmt_probability(p: float, se: float, n_paths: int) -> str:
     """A probability in percent, rounded to what its Monte Carlo error supports.
 
-    ``p`` = 0 (or 1) has no sampling error estimate; it is shown as below (above) the rule-of-
-    three bound 3/n, the one-sided 95 % upper limit for an event never observed in n trials.
+    ``p`` = 0 (or 1) has no sampling error estimate; it is shown as below (above) the one-sided
+    95 % limit for an event never (always) observed in n trials (:func:`_bound`).
     """
     if p <= 0.0:
         return f"under {_bound_text(n_paths)}%"
     if p >= 1.0:
-        return f"over {100 - _bound(n_paths):g}%"
+        return f"over {_complement_text(n_paths)}%"
     d = _decimals_for(100 * se)
     return f"{100 * p:.{d}f}%"
 
@@ -104,6 +113,10 @@ def fmt_probability_pm(p: float, se: float, n_paths: int) -> str:
 def _one_in(p: float) -> str:
     """'1 of 20' style odds for a round probability (used with fixed levels 0.05, 0.1, 0.5)."""
     return f"1 of {round(1 / p):d}"
+
+
+#: What the "no-disruption outlook" is, in the words of the captions and table notes.
+OUTLOOK_DEFINITION = "the most likely path of the same simulated futures without the scenario's disruptions and incidents"
 
 
 def _vs_baseline(v: RunView, s: str, value: float) -> str:
@@ -175,7 +188,8 @@ def caption(v: RunView, s: str) -> str:
     axis, _, _ = v.unit_words(s)
     hist = "real weekly prices of the last 12 months (black line), then " if s in v.history_values else ""
     return (f"{v.label(s)}, {axis}: {hist}the simulated range: most likely path (dark line), half of the "
-            f"futures (dark band), 9 in 10 futures (light band) and the no-disruption outlook (dashed). "
+            f"futures (dark band), 9 in 10 futures (light band) and the no-disruption outlook (dashed: "
+            f"{OUTLOOK_DEFINITION}). "
             f"{v.n_paths:,} futures; scenario: {v.scenario.title or v.scenario.name}.")
 
 
@@ -200,7 +214,7 @@ def summary_sentences(v: RunView, budgets: dict[str, FuelBudget]) -> list[str]:
         parts = [f"{v.label(s)} {fmt_price(v.unit(s), v.mean_q[s][0.5])} {v.unit_words(s)[1]}" for s in fuels]
         worst = [f"{fmt_price(v.unit(s), v.peak[s][1])} for {v.label(s).split()[-1]}" for s in fuels]
         out.append("At the pump, the most likely averages are " + " and ".join(parts)
-                   + "; in the worst month, 1 in 20 futures reach "
+                   + "; in the riskiest month of the year, 1 in 20 futures average at least "
                    + " and ".join(worst) + ".")
     if budgets:
         items = list(budgets.items())

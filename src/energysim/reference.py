@@ -1,0 +1,64 @@
+"""The no-disruption outlook of a run: the same simulated market without the scenario's events.
+
+A scenario's disruptions and hazard incidents move prices on top of the market's own swings. To
+say how much, a report compares the run with the same futures run without any disruption or
+incident: the same seed, so the same market noise path by path (the stream rules of
+:mod:`energysim.sampling`: removing an event changes no other draw). The median of that run at
+each date is the chart's dashed "no-disruption outlook", the median of its horizon averages the
+figure that headlines and household budgets compare against.
+
+The deterministic path of :attr:`energysim.results.SimulationResult.baseline` (no noise, no
+events) is not that reference: with a pass-through that is faster for rising crude than for
+falling crude (docs/model.md), price swings alone lift the average pump price above it, so a
+scenario without any disruption would read as several per cent "above" it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .results import SimulationResult
+from .scenario.schema import Scenario
+
+__all__ = ["Reference", "without_events", "no_disruption_reference"]
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Per series: the median at each date (steps,), the median of each month's average
+    (months,) and the median of the horizon average, over the futures without events."""
+
+    path: dict[str, np.ndarray]
+    monthly: dict[str, np.ndarray]
+    mean: dict[str, float]
+
+
+def without_events(sc: Scenario) -> Scenario | None:
+    """``sc`` without its disruptions and hazards, or None when it has none (it is its own reference)."""
+    if not sc.disruptions and not sc.hazards:
+        return None
+    return sc.model_copy(update={"disruptions": [], "hazards": []})
+
+
+def _medians(result: SimulationResult) -> Reference:
+    path, monthly, mean = {}, {}, {}
+    for s in result.series:
+        path[s] = np.asarray(result.quantile_path(s, 0.5), dtype=float)
+        monthly[s] = np.quantile(result.monthly_mean[s], 0.5, axis=0)
+        mean[s] = float(np.quantile(result.path_mean[s], 0.5))
+    return Reference(path=path, monthly=monthly, mean=mean)
+
+
+def no_disruption_reference(result: SimulationResult, *, workers: int | None = None) -> Reference:
+    """The no-disruption outlook of ``result``: its scenario without events, rerun with the same
+    paths, seed and inputs (no second simulation when the scenario has no events)."""
+    from .engine import simulate
+
+    sc = without_events(result.scenario)
+    if sc is None:
+        return _medians(result)
+    ref = simulate(sc, paths=result.n_paths, seed=int(result.metadata["seed"]), inputs=result.inputs,
+                   keep_paths=False, workers=workers)
+    return _medians(ref)
