@@ -24,6 +24,8 @@ from .yamlio import KeyPath, format_key, read_yaml
 __all__ = ["load_scenario", "resolve_file", "LoadedScenario", "scenario_from_dict", "content_hash"]
 
 MAX_EXTENDS_DEPTH = 16
+#: Top-level keys a child scenario never takes from its parent (they name and describe one file).
+NOT_INHERITED = ("name", "extends", "title", "description")
 _NAMED_LISTS = ("disruptions", "hazards")
 Origins = dict[KeyPath, tuple[str, int]]
 
@@ -130,7 +132,9 @@ def resolve_file(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, An
         raise ScenarioError(
             [Problem(p.file, p.line, p.key, p.rule + f" (inherited by {path.name})", p.given) for p in exc.problems]
         ) from None
-    parent = {k: v for k, v in parent.items() if k not in ("name", "extends")}
+    # what names and describes the parent file is not inherited: a child without a title of its
+    # own is shown by its name, never under its parent's title
+    parent = {k: v for k, v in parent.items() if k not in NOT_INHERITED}
     merged_orig: Origins = {}
     merged = _merge(parent, raw, p_orig, origins, (), merged_orig, (), ())
     return merged, merged_orig, chain + (real,)
