@@ -98,3 +98,21 @@ def test_missing_file_and_bad_options(capsys, tmp_path):
     assert "file not found" in capsys.readouterr().err
     assert main(["run", str(ROOT / "scenarios/baseline_2026.yaml"), "--paths", "0"]) == 2
     assert main(["run", str(ROOT / "scenarios/baseline_2026.yaml"), "--seed", "-1"]) == 2
+
+
+def test_errors_of_options_and_arguments_have_no_file_prefix(tmp_path, capsys):
+    """An error that is about no file (an option, the count of arguments) starts with what is wrong,
+    not with a made-up location."""
+    baseline = str(ROOT / "scenarios/baseline_2026.yaml")
+    assert main(["run", baseline, "--format", "bogus", "--out", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err == ("error: --format: unknown output format; give a comma-separated list of "
+                                       "png, svg, html, md (given: 'bogus')\n")
+    assert not (tmp_path / "out").exists()
+    assert main(["run", baseline, "--paths", "64", "--seed", "1", "--format", "md", "--out", str(tmp_path),
+                 "--quiet"]) == 0
+    assert main(["report", str(tmp_path / "baseline_2026"), "--format", "png,gif"]) == 2
+    assert capsys.readouterr().err.startswith("error: --format: unknown output format; ")
+    assert main(["compare", baseline]) == 2
+    assert capsys.readouterr().err == "error: compare needs at least two scenario files (given: 1)\n"
+    assert main(["run", baseline, "--gasoline-gal-per-month", "-3", "--out", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err.startswith("error: --gasoline-gal-per-month: a monthly fuel amount must be ")
