@@ -116,3 +116,26 @@ def test_errors_of_options_and_arguments_have_no_file_prefix(tmp_path, capsys):
     assert capsys.readouterr().err == "error: compare needs at least two scenario files (given: 1)\n"
     assert main(["run", baseline, "--gasoline-gal-per-month", "-3", "--out", str(tmp_path / "out")]) == 2
     assert capsys.readouterr().err.startswith("error: --gasoline-gal-per-month: a monthly fuel amount must be ")
+
+
+@pytest.mark.parametrize("argv", [
+    ["run", "my_case"], ["run", "my_case.yaml"], ["validate", "my_case"], ["run", "scenarios/my_case"],
+    ["compare", "my_case", "scenarios/my_case.yaml"], ["diff", "scenarios/my_case.yaml", "my_case"],
+])
+def test_missing_scenario_suggests_the_file_in_scenarios(argv, tmp_path, monkeypatch, capsys):
+    """A scenario named without its folder or suffix: the one-line error suggests the file."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "my_case.yaml").write_text("name: my_case\n", encoding="utf-8")
+    given = next(a for a in argv[1:] if a != "scenarios/my_case.yaml")
+    assert main(argv + (["--out", str(tmp_path / "out")] if argv[0] == "run" else [])) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {given}: ") and len(err.splitlines()) == 1, err
+    assert err.endswith(f"file not found; did you mean {Path('scenarios/my_case.yaml')}?\n"), err
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_file_without_a_likely_one_has_no_suggestion(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["validate", "my_case"]) == 2
+    assert capsys.readouterr().err == "error: my_case: file not found\n"

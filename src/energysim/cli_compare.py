@@ -43,11 +43,13 @@ def _labels(names: Sequence[str]) -> list[str]:
 def _load_all(paths: Sequence[Path]) -> list:  # type: ignore[type-arg]
     """Load every file, collecting the problems of all of them before failing."""
     from .scenario import load_scenario
+    from .scenario.yamlio import missing_file_hint
 
     loaded, problems = [], []
     for p in paths:
         if not p.is_file():
-            problems.append(Problem(str(p), None, None, "scenario file not found" if not p.exists() else "not a file"))
+            problems.append(Problem(str(p), None, None, "scenario file not found" + missing_file_hint(p)
+                                    if not p.exists() else "not a file"))
             continue
         try:
             loaded.append(load_scenario(p))
