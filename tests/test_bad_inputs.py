@@ -193,6 +193,47 @@ def test_cli_misuse_is_one_line_exit_2(args: list[str], fragments: list[str], tm
     assert not (tmp_path / "reports").exists()
 
 
+EPISODE = HERE.parent / "data" / "episodes" / "2011_libya.yaml"
+
+
+@pytest.mark.parametrize(("args", "shown", "fragment"), [
+    (["schema", "--out", "{file}/x.json"], "{file}/x.json", "cannot make the folder: a file is in the way"),
+    (["schema", "--out", "{file}/sub/x.json"], "{file}/sub/x.json", "cannot make the folder: a file is in the way"),
+    (["schema", "--out", "{tmp}"], "{tmp}", "is a folder, not a file"),
+    (["calibrate", "--out", "{file}/x.json"], "{file}/x.json", "cannot make the folder: a file is in the way"),
+    (["calibrate", "--out", "{tmp}"], "{tmp}", "is a folder, not a file"),
+    (["gallery", "--out", "{file}"], "{file}", "is a file, not a folder"),
+    (["gallery", "--out", "{file}/x"], "{file}/x", "cannot make the folder: a file is in the way"),
+    (["backtest", str(EPISODE), "--out", "{file}"], "{file}", "is a file, not a folder"),
+    (["backtest", str(EPISODE), "--out", "{file}/x"], "{file}/x", "cannot make the folder: a file is in the way"),
+    (["compare", str(BASELINE), str(BASELINE), "--out", "{file}"], "{file}", "is a file, not a folder"),
+    (["compare", str(BASELINE), str(BASELINE), "--out", "{file}/x"], "{file}/x", "cannot make the folder: a file is in the way"),
+    (["run", str(BASELINE), "--out", "{file}"], "{file}", "is a file, not a folder"),
+    (["run", str(BASELINE), "--out", "{tmp}"], "{tmp}/baseline_2026", "is a file, not a folder"),
+])
+def test_out_where_a_file_or_folder_is_in_the_way(args: list[str], shown: str, fragment: str, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """Every --out: a file where a folder must go (or the reverse) is a one-line error naming the
+    path given, before any work, and the file in the way is left as it was."""
+    in_the_way = tmp_path / "a_file"
+    in_the_way.write_text("not a folder")
+    (tmp_path / "baseline_2026").write_text("a file named like the run folder")
+
+    def fill(text: str) -> str:
+        return text.replace("{file}", str(in_the_way)).replace("{tmp}", str(tmp_path))
+
+    before = sorted(tmp_path.iterdir())
+    t0 = time.perf_counter()
+    code = main([fill(a) for a in args])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.startswith(f"error: {fill(shown)}: --out: {fragment}") and len(err.splitlines()) == 1, err
+    assert "choose another --out" in err and "Traceback" not in err
+    assert time.perf_counter() - t0 < 5.0, "a bad --out must fail before the work"
+    assert sorted(tmp_path.iterdir()) == before
+    assert in_the_way.read_text() == "not a folder"
+
+
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root can write anywhere")
 def test_unwritable_out_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     locked = tmp_path / "locked"

@@ -37,7 +37,7 @@ def backtest(episodes: tuple[str, ...], paths: int, seed: int | None, out_dir: P
         run_episode,
         sharpness,
     )
-    from .runio import atomic_folder, save_figure, write_json
+    from .runio import atomic_folder, check_out_replaced, save_figure, write_json
 
     files, problems = [], []
     for given in episodes:  # a file, or an episode's name as the table shows it
@@ -51,6 +51,7 @@ def backtest(episodes: tuple[str, ...], paths: int, seed: int | None, out_dir: P
     if not files:
         raise ScenarioError("no episode files given and none found in data/episodes/")
     loaded = [load_episode(f) for f in files]  # every file checked before anything runs
+    check_out_replaced(out_dir)
     rows = []
     for ep in loaded:
         rows.extend(run_episode(ep, paths=paths, seed=seed))

@@ -131,7 +131,7 @@ def compare(scenarios: tuple[Path, ...], paths: int | None, seed: int | None, ou
     from .compare import Comparison
     from .engine import simulate
     from .report import price_series
-    from .runio import atomic_folder, safe_child, save_figure
+    from .runio import atomic_folder, check_out_replaced, safe_child, save_figure
 
     if len(scenarios) < 2:
         raise ScenarioError.at(None, "compare needs at least two scenario files", given=len(scenarios))
@@ -152,6 +152,7 @@ def compare(scenarios: tuple[Path, ...], paths: int | None, seed: int | None, ou
     if out_dir is None:
         target = safe_child(Path("reports"), compare_folder_name(labels))
     else:
+        check_out_replaced(out_dir)
         target = safe_child(out_dir.parent, out_dir.name)
     n_paths = paths if paths is not None else first.simulation.paths
     n_seed = seed if seed is not None else first.simulation.seed
