@@ -139,3 +139,33 @@ def test_missing_file_without_a_likely_one_has_no_suggestion(tmp_path, monkeypat
     monkeypatch.chdir(tmp_path)
     assert main(["validate", "my_case"]) == 2
     assert capsys.readouterr().err == "error: my_case: file not found\n"
+
+
+def test_summary_table_columns_stay_apart_for_values_of_any_width(write_yaml, tmp_path, capsys):
+    """Prices of seven digits and more: every column is still two spaces or more from the next."""
+    import re
+
+    path = write_yaml("name: huge\nmarket:\n  baseline: {constant_usd_per_bbl: 1234567}\n  volatility_annual: 0\n"
+                      "  long_term_volatility_annual: 0\n")
+    assert main(["run", str(path), "--paths", "64", "--format", "md", "--out", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("series"))
+    table = lines[start:start + 5]
+    assert table[1] == "-" * len(table[0])
+    cells = [re.split(r" {2,}", line) for line in [table[0], *table[2:]]]
+    assert [len(c) for c in cells] == [6, 6, 6, 6], table
+    brent = next(c for c in cells if c[0] == "Brent crude")
+    assert brent[1:4] == ["$1,234,567"] * 3 and brent[4].startswith("$1,234,567 (")
+
+
+def test_comparison_columns_stay_apart_for_values_of_any_width(write_yaml, tmp_path, capsys):
+    import re
+
+    small = write_yaml("name: small\nmarket:\n  baseline: {constant_usd_per_bbl: 60}\n", name="small.yaml")
+    huge = write_yaml("name: huge\nmarket:\n  baseline: {constant_usd_per_bbl: 1234567}\n", name="huge.yaml")
+    assert main(["compare", str(small), str(huge), "--paths", "64", "--out", str(tmp_path / "cmp")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    rows = [line for line in lines if line.startswith(("scenario", "small", "huge"))]
+    assert len(rows) == 9, lines
+    for line in rows:
+        assert len(re.split(r" {2,}", line)) == (6 if line.startswith("small") else 7), line
