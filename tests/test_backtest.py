@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import shutil
 from pathlib import Path
@@ -103,3 +104,35 @@ def test_cli_writes_table_chart_and_json(tmp_path: Path, capsys: pytest.CaptureF
     assert main(["backtest", str(ep), "--paths", "200", "--out", str(out)]) == 0
     assert {p.name for p in out.iterdir()} == {"backtest.csv", "backtest.md", "backtest.json", "backtest.png"}
     assert "coverage" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("given", ["kuwait_1990", "1990_iraq_kuwait", "1990_iraq_kuwait.yaml"])
+def test_episode_found_by_the_name_the_table_shows_or_its_file_name(given: str) -> None:
+    assert bt.find_episode(given) == bt.EPISODES_DIR() / "1990_iraq_kuwait.yaml"
+
+
+def test_episode_given_as_a_file_is_taken_as_it_is(tmp_path: Path) -> None:
+    ep = tmp_path / "kuwait_1990"
+    shutil.copy(bt.EPISODES_DIR() / "1990_iraq_kuwait.yaml", ep)
+    assert bt.find_episode(ep) == ep
+
+
+def test_unknown_episode_lists_the_episode_names(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(ScenarioError) as exc:
+        bt.find_episode("kuwait_199")
+    [problem] = exc.value.problems
+    assert problem.file == "kuwait_199" and "did you mean kuwait_1990?" in problem.rule
+    assert all(name in problem.rule for name in MODEL_NOTES_EPISODES)
+    assert main(["backtest", "kuwait_1990", "no_such_episode", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: no_such_episode: no such episode file or episode name (")
+    assert all(name in err[0] for name in MODEL_NOTES_EPISODES)
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_runs_an_episode_given_by_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "bt"
+    assert main(["backtest", "kuwait_1990", "--paths", "100", "--out", str(out)]) == 0
+    assert "kuwait_1990" in capsys.readouterr().out
+    assert json.loads((out / "backtest.json").read_text())["episodes"] == [
+        str(bt.EPISODES_DIR() / "1990_iraq_kuwait.yaml")]

@@ -20,6 +20,7 @@ import yaml
 import energysim
 from energysim.cli import main
 from energysim.errors import Problem, ScenarioError
+from energysim.scenario import scenario_from_dict
 from energysim.scenario.yamlio import MAX_FILE_BYTES
 
 HERE = Path(__file__).parent
@@ -192,6 +193,47 @@ def test_cli_misuse_is_one_line_exit_2(args: list[str], fragments: list[str], tm
     assert not (tmp_path / "reports").exists()
 
 
+EPISODE = HERE.parent / "data" / "episodes" / "2011_libya.yaml"
+
+
+@pytest.mark.parametrize(("args", "shown", "fragment"), [
+    (["schema", "--out", "{file}/x.json"], "{file}/x.json", "cannot make the folder: a file is in the way"),
+    (["schema", "--out", "{file}/sub/x.json"], "{file}/sub/x.json", "cannot make the folder: a file is in the way"),
+    (["schema", "--out", "{tmp}"], "{tmp}", "is a folder, not a file"),
+    (["calibrate", "--out", "{file}/x.json"], "{file}/x.json", "cannot make the folder: a file is in the way"),
+    (["calibrate", "--out", "{tmp}"], "{tmp}", "is a folder, not a file"),
+    (["gallery", "--out", "{file}"], "{file}", "is a file, not a folder"),
+    (["gallery", "--out", "{file}/x"], "{file}/x", "cannot make the folder: a file is in the way"),
+    (["backtest", str(EPISODE), "--out", "{file}"], "{file}", "is a file, not a folder"),
+    (["backtest", str(EPISODE), "--out", "{file}/x"], "{file}/x", "cannot make the folder: a file is in the way"),
+    (["compare", str(BASELINE), str(BASELINE), "--out", "{file}"], "{file}", "is a file, not a folder"),
+    (["compare", str(BASELINE), str(BASELINE), "--out", "{file}/x"], "{file}/x", "cannot make the folder: a file is in the way"),
+    (["run", str(BASELINE), "--out", "{file}"], "{file}", "is a file, not a folder"),
+    (["run", str(BASELINE), "--out", "{tmp}"], "{tmp}/baseline_2026", "is a file, not a folder"),
+])
+def test_out_where_a_file_or_folder_is_in_the_way(args: list[str], shown: str, fragment: str, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """Every --out: a file where a folder must go (or the reverse) is a one-line error naming the
+    path given, before any work, and the file in the way is left as it was."""
+    in_the_way = tmp_path / "a_file"
+    in_the_way.write_text("not a folder")
+    (tmp_path / "baseline_2026").write_text("a file named like the run folder")
+
+    def fill(text: str) -> str:
+        return text.replace("{file}", str(in_the_way)).replace("{tmp}", str(tmp_path))
+
+    before = sorted(tmp_path.iterdir())
+    t0 = time.perf_counter()
+    code = main([fill(a) for a in args])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.startswith(f"error: {fill(shown)}: --out: {fragment}") and len(err.splitlines()) == 1, err
+    assert "choose another --out" in err and "Traceback" not in err
+    assert time.perf_counter() - t0 < 5.0, "a bad --out must fail before the work"
+    assert sorted(tmp_path.iterdir()) == before
+    assert in_the_way.read_text() == "not a folder"
+
+
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root can write anywhere")
 def test_unwritable_out_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     locked = tmp_path / "locked"
@@ -235,3 +277,65 @@ def test_csv_baseline_relative_to_the_file_that_names_it(tmp_path: Path) -> None
     loaded = energysim.load_scenario(tmp_path / "child.yaml")
     result = energysim.simulate(loaded, paths=16, seed=1)
     assert result.baseline["brent_usd_per_bbl"][0] == pytest.approx(60.0, rel=0.02)
+
+
+# --- volumes larger than the world market ------------------------------------------------------
+
+
+def test_volume_written_in_kbd_is_refused_before_the_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The headline scenario with its Venezuelan loss typed in kb/d (500 for 0.5 mb/d): refused by
+    validate and run alike, naming the line, and nothing is written."""
+    scenarios = HERE.parent / "scenarios"
+    (tmp_path / "baseline_2026.yaml").write_text((scenarios / "baseline_2026.yaml").read_text(encoding="utf-8"))
+    text = (scenarios / "maduro_capture.yaml").read_text(encoding="utf-8")
+    old = "volume_mbd: {dist: pert, low: 0.2, mode: 0.5, high: 0.85}"
+    assert text.count(old) == 1
+    path = tmp_path / "maduro_capture.yaml"
+    path.write_text(text.replace(old, "volume_mbd: 500"), encoding="utf-8")
+    line = text[: text.index(old)].count("\n") + 1
+    demand = energysim.load_scenario(scenarios / "maduro_capture.yaml").scenario.market.world_demand_mbd.value
+    expected = (f"error: {path}:{line}: disruptions[0].volume_mbd: 500 mb/d is more than world demand "
+                f"({demand:g} mb/d); volumes are in million barrels per day (500 kb/d = 0.5)\n")
+    assert main(["validate", str(path)]) == 2
+    assert capsys.readouterr().err == expected
+    assert main(["run", str(path), "--paths", "64", "--out", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err == expected
+    assert not (tmp_path / "out").exists()
+
+
+def _with_volume(volume: Any, demand: Any = 100.0, kind: str = "disruptions") -> dict[str, Any]:
+    event = {"name": "e", "volume_mbd": volume, "duration_days": 30}
+    event.update({"start": "2026-02-01"} if kind == "disruptions" else {"rate_per_year": 2})
+    return {"name": "x", "market": {"world_demand_mbd": demand}, kind: [event]}
+
+
+@pytest.mark.parametrize(("volume", "demand"), [
+    (100.0, 100.0),                                          # the whole market: extreme, not impossible
+    (-100.0, 100.0),                                         # a gain as large as the market
+    ({"dist": "uniform", "low": -100, "high": 100}, 100.0),
+    (105.0, {"dist": "uniform", "low": 100, "high": 110}),   # within the range of an uncertain demand
+    ({"dist": "normal", "mean": 1.0, "sd": 0.5}, 100.0),     # unbounded: its central value counts
+    ({"dist": "lognormal", "median": 1.0, "p90": 3.0}, 100.0),
+    (150.0, {"dist": "normal", "mean": 100.0, "sd": 5.0, "low": 90}),  # a demand with no upper bound
+])
+@pytest.mark.parametrize("kind", ["disruptions", "hazards"])
+def test_volumes_up_to_world_demand_are_accepted(volume: Any, demand: Any, kind: str) -> None:
+    scenario_from_dict(_with_volume(volume, demand, kind))
+
+
+@pytest.mark.parametrize(("volume", "demand", "fragment"), [
+    (100.5, 100.0, "100.5 mb/d is more than world demand (100 mb/d);"),
+    (-250.0, 100.0, "-250 mb/d is more than world demand (100 mb/d) in size;"),
+    ({"dist": "choice", "values": [0.5, 900]}, 100.0, "a range reaching 900 mb/d"),
+    ({"dist": "normal", "mean": 1.0, "sd": 0.1, "low": -150, "high": 2}, 100.0, "a range reaching -150 mb/d"),
+    (111.0, {"dist": "uniform", "low": 100, "high": 110}, "more than world demand (at most 110 mb/d)"),
+    ({"dist": "lognormal", "median": 500.0, "p90": 900.0}, 100.0, "a central value of 500 mb/d"),
+    ({"dist": "normal", "mean": -300.0, "sd": 10.0}, 100.0, "a central value of -300 mb/d"),
+])
+@pytest.mark.parametrize("kind", ["disruptions", "hazards"])
+def test_volumes_above_world_demand_are_refused(volume: Any, demand: Any, fragment: str, kind: str) -> None:
+    with pytest.raises(ScenarioError) as info:
+        scenario_from_dict(_with_volume(volume, demand, kind))
+    [problem] = info.value.problems
+    assert problem.key == f"{kind}[0].volume_mbd"
+    assert fragment in problem.rule and "volumes are in million barrels per day" in problem.rule

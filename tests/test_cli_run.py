@@ -98,3 +98,74 @@ def test_missing_file_and_bad_options(capsys, tmp_path):
     assert "file not found" in capsys.readouterr().err
     assert main(["run", str(ROOT / "scenarios/baseline_2026.yaml"), "--paths", "0"]) == 2
     assert main(["run", str(ROOT / "scenarios/baseline_2026.yaml"), "--seed", "-1"]) == 2
+
+
+def test_errors_of_options_and_arguments_have_no_file_prefix(tmp_path, capsys):
+    """An error that is about no file (an option, the count of arguments) starts with what is wrong,
+    not with a made-up location."""
+    baseline = str(ROOT / "scenarios/baseline_2026.yaml")
+    assert main(["run", baseline, "--format", "bogus", "--out", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err == ("error: --format: unknown output format; give a comma-separated list of "
+                                       "png, svg, html, md (given: 'bogus')\n")
+    assert not (tmp_path / "out").exists()
+    assert main(["run", baseline, "--paths", "64", "--seed", "1", "--format", "md", "--out", str(tmp_path),
+                 "--quiet"]) == 0
+    assert main(["report", str(tmp_path / "baseline_2026"), "--format", "png,gif"]) == 2
+    assert capsys.readouterr().err.startswith("error: --format: unknown output format; ")
+    assert main(["compare", baseline]) == 2
+    assert capsys.readouterr().err == "error: compare needs at least two scenario files (given: 1)\n"
+    assert main(["run", baseline, "--gasoline-gal-per-month", "-3", "--out", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err.startswith("error: --gasoline-gal-per-month: a monthly fuel amount must be ")
+
+
+@pytest.mark.parametrize("argv", [
+    ["run", "my_case"], ["run", "my_case.yaml"], ["validate", "my_case"], ["run", "scenarios/my_case"],
+    ["compare", "my_case", "scenarios/my_case.yaml"], ["diff", "scenarios/my_case.yaml", "my_case"],
+])
+def test_missing_scenario_suggests_the_file_in_scenarios(argv, tmp_path, monkeypatch, capsys):
+    """A scenario named without its folder or suffix: the one-line error suggests the file."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "my_case.yaml").write_text("name: my_case\n", encoding="utf-8")
+    given = next(a for a in argv[1:] if a != "scenarios/my_case.yaml")
+    assert main(argv + (["--out", str(tmp_path / "out")] if argv[0] == "run" else [])) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {given}: ") and len(err.splitlines()) == 1, err
+    assert err.endswith(f"file not found; did you mean {Path('scenarios/my_case.yaml')}?\n"), err
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_file_without_a_likely_one_has_no_suggestion(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["validate", "my_case"]) == 2
+    assert capsys.readouterr().err == "error: my_case: file not found\n"
+
+
+def test_summary_table_columns_stay_apart_for_values_of_any_width(write_yaml, tmp_path, capsys):
+    """Prices of seven digits and more: every column is still two spaces or more from the next."""
+    import re
+
+    path = write_yaml("name: huge\nmarket:\n  baseline: {constant_usd_per_bbl: 1234567}\n  volatility_annual: 0\n"
+                      "  long_term_volatility_annual: 0\n")
+    assert main(["run", str(path), "--paths", "64", "--format", "md", "--out", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("series"))
+    table = lines[start:start + 5]
+    assert table[1] == "-" * len(table[0])
+    cells = [re.split(r" {2,}", line) for line in [table[0], *table[2:]]]
+    assert [len(c) for c in cells] == [6, 6, 6, 6], table
+    brent = next(c for c in cells if c[0] == "Brent crude")
+    assert brent[1:4] == ["$1,234,567"] * 3 and brent[4].startswith("$1,234,567 (")
+
+
+def test_comparison_columns_stay_apart_for_values_of_any_width(write_yaml, tmp_path, capsys):
+    import re
+
+    small = write_yaml("name: small\nmarket:\n  baseline: {constant_usd_per_bbl: 60}\n", name="small.yaml")
+    huge = write_yaml("name: huge\nmarket:\n  baseline: {constant_usd_per_bbl: 1234567}\n", name="huge.yaml")
+    assert main(["compare", str(small), str(huge), "--paths", "64", "--out", str(tmp_path / "cmp")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    rows = [line for line in lines if line.startswith(("scenario", "small", "huge"))]
+    assert len(rows) == 9, lines
+    for line in rows:
+        assert len(re.split(r" {2,}", line)) == (6 if line.startswith("small") else 7), line

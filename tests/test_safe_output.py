@@ -311,3 +311,19 @@ def test_scenario_name_cannot_escape(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(["run", str(bad), "--out", str(tmp_path / "reports")]) == 2
     assert "bad.yaml:1: name:" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml"]
+
+
+def test_a_file_is_never_replaced_by_a_report_folder(tmp_path: Path) -> None:
+    """The Python API too: a folder written whole where a file is, or a file where a folder is, is
+    refused and leaves what is there as it was (it used to move the file aside and never back)."""
+    target = tmp_path / "notes.txt"
+    target.write_text("keep me")
+    with pytest.raises(ScenarioError, match="notes.txt: is a file, not a folder; choose another place"):
+        with atomic_folder(target) as tmp:
+            (tmp / "a.csv").write_text("x")
+    with pytest.raises(ScenarioError, match="a file is in the way"):
+        write_file(target / "x.json", "{}")
+    with pytest.raises(ScenarioError, match="is a folder, not a file"):
+        write_file(tmp_path, "{}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+    assert target.read_text() == "keep me"

@@ -19,6 +19,7 @@ median band width (P95 − P5, percentage points).
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -27,9 +28,9 @@ import numpy as np
 
 from .errors import ScenarioError
 from .scenario.loader import LoadedScenario, resolve_file, scenario_from_dict
-from .scenario.yamlio import format_key
+from .scenario.yamlio import format_key, read_yaml
 
-__all__ = ["Observation", "Episode", "Row", "load_episode", "episode_files", "run_episode", "score",
+__all__ = ["Observation", "Episode", "Row", "load_episode", "episode_files", "find_episode", "run_episode", "score",
            "coverage", "sharpness", "format_table", "band_chart", "EPISODES_DIR", "BAND"]
 
 #: The band scored: 5th to 95th percentile.
@@ -175,6 +176,39 @@ def episode_files(folder: Path | None = None) -> list[Path]:
     """Every ``*.yaml`` in the episodes folder, sorted."""
     folder = folder or EPISODES_DIR()
     return sorted(folder.glob("*.yaml"))
+
+
+def find_episode(given: str | Path, folder: Path | None = None) -> Path:
+    """The episode file meant by ``given``: a file as it is, else a shipped episode named so, by the
+    ``name`` the backtest table shows (``kuwait_1990``) or by its file name (``1990_iraq_kuwait``).
+
+    Raises
+    ------
+    ScenarioError
+        One line listing the episode names when ``given`` is neither a file nor one of them.
+    """
+    path = Path(given)
+    if path.exists():
+        return path  # a file, or something load_episode says is not one
+    folder = folder or EPISODES_DIR()
+    by_name: dict[str, Path] = {}
+    for file in episode_files(folder):
+        try:
+            name = read_yaml(file)[0].get("name")
+        except ScenarioError:  # a broken episode file is reported when it is run
+            name = None
+        if isinstance(name, str):
+            by_name.setdefault(name, file)
+    if path.parent == Path("."):
+        for file in episode_files(folder):
+            if path.name in (file.stem, file.name):
+                return file
+        if path.name in by_name:
+            return by_name[path.name]
+    hint = difflib.get_close_matches(path.name, list(by_name), n=1)
+    rule = "no such episode file or episode name" + (f"; did you mean {hint[0]}?" if hint else "")
+    rule += f" (episodes in {folder}: {', '.join(sorted(by_name))})" if by_name else f" (no episodes in {folder})"
+    raise ScenarioError.at(str(given), rule)
 
 
 def score(observed_pct: float, model_pct: np.ndarray) -> tuple[float, float, float, bool]:

@@ -122,12 +122,13 @@ def validate(scenarios: tuple[Path, ...]) -> None:
 @click.option("--out", "out_file", type=click.Path(path_type=Path), help="Write to a file instead of printing.")
 def schema(out_file: Path | None) -> None:
     """Print the JSON Schema of scenario files (for editor completion and checks)."""
+    from .runio import check_out_file, write_file
     from .scenario.jsonschema import scenario_json_schema
 
+    if out_file:
+        check_out_file(out_file)
     text = json.dumps(scenario_json_schema(), indent=2) + "\n"
     if out_file:
-        from .runio import write_file
-
         write_file(out_file, text)
     else:
         click.echo(text, nl=False)

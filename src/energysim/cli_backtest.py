@@ -13,31 +13,45 @@ __all__ = ["backtest"]
 
 
 @click.command()
-@click.argument("episodes", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("episodes", nargs=-1)
 @click.option("--paths", type=click.IntRange(min=100), default=4000, show_default=True,
               help="Monte Carlo paths per episode.")
 @click.option("--seed", type=click.IntRange(min=0), default=None, help="Random seed (default: each episode's).")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("reports/backtest"),
               show_default=True, help="Folder written: backtest.csv, backtest.md, backtest.json, backtest.png.")
 @click.option("--quiet", is_flag=True, help="Do not print the table.")
-def backtest(episodes: tuple[Path, ...], paths: int, seed: int | None, out_dir: Path, quiet: bool) -> None:
-    """Run each episode (default: every file in data/episodes/) and compare with the observed moves."""
+def backtest(episodes: tuple[str, ...], paths: int, seed: int | None, out_dir: Path, quiet: bool) -> None:
+    """Run each episode (default: every file in data/episodes/) and compare with the observed moves.
+
+    EPISODES are episode files, or the names of shipped episodes as the table shows them
+    (kuwait_1990) or as their files are named (1990_iraq_kuwait).
+    """
     from .backtest import (
         band_chart,
         coverage,
         episode_files,
+        find_episode,
         format_table,
         load_episode,
         rows_as_dicts,
         run_episode,
         sharpness,
     )
-    from .runio import atomic_folder, save_figure, write_json
+    from .runio import atomic_folder, check_out_replaced, save_figure, write_json
 
-    files = list(episodes) or episode_files()
+    files, problems = [], []
+    for given in episodes:  # a file, or an episode's name as the table shows it
+        try:
+            files.append(find_episode(given))
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ScenarioError(problems)
+    files = files or episode_files()
     if not files:
         raise ScenarioError("no episode files given and none found in data/episodes/")
     loaded = [load_episode(f) for f in files]  # every file checked before anything runs
+    check_out_replaced(out_dir)
     rows = []
     for ep in loaded:
         rows.extend(run_episode(ep, paths=paths, seed=seed))

@@ -54,8 +54,10 @@ def calibration_summary(cal: dict[str, Any]) -> str:
 def calibrate(out_file: Path | None, data_dir: Path | None, quiet: bool) -> None:
     """Fit Brent dynamics and retail pass-through to the shipped data; write calibration.json."""
     from . import calibrate as cal_mod
+    from .runio import check_out_file
 
     target = out_file if out_file is not None else cal_mod.data_dir() / "calibration.json"
+    check_out_file(target)
     try:
         result = cal_mod.write_calibration(target, data_dir)
     except (FileNotFoundError, ValueError) as exc:

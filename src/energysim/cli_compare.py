@@ -43,11 +43,13 @@ def _labels(names: Sequence[str]) -> list[str]:
 def _load_all(paths: Sequence[Path]) -> list:  # type: ignore[type-arg]
     """Load every file, collecting the problems of all of them before failing."""
     from .scenario import load_scenario
+    from .scenario.yamlio import missing_file_hint
 
     loaded, problems = [], []
     for p in paths:
         if not p.is_file():
-            problems.append(Problem(str(p), None, None, "scenario file not found" if not p.exists() else "not a file"))
+            problems.append(Problem(str(p), None, None, "scenario file not found" + missing_file_hint(p)
+                                    if not p.exists() else "not a file"))
             continue
         try:
             loaded.append(load_scenario(p))
@@ -71,35 +73,32 @@ def comparison_text(results: Sequence, labels: Sequence[str]) -> str:  # type: i
     of the peak (mean [P5, P95] over paths)."""
     from .charts import SERIES_LABELS
     from .compare import paired_differences
-    from .tables import format_price
+    from .tables import format_columns, format_price
 
     ref = results[0]
     h = ref.metadata["horizon"]
     lines = [f"Comparison on common random numbers [{h['start']} to {h['end']}, {ref.n_paths:,} paths, "
              f"seed {ref.metadata['seed']}]; differences are against {labels[0]}, path by path.", ""]
-    width = max(12, max(len(x) for x in labels) + 2)
-    head = (f"{'scenario':<{width}}{'avg P5':>9}{'avg P50':>9}{'avg P95':>9}{'worst-mo P95':>14}"
-            f"   {'avg: paired diff [90%]':<28}{'peak: paired diff [90%]':<28}")
+    head = ["scenario", "avg P5", "avg P50", "avg P95", "worst-mo P95", "avg: paired diff [90%]",
+            "peak: paired diff [90%]"]
     for s in ref.series:
         if s == "net_supply_loss_mbd":
             continue
-        lines += [SERIES_LABELS.get(s, (s, ""))[0], head, "-" * len(head)]
+        rows = [head]
         for k, (r, name) in enumerate(zip(results, labels)):
             q = r.horizon_mean_quantiles(s)
             _, peak = r.peak_month(s)
-            row = (f"{name:<{width}}{format_price(s, q[0.05]):>9}{format_price(s, q[0.5]):>9}"
-                   f"{format_price(s, q[0.95]):>9}{format_price(s, peak):>14}   ")
+            cells = [name, format_price(s, q[0.05]), format_price(s, q[0.5]), format_price(s, q[0.95]),
+                     format_price(s, peak)]
             if k == 0:
-                row += "(reference)"
+                cells += ["(reference)", ""]
             else:
-                cells = []
                 for key in ("horizon_average", "peak"):
                     d = paired_differences(ref, r, s)[key]
                     lo, hi = (float(x) for x in _quantiles(d))
                     cells.append(f"{_fmt_diff(s, float(d.mean()))} [{_fmt_diff(s, lo)}, {_fmt_diff(s, hi)}]")
-                row += f"{cells[0]:<28}{cells[1]:<28}"
-            lines.append(row.rstrip())
-        lines.append("")
+            rows.append(cells)
+        lines += [SERIES_LABELS.get(s, (s, ""))[0], *format_columns(rows, right={1, 2, 3, 4}), ""]
     return "\n".join(lines).rstrip()
 
 
@@ -129,7 +128,7 @@ def compare(scenarios: tuple[Path, ...], paths: int | None, seed: int | None, ou
     from .compare import Comparison
     from .engine import simulate
     from .report import price_series
-    from .runio import atomic_folder, safe_child, save_figure
+    from .runio import atomic_folder, check_out_replaced, safe_child, save_figure
 
     if len(scenarios) < 2:
         raise ScenarioError.at(None, "compare needs at least two scenario files", given=len(scenarios))
@@ -150,6 +149,7 @@ def compare(scenarios: tuple[Path, ...], paths: int | None, seed: int | None, ou
     if out_dir is None:
         target = safe_child(Path("reports"), compare_folder_name(labels))
     else:
+        check_out_replaced(out_dir)
         target = safe_child(out_dir.parent, out_dir.name)
     n_paths = paths if paths is not None else first.simulation.paths
     n_seed = seed if seed is not None else first.simulation.seed

@@ -50,13 +50,14 @@ def gallery(scenario_dir: Path, out_dir: Path, paths: int | None) -> None:
     """Draw the headline chart (US gasoline fan chart) of every scenario into the gallery."""
     from . import charts, texts
     from .engine import simulate
-    from .runio import write_file
+    from .runio import check_out_folder, write_file
     from .runview import RunView
     from .scenario import load_scenario
 
     files = sorted(scenario_dir.glob("*.yaml"))
     if not files:
         raise ScenarioError.at(str(scenario_dir), "no *.yaml scenario files found")
+    check_out_folder(out_dir)
     entries: list[tuple[str, str, str, str]] = []
     problems: list[str] = []
     for path in files:

@@ -27,13 +27,17 @@ class Problem:
     given: str | None = None
 
     def format(self) -> str:
-        where = self.file or "<input>"
-        if self.line is not None:
-            where += f":{self.line}"
-        parts = [where]
+        """``file:line: key: rule (given: ...)``; a problem of no file (a command line option, a
+        count of arguments) starts with its key, or with the rule."""
+        parts = []
+        if self.file is not None or self.line is not None:
+            where = self.file or "<input>"
+            if self.line is not None:
+                where += f":{self.line}"
+            parts.append(where)
         if self.key:
             parts.append(self.key)
-        msg = ": ".join(parts) + ": " + self.rule
+        msg = ": ".join(parts + [self.rule])
         if self.given is not None:
             msg += f" (given: {self.given})"
         return msg

@@ -77,7 +77,7 @@ def parse_formats(text: str | Iterable[str] | None) -> tuple[str, ...]:
     items = [t for t in items if t]
     bad = [t for t in items if t not in FORMATS]
     if bad or not items:
-        raise ScenarioError.at(None, f"--format takes a comma-separated list of {', '.join(FORMATS)}",
+        raise ScenarioError.at(None, f"unknown output format; give a comma-separated list of {', '.join(FORMATS)}",
                                key="--format", given=",".join(bad) if bad else text)
     return tuple(f for f in FORMATS if f in items)
 

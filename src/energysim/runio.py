@@ -26,7 +26,8 @@ from typing import Any
 
 from .errors import ScenarioError
 
-__all__ = ["atomic_folder", "interrupts_recorded", "safe_child", "write_file", "write_json", "written"]
+__all__ = ["atomic_folder", "check_out_file", "check_out_folder", "check_out_replaced", "interrupts_recorded",
+           "safe_child", "write_file", "write_json", "written"]
 
 _interrupted = threading.Event()
 _written: list[Path] = []
@@ -83,6 +84,7 @@ def write_file(target: Path, data: bytes | str) -> None:
     """Write ``data`` (text as UTF-8) to ``target`` atomically: to a hidden temporary file next to
     it, moved into place when complete, unless Ctrl-C was pressed (then ``target`` is as it was)."""
     target = Path(target)
+    check_out_file(target, option=None)
     tmp = _tmp_path(target)
     try:
         _clean_stale(target)  # what a killed write of the same file left
@@ -114,15 +116,56 @@ def safe_child(parent: Path, name: str) -> Path:
     child = (parent / name)
     if child.resolve().parent != parent.resolve():
         raise ScenarioError.at(None, f"output folder would escape {parent}", given=name)
-    probe = Path(parent)
+    check_out_folder(parent)
+    _refuse_a_file_at(child, "--out")
+    return child
+
+
+def _refuse(path: Path, rule: str, option: str | None, given: object = None) -> ScenarioError:
+    what_to_do = f"choose another {option}" if option else "choose another place"
+    return ScenarioError.at(str(path), f"{rule}; {what_to_do}", key=option, given=given)
+
+
+def _refuse_a_file_at(folder: Path, option: str | None) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise _refuse(folder, "is a file, not a folder", option)
+
+
+def check_out_folder(folder: Path, option: str | None = "--out", shown: Path | None = None) -> None:
+    """Refuse, before any work is done, a folder that outputs cannot be written into (made if
+    missing): a file at its place or in the way, or a folder above it that is not writable.
+
+    The error names ``shown`` (default ``folder``): the path given to ``option``.
+    """
+    folder = Path(folder)
+    where = folder if shown is None else shown
+    probe = folder
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent
+    if probe == where and not probe.is_dir():
+        raise _refuse(where, "is a file, not a folder", option)
     if not probe.is_dir():
-        raise ScenarioError.at(str(parent), "cannot create the output folder: a file is in the way",
-                               key="--out", given=str(probe))
+        raise _refuse(where, "cannot make the folder: a file is in the way", option, str(probe))
     if not os.access(probe, os.W_OK | os.X_OK):
-        raise ScenarioError.at(str(parent), "the output folder is not writable", key="--out", given=str(probe))
-    return child
+        raise _refuse(where, "the folder is not writable", option, str(probe))
+
+
+def check_out_replaced(folder: Path, option: str | None = "--out") -> None:
+    """Refuse, before any work is done, a folder that cannot be written whole in place of
+    ``folder`` (:func:`atomic_folder`): a file at its place, or a folder above it that cannot be
+    made or written."""
+    folder = Path(folder)
+    _refuse_a_file_at(folder, option)
+    check_out_folder(folder.parent, option, shown=folder)
+
+
+def check_out_file(target: Path, option: str | None = "--out") -> None:
+    """Refuse, before any work is done, a file that cannot be written: a folder at its place, or a
+    file in the way of its folder. (A missing folder is left to the command: some make it.)"""
+    target = Path(target)
+    if target.is_dir():
+        raise _refuse(target, "is a folder, not a file", option)
+    check_out_folder(target.parent, option, shown=target)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -187,6 +230,7 @@ def atomic_folder(target: Path) -> Iterator[Path]:
     by :func:`interrupts_recorded` stops the swap even if its exception was swallowed.
     """
     target = Path(target)
+    check_out_replaced(target, option=None)
     target.parent.mkdir(parents=True, exist_ok=True)
     _clean_stale(target)
     tmp = _make_tmp(target)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
+
 from .charts import SERIES_LABELS
 from .results import SimulationResult
 
-__all__ = ["summary_table", "format_price"]
+__all__ = ["summary_table", "format_price", "format_columns", "COLUMN_GAP"]
+
+#: Between two columns of a terminal table, whatever the width of the values.
+COLUMN_GAP = "  "
 
 
 def format_price(series: str, value: float) -> str:
@@ -16,13 +21,26 @@ def format_price(series: str, value: float) -> str:
     return f"{value:,.2f}"
 
 
+def format_columns(rows: Sequence[Sequence[str]], right: Collection[int] = ()) -> list[str]:
+    """Lines of a table whose first row is its header, with a rule under the header: each column
+    as wide as its widest cell, right-aligned if its index is in ``right``, and columns
+    :data:`COLUMN_GAP` apart however wide a value is."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+
+    def line(row: Sequence[str]) -> str:
+        return COLUMN_GAP.join(c.rjust(w) if i in right else c.ljust(w)
+                               for i, (c, w) in enumerate(zip(row, widths))).rstrip()
+
+    head = line(rows[0])
+    return [head, "-" * len(head)] + [line(row) for row in rows[1:]]
+
+
 def summary_table(result: SimulationResult) -> str:
     """Per series: horizon average at P5 / P50 / P95, worst month's P95, threshold odds."""
     sc = result.scenario
     lines = [f"{sc.title or sc.name}  [{result.metadata['horizon']['start']} to {result.metadata['horizon']['end']}, "
              f"{result.n_paths:,} paths, seed {result.metadata['seed']}]", ""]
-    head = f"{'series':<24}{'avg P5':>9}{'avg P50':>9}{'avg P95':>9}{'worst-month P95':>17}  chance of reaching"
-    lines += [head, "-" * len(head)]
+    rows = [["series", "avg P5", "avg P50", "avg P95", "worst-month P95", "chance of reaching"]]
     for s in result.series:
         if s == "net_supply_loss_mbd":
             continue
@@ -33,6 +51,6 @@ def summary_table(result: SimulationResult) -> str:
             p, _ = result.threshold_probability(s, t)
             odds.append(f"{format_price(s, t)}: {p:.0%}" if p >= 0.01 or p == 0 else f"{format_price(s, t)}: <1%")
         label = SERIES_LABELS.get(s, (s, ""))[0]
-        lines.append(f"{label:<24}{format_price(s, q[0.05]):>9}{format_price(s, q[0.5]):>9}{format_price(s, q[0.95]):>9}"
-                     f"{format_price(s, peak) + ' (' + month + ')':>17}  {', '.join(odds)}")
-    return "\n".join(lines)
+        rows.append([label, format_price(s, q[0.05]), format_price(s, q[0.5]), format_price(s, q[0.95]),
+                     f"{format_price(s, peak)} ({month})", ", ".join(odds)])
+    return "\n".join(lines + format_columns(rows, right={1, 2, 3, 4}))

@@ -27,6 +27,7 @@ __all__ = [
 ]
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+KB_PER_MB = 1000.0  # thousand barrels (kb/d, as many sources quote output) in a million (mb/d, this format)
 UNITS_PER_BBL = {"gal": 42.0, "litre": 158.987294928}
 MAX_HORIZON_DAYS = 3 * 366
 
@@ -449,6 +450,11 @@ class Scenario(_Model):
                     f"disruption {d.name!r} cannot start inside the horizon "
                     f"({self.horizon.start} to {self.horizon.end})",
                     str(lo) if lo == hi else f"{lo} to {hi}")
+        for kind, items in events:
+            for i, item in enumerate(items):
+                rule = _volume_above_demand(item.volume_mbd, self.market.world_demand_mbd)
+                if rule is not None:
+                    raise _cross((kind, i, "volume_mbd"), rule, None)
         return self
 
     def series_names(self) -> list[str]:
@@ -460,6 +466,31 @@ class Scenario(_Model):
 def _cross(key_path: tuple[str | int, ...], rule: str, given: Any) -> PydanticCustomError:
     """A cross-field error that names the key it is about (the loader reports that key's line)."""
     return PydanticCustomError("cross_check", "{rule}", {"rule": rule, "key_path": key_path, "given": given})
+
+
+def _volume_above_demand(volume: Dist, demand: Dist) -> str | None:
+    """Why a disruption's or hazard's volume cannot be one of this market, or None.
+
+    A volume (lost, or gained if negative) larger in size than the whole world demand is
+    physically impossible; it is almost always kb/d written where mb/d is meant. For a
+    distribution the largest size in its range counts (an unbounded one, such as a lognormal or an
+    untruncated normal, has no largest value: its central value counts instead), and for an
+    uncertain world demand, the upper end of its range.
+    """
+    lo, hi = volume.support()
+    if math.isfinite(lo) and math.isfinite(hi):
+        value = hi if abs(hi) >= abs(lo) else lo
+        what = f"{value:g} mb/d" if lo == hi else f"a range reaching {value:g} mb/d"
+    else:
+        value = volume.center()
+        what = f"a central value of {value:g} mb/d"
+    demand_lo, demand_hi = demand.support()
+    if abs(value) <= demand_hi:
+        return None
+    limit = f"{demand_hi:g} mb/d" if demand_lo == demand_hi else f"at most {demand_hi:g} mb/d"
+    size = " in size" if value < 0 else ""
+    return (f"{what} is more than world demand ({limit}){size}; volumes are in million barrels per day "
+            f"({value:g} kb/d = {value / KB_PER_MB:g})")
 
 
 def fuel_series(key: str, fuel: Fuel) -> str:

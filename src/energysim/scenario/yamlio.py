@@ -17,11 +17,15 @@ import yaml
 
 from ..errors import ScenarioError
 
-__all__ = ["read_yaml", "KeyPath", "LineMap", "MAX_FILE_BYTES", "format_key"]
+__all__ = ["read_yaml", "KeyPath", "LineMap", "MAX_FILE_BYTES", "format_key", "missing_file_hint"]
 
 MAX_FILE_BYTES = 2_000_000  # a scenario is a few kB; the STEO-sized inline baseline is < 50 kB
 MAX_DEPTH = 40
 MAX_NODES = 200_000
+#: The folder of shipped scenarios, relative to where commands run (the repository root), where a
+#: bare name such as ``maduro_capture`` is looked for when no such file exists.
+SCENARIO_DIR = Path("scenarios")
+_SUFFIXES = (".yaml", ".yml")
 
 KeyPath = tuple[str | int, ...]
 LineMap = dict[KeyPath, int]
@@ -97,6 +101,23 @@ class _Converter:
         return value
 
 
+def missing_file_hint(path: Path) -> str:
+    """``"; did you mean scenarios/x.yaml?"`` for a file that does not exist when a file it likely
+    means does: the name with a ``.yaml`` suffix, or a bare name in ``scenarios/``; else ``""``."""
+    path = Path(path)
+    if not path.name:
+        return ""
+    stem = path.stem if path.suffix in _SUFFIXES else path.name
+    names = [stem + s for s in _SUFFIXES]
+    candidates = [path.with_name(n) for n in names]
+    if path.parent == Path("."):
+        candidates += [SCENARIO_DIR / n for n in names]
+    for candidate in candidates:
+        if candidate != path and candidate.is_file():
+            return f"; did you mean {candidate}?"
+    return ""
+
+
 def read_yaml(path: Path) -> tuple[dict[str, Any], LineMap]:
     """Read a scenario-like YAML file into a dict and a map of key path -> line number.
 
@@ -110,7 +131,7 @@ def read_yaml(path: Path) -> tuple[dict[str, Any], LineMap]:
     try:
         info = path.stat()
     except FileNotFoundError:
-        raise ScenarioError.at(file, "file not found") from None
+        raise ScenarioError.at(file, "file not found" + missing_file_hint(path)) from None
     except OSError as exc:
         raise ScenarioError.at(file, f"cannot read file: {exc.strerror}") from None
     if stat.S_ISDIR(info.st_mode):
