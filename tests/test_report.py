@@ -191,7 +191,7 @@ def test_bad_options_are_one_line_errors(tmp_path: Path, capsys) -> None:
 
 
 def test_budget_arithmetic_on_a_constructed_case() -> None:
-    # 40 gal/month; average price P5 $3.00, P50 $3.50, P95 $4.25; baseline $3.25; worst month P95 $5.00
+    # 40 gal/month; average price P5 $3.00, P50 $3.50, P95 $4.25; baseline $3.25; riskiest month P95 $5.00
     b = fuel_budget(40, {0.05: 3.0, 0.5: 3.5, 0.95: 4.25}, 3.25, 5.0, 12)
     assert (b.low_per_month, b.typical_per_month, b.high_per_month) == (120.0, 140.0, 170.0)
     assert b.baseline_per_month == 130.0 and b.bad_month == 200.0

@@ -69,7 +69,7 @@ def _fmt_diff(series: str, value: float) -> str:
 
 def comparison_text(results: Sequence, labels: Sequence[str]) -> str:  # type: ignore[type-arg]
     """The printed table: per price series and scenario, the horizon average (P5/P50/P95), the
-    worst-month P95, and against the first scenario the paired difference of the average and
+    riskiest-month P95, and against the first scenario the paired difference of the average and
     of the peak (mean [P5, P95] over paths)."""
     from .charts import SERIES_LABELS
     from .compare import paired_differences
@@ -79,7 +79,7 @@ def comparison_text(results: Sequence, labels: Sequence[str]) -> str:  # type: i
     h = ref.metadata["horizon"]
     lines = [f"Comparison on common random numbers [{h['start']} to {h['end']}, {ref.n_paths:,} paths, "
              f"seed {ref.metadata['seed']}]; differences are against {labels[0]}, path by path.", ""]
-    head = ["scenario", "avg P5", "avg P50", "avg P95", "worst-mo P95", "avg: paired diff [90%]",
+    head = ["scenario", "avg P5", "avg P50", "avg P95", "riskiest-mo P95", "avg: paired diff [90%]",
             "peak: paired diff [90%]"]
     for s in ref.series:
         if s == "net_supply_loss_mbd":

@@ -36,11 +36,11 @@ def format_columns(rows: Sequence[Sequence[str]], right: Collection[int] = ()) -
 
 
 def summary_table(result: SimulationResult) -> str:
-    """Per series: horizon average at P5 / P50 / P95, worst month's P95, threshold odds."""
+    """Per series: horizon average at P5 / P50 / P95, riskiest month's P95 (the month where it is highest), threshold odds."""
     sc = result.scenario
     lines = [f"{sc.title or sc.name}  [{result.metadata['horizon']['start']} to {result.metadata['horizon']['end']}, "
              f"{result.n_paths:,} paths, seed {result.metadata['seed']}]", ""]
-    rows = [["series", "avg P5", "avg P50", "avg P95", "worst-month P95", "chance of reaching"]]
+    rows = [["series", "avg P5", "avg P50", "avg P95", "riskiest-month P95", "chance of reaching"]]
     for s in result.series:
         if s == "net_supply_loss_mbd":
             continue
