@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import tempfile
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,10 +39,11 @@ from .runio import save_figure  # noqa: E402
 from .runview import RunView  # noqa: E402
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.typing import RcKeyType
 
 __all__ = ["fan_chart", "SERIES_LABELS", "STYLE", "PALETTE", "HEADLINE_SERIES", "headline_series", "FIG_WIDTH_IN",
-           "save_chart", "chart_bytes"]
+           "save_chart", "chart_bytes", "date_axis", "price_axis", "footer"]
 
 SERIES_LABELS = {
     "brent_usd_per_bbl": ("Brent crude", "USD per barrel"),
@@ -56,6 +58,9 @@ HEADLINE_SERIES = "us_gasoline_usd_per_gal"
 #: Width 8 in: 800 px at 100 dpi on screen, PNGs are saved at 200 dpi (2x).
 FIG_WIDTH_IN = 8.0
 FIG_HEIGHT_IN = 5.6
+#: Provenance footer: height of its last line above the figure's bottom edge, and line spacing [in].
+FOOTER_BOTTOM_IN = 0.0952
+FOOTER_LINE_IN = 0.1568
 
 #: Sequential blues for the fan (ColorBrewer "Blues", colour-blind safe, monotone in lightness
 #: so the bands stay ordered in greyscale), black for history, Okabe-Ito orange (dashed) for the
@@ -120,6 +125,30 @@ def _spread(ys: list[float], gap: float, lo: float, hi: float) -> list[float]:
         for i in range(len(out) - 2, -1, -1):
             out[i] = min(out[i], out[i + 1] - gap)
     return [max(lo, y) for y in out]
+
+
+def date_axis(ax: Axes) -> None:
+    """Months on the x axis: every other month named over its year ("Jan" over "2026"), ticks on the others."""
+    ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 3, 5, 7, 9, 11)))
+    ax.xaxis.set_minor_locator(mdates.MonthLocator())
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
+
+
+def price_axis(ax: Axes, unit: str, label: str) -> None:
+    """The y axis of a price: its unit in words, dollar ticks, light horizontal grid lines."""
+    ax.set_ylabel(label)
+    ax.yaxis.set_major_formatter(_ticks(unit))
+    ax.grid(axis="y", color=PALETTE["grid"], lw=0.7, zorder=0)
+    ax.set_axisbelow(True)
+
+
+def footer(fig: Figure, lines: Sequence[str]) -> float:
+    """Provenance lines at the bottom left of ``fig``; returns the height they take (figure fraction)."""
+    h = fig.get_figheight()
+    for i, line in enumerate(lines):
+        fig.text(0.02, (FOOTER_BOTTOM_IN + (len(lines) - 1 - i) * FOOTER_LINE_IN) / h, line, ha="left", va="bottom",
+                 fontsize=7, color=PALETTE["muted"])
+    return (FOOTER_BOTTOM_IN + len(lines) * FOOTER_LINE_IN) / h
 
 
 def fan_chart(run: RunView | SimulationResult, series: str, *, finish: bool = True) -> Figure:
@@ -217,14 +246,8 @@ def _fan_chart(v: RunView, s: str) -> Figure:
         ax.text(start, 0.015, " \u2192  simulated", transform=ax.get_xaxis_transform(), ha="left", va="bottom",
                 fontsize=8, color=PALETTE["muted"])
 
-    ax.set_ylabel(axis_label)
-    ax.yaxis.set_major_formatter(_ticks(unit))
-    locator = mdates.MonthLocator(bymonth=(1, 3, 5, 7, 9, 11))
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_minor_locator(mdates.MonthLocator())
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
-    ax.grid(axis="y", color=PALETTE["grid"], lw=0.7, zorder=0)
-    ax.set_axisbelow(True)
+    price_axis(ax, unit, axis_label)
+    date_axis(ax)
 
     fig.text(0.02, 0.975, texts.wrap(texts.headline(v, s), 72), ha="left", va="top", fontsize=12.5,
              fontweight="bold", color=PALETTE["text"], linespacing=1.25)
@@ -232,6 +255,5 @@ def _fan_chart(v: RunView, s: str) -> Figure:
              color=PALETTE["muted"])
     fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 0.085), ncol=len(labels), frameon=False,
                handlelength=2.2, columnspacing=1.2, handletextpad=0.5, fontsize=8.5)
-    for i, line in enumerate(texts.footer_lines(v)):
-        fig.text(0.02, 0.045 - i * 0.028, line, ha="left", va="bottom", fontsize=7, color=PALETTE["muted"])
+    footer(fig, texts.footer_lines(v))
     return fig
