@@ -226,3 +226,17 @@ def test_threshold_probability_is_rounded_to_its_error() -> None:
     assert texts.fmt_probability_pm(0.0263, 0.0011, 20000) == "2.6% ± 0.1"
     assert texts.fmt_probability(0.0, 0.0, 20000) == "under 0.015%"
     assert texts.fmt_probability(1.0, 0.0, 20000) == "over 99.985%"
+
+
+def test_dollar_ticks_stay_narrow() -> None:
+    """Ticks such as "$60,000" or "$1,400.00" pushed the axis label out of the figure."""
+    def ticks(unit: str, locs: list[float]) -> list[str]:
+        return charts._ticks(unit).format_ticks(locs)
+
+    assert ticks("bbl", [40, 60, 80]) == ["$40", "$60", "$80"]
+    assert ticks("bbl", [0, 1000, 2000]) == ["$0", "$1,000", "$2,000"]
+    assert ticks("bbl", [0, 20000, 40000, 60000]) == ["$0", "$20k", "$40k", "$60k"]
+    assert ticks("bbl", [7500, 10000, 12500]) == ["$7.5k", "$10k", "$12.5k"]  # one style on an axis
+    assert ticks("bbl", [0, 500000, 1000000, 1500000]) == ["$0", "$0.5M", "$1M", "$1.5M"]
+    assert ticks("gal", [2.5, 3.0, 3.5]) == ["$2.50", "$3.00", "$3.50"]
+    assert ticks("gal", [0, 500, 1000, 1500]) == ["$0", "$500", "$1,000", "$1,500"]  # no cents on dollar steps

@@ -31,7 +31,7 @@ import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.ticker import Formatter, FuncFormatter  # noqa: E402
 
 from . import texts  # noqa: E402
 from .results import SimulationResult  # noqa: E402
@@ -107,12 +107,32 @@ def headline_series(run: RunView) -> str:
     return HEADLINE_SERIES if HEADLINE_SERIES in run.series else run.price_series[0]
 
 
-def _ticks(unit: str) -> FuncFormatter:
-    if unit == "bbl":
-        return FuncFormatter(lambda x, _: f"${x:,.0f}")
+class _Dollars(Formatter):
+    """Dollar tick labels that stay narrow, so that the axis label is never pushed out of the
+    figure: cents only while the ticks are less than $1 apart (prices per gallon), thousands
+    ("$60k") once a tick reaches $10,000 and millions ("$1.5M") once one reaches a million."""
+
+    def __init__(self, cents: bool) -> None:
+        self.cents = cents
+        self.scale, self.suffix, self.decimals = 1.0, "", 2 if cents else 0
+
+    def set_locs(self, locs: list[float]) -> None:
+        super().set_locs(locs)
+        big = max(map(abs, locs), default=0.0)
+        step = float(np.min(np.diff(locs))) if len(locs) > 1 else 1.0
+        self.scale, self.suffix = (1e6, "M") if big >= 1e6 else (1e3, "k") if big >= 1e4 else (1.0, "")
+        self.decimals = 2 if self.cents and step < 1 else 0
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        if self.suffix and x != 0:
+            return f"${x / self.scale:,g}{self.suffix}"
+        return f"${x:,.{self.decimals}f}"
+
+
+def _ticks(unit: str) -> Formatter:
     if unit == "mbd":
         return FuncFormatter(lambda x, _: f"{x:,.1f}")
-    return FuncFormatter(lambda x, _: f"${x:,.2f}")
+    return _Dollars(cents=unit != "bbl")
 
 
 def _spread(ys: list[float], gap: float, lo: float, hi: float) -> list[float]:
