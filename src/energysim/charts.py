@@ -136,15 +136,16 @@ def _ticks(unit: str) -> Formatter:
 
 
 def _spread(ys: list[float], gap: float, lo: float, hi: float) -> list[float]:
-    """Move sorted label positions apart so neighbours are at least ``gap`` apart, within [lo, hi]."""
-    out = list(ys)
-    for i in range(1, len(out)):
-        out[i] = max(out[i], out[i - 1] + gap)
+    """Sorted label positions moved apart so that neighbours are at least ``gap`` apart: up from
+    ``lo``, then down from ``hi`` if the top one went past it."""
+    out: list[float] = []
+    for y in ys:
+        out.append(max(y, out[-1] + gap if out else lo))
     if out and out[-1] > hi:
         out[-1] = hi
         for i in range(len(out) - 2, -1, -1):
             out[i] = min(out[i], out[i + 1] - gap)
-    return [max(lo, y) for y in out]
+    return out
 
 
 def date_axis(ax: Axes) -> None:
@@ -235,7 +236,7 @@ def _fan_chart(v: RunView, s: str) -> Figure:
     span = max(hi - lo, 1e-9)
     thresholds = v.thresholds.get(s, [])
     top = hi + 0.12 * span
-    shown = [t for t in thresholds if t[0] <= hi + 0.5 * span]
+    shown = sorted(t for t in thresholds if t[0] <= hi + 0.5 * span)
     if shown:
         top = max(top, max(t[0] for t in shown) + 0.1 * span)
     bottom = max(0.0, lo - 0.08 * span)
@@ -243,14 +244,20 @@ def _fan_chart(v: RunView, s: str) -> Figure:
     x0 = (v.history_dates[s][0] if has_hist else v.dates[0]).astype(object)
     ax.set_xlim(x0, dates[-1])
 
-    # thresholds: dotted lines, labels at the right edge, kept apart
-    yr = top - bottom
-    label_ys = _spread([t[0] for t in shown], 0.065 * yr, bottom + 0.03 * yr, top - 0.03 * yr)
+    # thresholds: dotted lines; labels at the right edge just above their line, at least a line of
+    # text apart and clear of the "real | simulated" marker at the bottom. A thin white halo, not
+    # a box, keeps them legible on the bands without hiding the bands or the lines; it is a copy
+    # of the label drawn underneath, so that the label itself stays text in SVG.
+    pt = 1 / (ax.get_position().height * fig.get_figheight() * 72)  # one point in axes fractions
+    floor = (0.015 + 14 * pt) if has_hist else 2 * pt
+    label_ys = _spread([(t[0] - bottom) / (top - bottom) + 1.5 * pt for t in shown], 13 * pt, floor, 1 - 13 * pt)
     for (level, p, se), ly in zip(shown, label_ys):
         ax.axhline(level, color=PALETTE["threshold"], lw=1.1, ls=(0, (1.5, 1.5)), zorder=3)
-        ax.text(0.995, ly, texts.threshold_label(v, s, level, p, se), transform=ax.get_yaxis_transform(),
-                ha="right", va="bottom", fontsize=8.5, color=PALETTE["text"], zorder=6,
-                bbox={"boxstyle": "square,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})
+        label = texts.threshold_label(v, s, level, p, se)
+        halo = [patheffects.Stroke(linewidth=2.5, foreground="white")]
+        for colour, effects in (("white", halo), (PALETTE["text"], [])):
+            ax.text(0.995, ly, label, transform=ax.transAxes, ha="right", va="bottom", fontsize=8.5, color=colour,
+                    zorder=6, path_effects=effects)
     hidden = [t for t in thresholds if t not in shown]
     if hidden:
         note = "Off the chart: " + "; ".join(
