@@ -82,6 +82,16 @@ def synthetic_view() -> RunView:
     return v
 
 
+def scaled_view(series: str, factor: float) -> RunView:
+    """The synthetic run with one series' prices (fan, baseline, history) multiplied by ``factor``
+    and its thresholds kept: an extreme run whose threshold lines crowd at the bottom."""
+    v = synthetic_view()
+    v.quantiles[series] = v.quantiles[series] * factor
+    v.baseline[series] = v.baseline[series] * factor
+    v.history_values[series] = v.history_values[series] * factor
+    return v
+
+
 @pytest.fixture(scope="module")
 def view() -> RunView:
     return synthetic_view()
@@ -148,6 +158,7 @@ def test_png_is_twice_800_px_and_svg_keeps_text(view: RunView) -> None:
     assert width == 1600 and height > 1000
     svg = charts.chart_bytes(charts.fan_chart(view, s), "svg").decode()
     assert "<text" in svg and "US regular gasoline most likely averages" in svg
+    assert "$4.00: 2.6% chance of reaching it in 2026" in svg  # the threshold label too, despite its halo
     assert "DejaVu Sans" in svg
 
 
@@ -162,6 +173,8 @@ def _texts(fig):
     yt = set(ax.get_yticklabels(which="both"))
     out = []
     for t in fig.findobj(matplotlib.text.Text):
+        if t.get_color() == "white":  # the halo drawn under a threshold label
+            continue
         bb = t.get_window_extent(r)
         if not (t.get_visible() and t.get_text().strip() and bb.width > 0):
             continue
@@ -174,9 +187,15 @@ def _texts(fig):
     return out
 
 
-@pytest.mark.parametrize("series", MAIN)
-def test_no_text_overlaps_and_everything_is_inside_the_image(view: RunView, series: str) -> None:
-    fig = charts.fan_chart(view, series)
+#: Extreme runs: Brent near $2,000 (the $80, $100 and $200 lines crowd at the bottom, by the
+#: "real | simulated" marker), $60,000 and $1.5 million; gasoline over $1,000 a gallon.
+EXTREMES = [("brent_usd_per_bbl", 30.0), ("brent_usd_per_bbl", 900.0), ("brent_usd_per_bbl", 25000.0),
+            ("us_gasoline_usd_per_gal", 400.0)]
+
+
+@pytest.mark.parametrize(("series", "factor"), [(s, 1.0) for s in MAIN] + EXTREMES)
+def test_no_text_overlaps_and_everything_is_inside_the_image(series: str, factor: float) -> None:
+    fig = charts.fan_chart(scaled_view(series, factor), series)
     items = _texts(fig)
     fw, fh = fig.bbox.width, fig.bbox.height
     for text, bb in items:
@@ -226,3 +245,50 @@ def test_threshold_probability_is_rounded_to_its_error() -> None:
     assert texts.fmt_probability_pm(0.0263, 0.0011, 20000) == "2.6% ± 0.1"
     assert texts.fmt_probability(0.0, 0.0, 20000) == "under 0.015%"
     assert texts.fmt_probability(1.0, 0.0, 20000) == "over 99.985%"
+
+
+@pytest.mark.parametrize(("series", "factor"), [("brent_usd_per_bbl", 1.0), *EXTREMES])
+def test_threshold_labels_do_not_hide_the_fan(series: str, factor: float) -> None:
+    """No opaque box behind a threshold label (it blanked a strip of the bands and the line):
+    a thin halo under it, each label above its own line and the "real | simulated" marker, in
+    the order of their lines."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = charts.fan_chart(scaled_view(series, factor), series)
+    r = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(r)
+    ax = fig.axes[0]
+    labels = [t for t in ax.texts if "chance of reaching it" in t.get_text() and t.get_color() != "white"]
+    halos = [t for t in ax.texts if "chance of reaching it" in t.get_text() and t.get_color() == "white"]
+    lines = [ax.transData.transform((0, ln.get_ydata()[0]))[1] for ln in ax.get_lines()
+             if ln.get_color() == charts.PALETTE["threshold"]]
+    assert len(labels) == len(lines) > 0
+    bottoms = [t.get_window_extent(r).y0 for t in labels]
+    assert [(h.get_text(), h.get_position(), h.get_zorder()) for h in halos] == \
+        [(t.get_text(), t.get_position(), t.get_zorder()) for t in labels]  # each drawn just before its label
+    for t, h in zip(labels, halos):
+        assert t.get_bbox_patch() is None and h.get_bbox_patch() is None
+        assert h.get_path_effects() and ax.texts.index(h) < ax.texts.index(t)
+        assert not t.get_path_effects()  # with one, SVG would draw the label as a shape, not text
+    for y_line, y_label in zip(lines, bottoms):
+        assert y_label >= y_line  # never on or below its line
+    assert bottoms == sorted(bottoms)
+    # above the "real | simulated" marker: a label can be long enough to reach it sideways
+    marker = next(t for t in ax.texts if "simulated" in t.get_text()).get_window_extent(r)
+    assert min(bottoms) > marker.y1
+    if factor == 1.0:  # with room, each label sits right on its line
+        assert all(b - ln < 3 for ln, b in zip(lines, bottoms))
+
+
+def test_dollar_ticks_stay_narrow() -> None:
+    """Ticks such as "$60,000" or "$1,400.00" pushed the axis label out of the figure."""
+    def ticks(unit: str, locs: list[float]) -> list[str]:
+        return charts._ticks(unit).format_ticks(locs)
+
+    assert ticks("bbl", [40, 60, 80]) == ["$40", "$60", "$80"]
+    assert ticks("bbl", [0, 1000, 2000]) == ["$0", "$1,000", "$2,000"]
+    assert ticks("bbl", [0, 20000, 40000, 60000]) == ["$0", "$20k", "$40k", "$60k"]
+    assert ticks("bbl", [7500, 10000, 12500]) == ["$7.5k", "$10k", "$12.5k"]  # one style on an axis
+    assert ticks("bbl", [0, 500000, 1000000, 1500000]) == ["$0", "$0.5M", "$1M", "$1.5M"]
+    assert ticks("gal", [2.5, 3.0, 3.5]) == ["$2.50", "$3.00", "$3.50"]
+    assert ticks("gal", [0, 500, 1000, 1500]) == ["$0", "$500", "$1,000", "$1,500"]  # no cents on dollar steps

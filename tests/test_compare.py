@@ -1,15 +1,22 @@
 """Paired comparisons on common random numbers: exact zeros for identical scenarios, changes only
-where an added input acts, and differences.csv equal to the separate runs' differences."""
+where an added input acts, and differences.csv equal to the separate runs' differences; the
+comparison charts read like the fan charts."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.text import Text
+from matplotlib.transforms import Bbox
 
-from energysim import load_scenario, simulate
+from energysim import charts, charts_compare, load_scenario, simulate, texts
 from energysim.cli import main
 from energysim.compare import (
     Comparison,
@@ -19,6 +26,7 @@ from energysim.compare import (
     summarise_difference,
 )
 from energysim.errors import ScenarioError
+from energysim.runview import RunView
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -144,3 +152,60 @@ def test_runs_on_different_draws_cannot_be_paired() -> None:
         Comparison(("a", "b"), (a, _run(base, paths=60, seed=1)))
     with pytest.raises(ScenarioError, match="at least two"):
         check_comparable([a])
+
+
+@pytest.fixture(scope="module")
+def compare_views() -> tuple[list[RunView], list[str]]:
+    names = ["baseline_2026", "maduro_capture", "regional_escalation"]
+    return [RunView.of(_run(SCENARIOS / f"{n}.yaml")) for n in names], names
+
+
+def _drawn_texts(fig: Figure) -> list[tuple[Text, Bbox]]:
+    """Every visible, non-empty text of ``fig`` after a draw in the charts' style, with its box;
+    tick labels only where the tick is inside its axis (the others are not drawn)."""
+    with matplotlib.rc_context(charts.STYLE):
+        r = FigureCanvasAgg(fig).get_renderer()
+        fig.draw(r)
+        drawn: dict[Text, bool] = {}
+        for ax in fig.axes:
+            (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+            drawn.update({t: x0 <= t.get_position()[0] <= x1 for t in ax.get_xticklabels()})
+            drawn.update({t: y0 <= t.get_position()[1] <= y1 for t in ax.get_yticklabels()})
+        return [(t, t.get_window_extent(r)) for t in fig.findobj(Text)
+                if t.get_visible() and t.get_text().strip() and drawn.get(t, True)]
+
+
+@pytest.mark.parametrize("chart", ["fans", "medians"])
+def test_compare_charts_read_like_the_fan_charts(compare_views, chart: str) -> None:
+    """Dollar ticks, "Jan\\n2026" dates (not "Jan 26", read as a day), the provenance footer of
+    every run, nothing clipped or overlapping."""
+    views, names = compare_views
+    fig = (charts_compare.side_by_side_fans(views, names, "brent_usd_per_bbl") if chart == "fans"
+           else charts_compare.medians_overlay(views, names, views[0].price_series))
+    items = _drawn_texts(fig)
+    words = [t.get_text() for t, _ in items]
+    xt = [t.get_text() for t, _ in items if any(t in ax.get_xticklabels() for ax in fig.axes)]
+    yt = [t.get_text() for t, _ in items if any(t in ax.get_yticklabels() for ax in fig.axes)]
+    assert yt and all(re.fullmatch(r"\$\d[\d,.]*", t) for t in yt), yt
+    assert xt and all(re.fullmatch(r"[A-Z][a-z]{2}\n20\d\d", t) for t in xt), xt
+    for v in views:
+        assert texts.footer_lines(v)[1] in words
+    assert words.count(texts.footer_lines(views[0])[0]) == 1  # the source once
+    fw, fh = fig.bbox.width, fig.bbox.height
+    for i, (ta, a) in enumerate(items):
+        assert a.x0 >= 0 and a.y0 >= 0 and a.x1 <= fw + 0.5 and a.y1 <= fh + 0.5, f"outside: {ta!r}"
+        for tb, b in items[i + 1:]:
+            assert not (min(a.x1, b.x1) - max(a.x0, b.x0) > 0.5 and min(a.y1, b.y1) - max(a.y0, b.y0) > 0.5), \
+                f"{ta!r} overlaps {tb!r}"
+
+
+def test_medians_overlay_draws_one_band_and_tells_the_medians_apart(compare_views) -> None:
+    """Three overlapping 50 % bands blended into one muddy colour: one light band (the first
+    scenario's) per panel, and medians that differ in colour and in line style (greyscale)."""
+    views, names = compare_views
+    fig = charts_compare.medians_overlay(views, names, views[0].price_series)
+    for ax in fig.axes:
+        assert len(ax.collections) == 1
+        medians = [ln for ln in ax.get_lines() if ln.get_label() in names]
+        assert len({ln.get_color() for ln in medians}) == 3
+        assert len({str(ln._unscaled_dash_pattern) for ln in medians}) == 3  # the dashes as drawn

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import tempfile
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +31,7 @@ import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.ticker import Formatter, FuncFormatter  # noqa: E402
 
 from . import texts  # noqa: E402
 from .results import SimulationResult  # noqa: E402
@@ -38,10 +39,11 @@ from .runio import save_figure  # noqa: E402
 from .runview import RunView  # noqa: E402
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.typing import RcKeyType
 
 __all__ = ["fan_chart", "SERIES_LABELS", "STYLE", "PALETTE", "HEADLINE_SERIES", "headline_series", "FIG_WIDTH_IN",
-           "save_chart", "chart_bytes"]
+           "save_chart", "chart_bytes", "date_axis", "price_axis", "footer"]
 
 SERIES_LABELS = {
     "brent_usd_per_bbl": ("Brent crude", "USD per barrel"),
@@ -56,6 +58,9 @@ HEADLINE_SERIES = "us_gasoline_usd_per_gal"
 #: Width 8 in: 800 px at 100 dpi on screen, PNGs are saved at 200 dpi (2x).
 FIG_WIDTH_IN = 8.0
 FIG_HEIGHT_IN = 5.6
+#: Provenance footer: height of its last line above the figure's bottom edge, and line spacing [in].
+FOOTER_BOTTOM_IN = 0.0952
+FOOTER_LINE_IN = 0.1568
 
 #: Sequential blues for the fan (ColorBrewer "Blues", colour-blind safe, monotone in lightness
 #: so the bands stay ordered in greyscale), black for history, Okabe-Ito orange (dashed) for the
@@ -102,24 +107,69 @@ def headline_series(run: RunView) -> str:
     return HEADLINE_SERIES if HEADLINE_SERIES in run.series else run.price_series[0]
 
 
-def _ticks(unit: str) -> FuncFormatter:
-    if unit == "bbl":
-        return FuncFormatter(lambda x, _: f"${x:,.0f}")
+class _Dollars(Formatter):
+    """Dollar tick labels that stay narrow, so that the axis label is never pushed out of the
+    figure: cents only while the ticks are less than $1 apart (prices per gallon), thousands
+    ("$60k") once a tick reaches $10,000 and millions ("$1.5M") once one reaches a million."""
+
+    def __init__(self, cents: bool) -> None:
+        self.cents = cents
+        self.scale, self.suffix, self.decimals = 1.0, "", 2 if cents else 0
+
+    def set_locs(self, locs: list[float]) -> None:
+        super().set_locs(locs)
+        big = max(map(abs, locs), default=0.0)
+        step = float(np.min(np.diff(locs))) if len(locs) > 1 else 1.0
+        self.scale, self.suffix = (1e6, "M") if big >= 1e6 else (1e3, "k") if big >= 1e4 else (1.0, "")
+        self.decimals = 2 if self.cents and step < 1 else 0
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        if self.suffix and x != 0:
+            return f"${x / self.scale:,g}{self.suffix}"
+        return f"${x:,.{self.decimals}f}"
+
+
+def _ticks(unit: str) -> Formatter:
     if unit == "mbd":
         return FuncFormatter(lambda x, _: f"{x:,.1f}")
-    return FuncFormatter(lambda x, _: f"${x:,.2f}")
+    return _Dollars(cents=unit != "bbl")
 
 
 def _spread(ys: list[float], gap: float, lo: float, hi: float) -> list[float]:
-    """Move sorted label positions apart so neighbours are at least ``gap`` apart, within [lo, hi]."""
-    out = list(ys)
-    for i in range(1, len(out)):
-        out[i] = max(out[i], out[i - 1] + gap)
+    """Sorted label positions moved apart so that neighbours are at least ``gap`` apart: up from
+    ``lo``, then down from ``hi`` if the top one went past it."""
+    out: list[float] = []
+    for y in ys:
+        out.append(max(y, out[-1] + gap if out else lo))
     if out and out[-1] > hi:
         out[-1] = hi
         for i in range(len(out) - 2, -1, -1):
             out[i] = min(out[i], out[i + 1] - gap)
-    return [max(lo, y) for y in out]
+    return out
+
+
+def date_axis(ax: Axes) -> None:
+    """Months on the x axis: every other month named over its year ("Jan" over "2026"), ticks on the others."""
+    ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 3, 5, 7, 9, 11)))
+    ax.xaxis.set_minor_locator(mdates.MonthLocator())
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
+
+
+def price_axis(ax: Axes, unit: str, label: str) -> None:
+    """The y axis of a price: its unit in words, dollar ticks, light horizontal grid lines."""
+    ax.set_ylabel(label)
+    ax.yaxis.set_major_formatter(_ticks(unit))
+    ax.grid(axis="y", color=PALETTE["grid"], lw=0.7, zorder=0)
+    ax.set_axisbelow(True)
+
+
+def footer(fig: Figure, lines: Sequence[str]) -> float:
+    """Provenance lines at the bottom left of ``fig``; returns the height they take (figure fraction)."""
+    h = fig.get_figheight()
+    for i, line in enumerate(lines):
+        fig.text(0.02, (FOOTER_BOTTOM_IN + (len(lines) - 1 - i) * FOOTER_LINE_IN) / h, line, ha="left", va="bottom",
+                 fontsize=7, color=PALETTE["muted"])
+    return (FOOTER_BOTTOM_IN + len(lines) * FOOTER_LINE_IN) / h
 
 
 def fan_chart(run: RunView | SimulationResult, series: str, *, finish: bool = True) -> Figure:
@@ -186,7 +236,7 @@ def _fan_chart(v: RunView, s: str) -> Figure:
     span = max(hi - lo, 1e-9)
     thresholds = v.thresholds.get(s, [])
     top = hi + 0.12 * span
-    shown = [t for t in thresholds if t[0] <= hi + 0.5 * span]
+    shown = sorted(t for t in thresholds if t[0] <= hi + 0.5 * span)
     if shown:
         top = max(top, max(t[0] for t in shown) + 0.1 * span)
     bottom = max(0.0, lo - 0.08 * span)
@@ -194,14 +244,20 @@ def _fan_chart(v: RunView, s: str) -> Figure:
     x0 = (v.history_dates[s][0] if has_hist else v.dates[0]).astype(object)
     ax.set_xlim(x0, dates[-1])
 
-    # thresholds: dotted lines, labels at the right edge, kept apart
-    yr = top - bottom
-    label_ys = _spread([t[0] for t in shown], 0.065 * yr, bottom + 0.03 * yr, top - 0.03 * yr)
+    # thresholds: dotted lines; labels at the right edge just above their line, at least a line of
+    # text apart and clear of the "real | simulated" marker at the bottom. A thin white halo, not
+    # a box, keeps them legible on the bands without hiding the bands or the lines; it is a copy
+    # of the label drawn underneath, so that the label itself stays text in SVG.
+    pt = 1 / (ax.get_position().height * fig.get_figheight() * 72)  # one point in axes fractions
+    floor = (0.015 + 14 * pt) if has_hist else 2 * pt
+    label_ys = _spread([(t[0] - bottom) / (top - bottom) + 1.5 * pt for t in shown], 13 * pt, floor, 1 - 13 * pt)
     for (level, p, se), ly in zip(shown, label_ys):
         ax.axhline(level, color=PALETTE["threshold"], lw=1.1, ls=(0, (1.5, 1.5)), zorder=3)
-        ax.text(0.995, ly, texts.threshold_label(v, s, level, p, se), transform=ax.get_yaxis_transform(),
-                ha="right", va="bottom", fontsize=8.5, color=PALETTE["text"], zorder=6,
-                bbox={"boxstyle": "square,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})
+        label = texts.threshold_label(v, s, level, p, se)
+        halo = [patheffects.Stroke(linewidth=2.5, foreground="white")]
+        for colour, effects in (("white", halo), (PALETTE["text"], [])):
+            ax.text(0.995, ly, label, transform=ax.transAxes, ha="right", va="bottom", fontsize=8.5, color=colour,
+                    zorder=6, path_effects=effects)
     hidden = [t for t in thresholds if t not in shown]
     if hidden:
         note = "Off the chart: " + "; ".join(
@@ -217,14 +273,8 @@ def _fan_chart(v: RunView, s: str) -> Figure:
         ax.text(start, 0.015, " \u2192  simulated", transform=ax.get_xaxis_transform(), ha="left", va="bottom",
                 fontsize=8, color=PALETTE["muted"])
 
-    ax.set_ylabel(axis_label)
-    ax.yaxis.set_major_formatter(_ticks(unit))
-    locator = mdates.MonthLocator(bymonth=(1, 3, 5, 7, 9, 11))
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_minor_locator(mdates.MonthLocator())
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
-    ax.grid(axis="y", color=PALETTE["grid"], lw=0.7, zorder=0)
-    ax.set_axisbelow(True)
+    price_axis(ax, unit, axis_label)
+    date_axis(ax)
 
     fig.text(0.02, 0.975, texts.wrap(texts.headline(v, s), 72), ha="left", va="top", fontsize=12.5,
              fontweight="bold", color=PALETTE["text"], linespacing=1.25)
@@ -232,6 +282,5 @@ def _fan_chart(v: RunView, s: str) -> Figure:
              color=PALETTE["muted"])
     fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 0.085), ncol=len(labels), frameon=False,
                handlelength=2.2, columnspacing=1.2, handletextpad=0.5, fontsize=8.5)
-    for i, line in enumerate(texts.footer_lines(v)):
-        fig.text(0.02, 0.045 - i * 0.028, line, ha="left", va="bottom", fontsize=7, color=PALETTE["muted"])
+    footer(fig, texts.footer_lines(v))
     return fig

@@ -1,7 +1,9 @@
 """Comparison figures: fan charts side by side on a shared axis, and medians overlaid.
 
 Like :mod:`energysim.charts`, each function returns a matplotlib Figure and computes nothing
-beyond picking quantiles out of the results.
+beyond picking quantiles out of the runs. They share the fan charts' style, date and price axes
+and provenance footer (one source line, one line per scenario); save them with
+:func:`energysim.charts.save_chart`.
 """
 
 from __future__ import annotations
@@ -10,81 +12,107 @@ import math
 import textwrap
 from collections.abc import Sequence
 
-import matplotlib.dates as mdates
+import matplotlib
+from matplotlib.artist import Artist
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
-from .charts import SERIES_LABELS  # also sets the Agg backend and stable SVG ids
+from . import texts
+from .charts import FOOTER_BOTTOM_IN, FOOTER_LINE_IN, PALETTE, STYLE, date_axis, footer, price_axis
 from .results import SimulationResult
+from .runview import RunView
 
-__all__ = ["side_by_side_fans", "medians_overlay", "SCENARIO_COLOURS"]
+__all__ = ["side_by_side_fans", "medians_overlay", "SCENARIO_COLOURS", "SCENARIO_LINES"]
 
 #: Okabe & Ito (2008) colour-blind-safe palette, in order of scenarios.
 SCENARIO_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
+#: Line styles in order of scenarios, so that the medians stay apart in greyscale too.
+SCENARIO_LINES = ("solid", (0, (5, 2)), (0, (6, 2, 1.5, 2)), (0, (1.5, 1.5)))
+#: Where the legend starts, below the title [in].
+_LEGEND_TOP_IN = 0.45
 
 
-def _dates(result: SimulationResult) -> list[object]:
-    return list(result.dates.astype("datetime64[D]").astype(object))
-
-
-def _title(result: SimulationResult, label: str, width: int) -> str:
-    text = label + (f": {result.scenario.title}" if result.scenario.title else "")
+def _title(v: RunView, label: str, width: int) -> str:
+    text = label + (f": {v.scenario.title}" if v.scenario.title else "")
     return "\n".join(textwrap.wrap(text, width)[:3])
 
 
-def side_by_side_fans(results: Sequence[SimulationResult], labels: Sequence[str], series: str) -> Figure:
-    """One fan chart per scenario (median, 50 % and 90 % bands, baseline), on a shared y axis."""
-    label, unit = SERIES_LABELS.get(series, (series, ""))
-    n = len(results)
-    ncols = min(n, 3)
-    nrows = math.ceil(n / ncols)
-    fig = Figure(figsize=(4.2 * ncols, 3.4 * nrows + 0.6), dpi=100)
-    axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
-    for k, (r, name) in enumerate(zip(results, labels)):
-        ax = axes[k // ncols][k % ncols]
-        dates = _dates(r)
-        p5, p25, p50, p75, p95 = (r.quantile_path(series, q) for q in (0.05, 0.25, 0.5, 0.75, 0.95))
-        colour = SCENARIO_COLOURS[k % len(SCENARIO_COLOURS)]
-        ax.fill_between(dates, p5, p95, color=colour, alpha=0.18, lw=0, label="90 % of futures")
-        ax.fill_between(dates, p25, p75, color=colour, alpha=0.40, lw=0, label="50 % of futures")
-        ax.plot(dates, p50, color=colour, lw=2, label="Median")
-        ax.plot(dates, r.baseline[series], color="#444444", lw=1.0, ls="--", label="Baseline (no shock)")
-        ax.set_title(_title(r, name, 44), loc="left", fontsize=8.5)
-        ax.grid(alpha=0.3)
-        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %y"))
-        if k % ncols == 0:
-            ax.set_ylabel(unit)
-        if k == 0:
-            ax.legend(loc="upper left", fontsize=7, frameon=False)
-    for k in range(n, nrows * ncols):
-        axes[k // ncols][k % ncols].set_visible(False)
-    fig.suptitle(f"{label}: scenarios side by side (same axis, same random draws)", x=0.01, ha="left", fontsize=11)
-    fig.tight_layout()
+def _figure(views: Sequence[RunView], title: str, width: float, panels: float, legend_rows: int) -> Figure:
+    """A figure ``width`` inches wide: the title, room for a legend of ``legend_rows`` rows, panels
+    ``panels`` inches high, and the runs' provenance footer (the source once, then each scenario)."""
+    lines = list(dict.fromkeys(line for v in views for line in texts.footer_lines(v)))
+    head = _LEGEND_TOP_IN + 0.21 * legend_rows
+    fig = Figure(figsize=(width, head + panels + FOOTER_BOTTOM_IN + len(lines) * FOOTER_LINE_IN), dpi=100)
+    h = fig.get_figheight()
+    fig.text(0.02, 1 - 0.12 / h, title, ha="left", va="top", fontsize=12, fontweight="bold", color=PALETTE["text"])
+    foot = footer(fig, lines)
+    fig.set_layout_engine(ConstrainedLayoutEngine(rect=(0, foot, 1, 1 - foot - head / h)))
     return fig
 
 
-def medians_overlay(results: Sequence[SimulationResult], labels: Sequence[str], series: Sequence[str]) -> Figure:
-    """One panel per series: each scenario's median with its 50 % band, overlaid."""
-    fig = Figure(figsize=(9, 3.0 * len(series) + 0.7), dpi=100)
-    axes = fig.subplots(len(series), 1, sharex=True, squeeze=False)
-    for i, s in enumerate(series):
-        ax = axes[i][0]
-        label, unit = SERIES_LABELS.get(s, (s, ""))
-        for k, (r, name) in enumerate(zip(results, labels)):
-            dates = _dates(r)
+def _legend(fig: Figure, handles: Sequence[Artist], names: Sequence[str], ncols: int) -> None:
+    """The legend under the title, above the panels (never on the data)."""
+    fig.legend(handles, names, loc="upper left", bbox_to_anchor=(0.02, 1 - _LEGEND_TOP_IN / fig.get_figheight()),
+               ncols=ncols, frameon=False, fontsize=8.5, handlelength=3, borderaxespad=0, borderpad=0)
+
+
+def side_by_side_fans(runs: Sequence[RunView | SimulationResult], labels: Sequence[str], series: str) -> Figure:
+    """One fan chart per scenario (median, 50 % and 90 % bands, baseline), on a shared y axis."""
+    views = [RunView.of(r) for r in runs]
+    v0 = views[0]
+    n = len(views)
+    ncols = min(n, 3)
+    nrows = math.ceil(n / ncols)
+    with matplotlib.rc_context(STYLE):
+        fig = _figure(views, f"{v0.label(series)}: scenarios side by side (same axis, same random draws)",
+                      4.2 * ncols, 3.6 * nrows, 1)
+        axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
+        for k, (v, name) in enumerate(zip(views, labels)):
+            ax = axes[k // ncols][k % ncols]
+            dates = v.dates.astype(object)
+            p5, p25, p50, p75, p95 = (v.quantile_path(series, q) for q in (0.05, 0.25, 0.5, 0.75, 0.95))
             colour = SCENARIO_COLOURS[k % len(SCENARIO_COLOURS)]
-            lo, hi = r.quantile_path(s, 0.25), r.quantile_path(s, 0.75)
-            # Lighter fills as scenarios are added, so that overlapping bands stay readable.
-            ax.fill_between(dates, lo, hi, color=colour, alpha=min(0.12, 0.3 / len(results)), lw=0)
-            ax.plot(dates, lo, color=colour, lw=0.7, ls=":")
-            ax.plot(dates, hi, color=colour, lw=0.7, ls=":")
-            ax.plot(dates, r.quantile_path(s, 0.5), color=colour, lw=1.8, label=name)
-        ax.set_title(label, loc="left", fontsize=10)
-        ax.set_ylabel(unit)
-        ax.grid(alpha=0.3)
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
-        if i == 0:
-            ax.legend(loc="upper right", fontsize=8, frameon=False, ncols=min(len(results), 3))
-    fig.suptitle("Medians (solid) with their 50 % bands (shaded, dotted edges), by scenario", x=0.01, ha="left", fontsize=11)
-    fig.tight_layout()
+            ax.fill_between(dates, p5, p95, color=colour, alpha=0.18, lw=0)
+            ax.fill_between(dates, p25, p75, color=colour, alpha=0.40, lw=0)
+            ax.plot(dates, v.baseline[series], color=PALETTE["muted"], lw=1.0, ls=(0, (5, 2.5)))
+            ax.plot(dates, p50, color=colour, lw=2)
+            ax.set_title(_title(v, name, 44), loc="left", fontsize=8.5)
+            price_axis(ax, v0.unit(series), v0.unit_words(series)[0] if k % ncols == 0 else "")
+            date_axis(ax)
+            ax.tick_params(axis="x", labelbottom=k + ncols >= n)  # dates under the lowest panel of each column
+        for k in range(n, nrows * ncols):
+            axes[k // ncols][k % ncols].set_visible(False)
+        grey = PALETTE["muted"]
+        _legend(fig, [Line2D([], [], color=grey, lw=2), Patch(color=grey, alpha=0.4), Patch(color=grey, alpha=0.18),
+                      Line2D([], [], color=grey, lw=1.0, ls=(0, (5, 2.5)))],
+                ["Most likely (median)", "Half of futures", "9 in 10 futures", "No-disruption outlook"], 4)
+    return fig
+
+
+def medians_overlay(runs: Sequence[RunView | SimulationResult], labels: Sequence[str],
+                    series: Sequence[str]) -> Figure:
+    """One panel per series: each scenario's median, told apart by colour and line style, over the
+    first scenario's 50 % band for scale (one light band: overlapping bands blend into mud)."""
+    views = [RunView.of(r) for r in runs]
+    v0 = views[0]
+    ncols = 3
+    with matplotlib.rc_context(STYLE):
+        fig = _figure(views, "Most likely path (median) of each scenario", 9, 3.0 * len(series),
+                      math.ceil((len(views) + 1) / ncols))
+        axes = fig.subplots(len(series), 1, sharex=True, squeeze=False)
+        for i, s in enumerate(series):
+            ax = axes[i][0]
+            dates = v0.dates.astype(object)
+            for k, (v, name) in enumerate(zip(views, labels)):
+                ax.plot(dates, v.quantile_path(s, 0.5), color=SCENARIO_COLOURS[k % len(SCENARIO_COLOURS)], lw=2,
+                        ls=SCENARIO_LINES[k % len(SCENARIO_LINES)], label=name)
+            ax.fill_between(dates, v0.quantile_path(s, 0.25), v0.quantile_path(s, 0.75), color="#e3e3e3", lw=0,
+                            zorder=0.5, label=f"Half of futures ({labels[0]})")
+            ax.set_title(v0.label(s), loc="left", fontsize=10)
+            price_axis(ax, v0.unit(s), v0.unit_words(s)[0])
+            date_axis(ax)
+        handles, names = axes[0][0].get_legend_handles_labels()
+        _legend(fig, handles, names, ncols)
     return fig

@@ -125,10 +125,11 @@ def compare(scenarios: tuple[Path, ...], paths: int | None, seed: int | None, ou
     first), monthly_differences.csv and side-by-side charts.
     """
     from . import charts_compare
+    from .charts import save_chart
     from .compare import Comparison
     from .engine import simulate
-    from .report import price_series
-    from .runio import atomic_folder, check_out_replaced, safe_child, save_figure
+    from .runio import atomic_folder, check_out_replaced, safe_child
+    from .runview import RunView
 
     if len(scenarios) < 2:
         raise ScenarioError.at(None, "compare needs at least two scenario files", given=len(scenarios))
@@ -160,12 +161,11 @@ def compare(scenarios: tuple[Path, ...], paths: int | None, seed: int | None, ou
         comp.comparison().to_csv(tmp / "comparison.csv", index=False, float_format="%.6g")
         comp.differences().to_csv(tmp / "differences.csv", index=False, float_format="%.6g")
         comp.monthly_differences().to_csv(tmp / "monthly_differences.csv", index=False, float_format="%.6g")
-        prices = price_series(results[0])
+        views = [RunView.of(r) for r in results]
+        prices = views[0].price_series
         for s in prices:
-            fig = charts_compare.side_by_side_fans(results, labels, s)
-            save_figure(fig, tmp / f"fans_{s}")
-        fig = charts_compare.medians_overlay(results, labels, prices)
-        save_figure(fig, tmp / "medians_overlay")
+            save_chart(charts_compare.side_by_side_fans(views, labels, s), tmp / f"fans_{s}")
+        save_chart(charts_compare.medians_overlay(views, labels, prices), tmp / "medians_overlay")
     if not quiet:
         click.echo(comparison_text(results, labels))
         click.echo(f"\nWrote {target}/ ({time.monotonic() - t0:.1f} s, {n_paths:,} paths per scenario, seed {n_seed})")
