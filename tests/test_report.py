@@ -126,8 +126,20 @@ def test_alt_text_and_summary_change_with_the_scenario(base_result, shock_result
     # the alt text carries the numbers of its own run
     assert texts.fmt_price("gal", b.mean_q[s][0.5]) in texts.alt_text(b, s)
     assert b.mean_q[s][0.5] > a.mean_q[s][0.5]
-    assert "close to the no-disruption outlook" in texts.alt_text(a, s)
-    assert "the no-disruption outlook" in texts.alt_text(b, s)
+    assert "the same as the no-disruption outlook" in texts.alt_text(a, s)
+    assert "$0.02 above the no-disruption outlook ($2.85)" in texts.alt_text(b, s)
+
+
+def test_the_outlook_comparison_adds_up_as_shown(base_result) -> None:
+    """The difference is that of the prices as printed; the percentage shows from 1 %."""
+    v = RunView.from_result(base_result)
+    s, b = "us_gasoline_usd_per_gal", "brent_usd_per_bbl"
+    v.baseline_means[s], v.baseline_means[b] = 2.8453, 56.41
+    assert texts._vs_baseline(v, s, 2.8448) == "$0.01 below the no-disruption outlook ($2.85)"  # $2.84 vs $2.85
+    assert texts._vs_baseline(v, s, 2.8449 + 0.0001) == "the same as the no-disruption outlook ($2.85)"
+    assert texts._vs_baseline(v, s, 2.95) == "$0.10 (4%) above the no-disruption outlook ($2.85)"
+    assert texts._vs_baseline(v, b, 56.94) == "$1 above the no-disruption outlook ($56)"  # 0.9 %: no percentage
+    assert texts._vs_baseline(v, b, 52.0) == "$4 (8%) below the no-disruption outlook ($56)"
 
 
 def test_the_no_disruption_outlook_is_the_same_futures_without_events(base_result, shock_result) -> None:

@@ -120,12 +120,18 @@ OUTLOOK_DEFINITION = "the most likely path of the same simulated futures without
 
 
 def _vs_baseline(v: RunView, s: str, value: float) -> str:
+    """How ``value`` compares with the no-disruption outlook: the difference at the precision
+    prices are shown (whole dollars a barrel, cents a gallon), with the percentage from 1 %."""
     base = v.baseline_mean(s)
-    rel = value / base - 1 if base else 0.0
     unit = v.unit(s)
-    if abs(rel) < 0.02:
-        return f"close to the no-disruption outlook ({fmt_price(unit, base)})"
-    return f"{abs(rel):.0%} {'above' if rel > 0 else 'below'} the no-disruption outlook ({fmt_price(unit, base)})"
+    outlook = f"the no-disruption outlook ({fmt_price(unit, base)})"
+    digits = 0 if unit == "bbl" else 2  # the difference of the prices as shown, so the sentence adds up
+    diff = round(round(value, digits) - round(base, digits), digits)
+    if diff == 0:
+        return f"the same as {outlook}"
+    rel = (value - base) / base if base else 0.0
+    pct = f" ({abs(rel):.0%})" if abs(rel) >= 0.01 else ""
+    return f"{fmt_price(unit, abs(diff))}{pct} {'above' if diff > 0 else 'below'} {outlook}"
 
 
 # --- chart texts -------------------------------------------------------------------------------
