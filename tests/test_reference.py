@@ -35,3 +35,15 @@ def test_futures_without_events_are_paired_path_by_path() -> None:
     ref = no_disruption_reference(run)
     np.testing.assert_array_equal(ref.path["brent_usd_per_bbl"], np.quantile(bare.paths("brent_usd_per_bbl"), 0.5, axis=0))
     assert ref.mean["us_diesel_usd_per_gal"] == np.quantile(bare.path_mean["us_diesel_usd_per_gal"], 0.5)
+
+
+def test_a_large_run_s_outlook_uses_its_first_paths(monkeypatch) -> None:
+    import energysim.reference as reference
+
+    monkeypatch.setattr(reference, "MAX_PATHS", 1000)
+    loaded = load_scenario(ROOT / "scenarios" / "maduro_capture.yaml")
+    run = simulate(loaded, paths=2500, seed=3)
+    ref = no_disruption_reference(run)
+    first = simulate(without_events(loaded.scenario), paths=1000, seed=3, inputs=run.inputs)
+    np.testing.assert_array_equal(ref.path["us_gasoline_usd_per_gal"], first.quantile_path("us_gasoline_usd_per_gal", 0.5))
+    assert ref.mean["brent_usd_per_bbl"] == np.quantile(first.path_mean["brent_usd_per_bbl"], 0.5)
