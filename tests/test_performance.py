@@ -150,3 +150,40 @@ def test_a_run_does_not_import_scipy_stats(tmp_path: Path) -> None:
     run = subprocess.run([sys.executable, "-c", code, str(HEADLINE), str(tmp_path)], capture_output=True, text=True,
                          timeout=600)
     assert run.stdout.split() == ["0", "[]"], run.stdout + run.stderr
+
+
+def test_faulting_in_stops_once_cancelled() -> None:
+    import threading
+
+    arrays = [np.full(3 * results._TOUCH_VALUES // 2, np.nan), np.full((4, 5), np.nan).T]  # contiguous, and not
+    cancel = threading.Event()
+    cancel.set()
+    results._touch(arrays, cancel)
+    assert np.isnan(arrays[0]).all() and np.isnan(arrays[1]).all()
+    results._touch(arrays, threading.Event())
+    assert (arrays[0] == 0).all() and (arrays[1] == 0).all()
+
+
+def test_an_interrupted_run_cancels_the_faulting_in(loaded, monkeypatch) -> None:
+    """Ctrl-C (or any error) in the main thread stops the thread that faults in the per-path
+    arrays before waiting for the running chunks (whose reductions wait for that memory),
+    instead of waiting for it to write them all (gigabytes on a large run)."""
+    woken = []
+
+    def endless_touch(self: results.Accumulator) -> None:  # as a huge run's: ends when cancelled
+        woken.append(self._cancel.wait(timeout=20))
+
+    calls = []
+    brackets = results.Accumulator.brackets
+
+    def interrupted(self: results.Accumulator) -> dict:
+        calls.append(1)
+        if len(calls) == 3:  # the main thread, while chunks are queued behind the faulting in
+            raise KeyboardInterrupt
+        return brackets(self)
+
+    monkeypatch.setattr(results.Accumulator, "touch", endless_touch)
+    monkeypatch.setattr(results.Accumulator, "brackets", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        energysim.simulate(loaded, paths=8 * BLOCK_PATHS, workers=2, chunk_blocks=1)
+    assert woken == [True]  # woken by the cancel, not by the timeout

@@ -479,6 +479,9 @@ def simulate(
         try:
             touched = toucher.submit(acc.touch) if toucher else None
             run_pass(first, touched)
+        except BaseException:  # Ctrl-C or an error: the memory is not needed any more
+            acc.cancel_touch()
+            raise
         finally:
             if toucher:
                 toucher.shutdown(wait=True)
@@ -519,21 +522,27 @@ def simulate(
         # reduction is the first task.
         with ThreadPoolExecutor(max_workers=workers) as pool:
             pending: deque[tuple[Future[tuple[Any, int]], dict[str, Any]]] = deque()
-            pending.append((pool.submit(reduced, 0, pilot, br0, not first, touched), br0))
-            del pilot
-            it = iter(chunks)
-            for chunk in it:
-                br = acc.brackets()
-                pending.append((pool.submit(run_chunk, chunk, br), br))
-                if len(pending) >= 2 * workers:
-                    break
-            while pending:
-                fut, br = pending.popleft()
-                merged(*fut.result(), br)
-                nxt = next(it, None)
-                if nxt is not None:
-                    nbr = acc.brackets()
-                    pending.append((pool.submit(run_chunk, nxt, nbr), nbr))
+            try:
+                pending.append((pool.submit(reduced, 0, pilot, br0, not first, touched), br0))
+                del pilot
+                it = iter(chunks)
+                for chunk in it:
+                    br = acc.brackets()
+                    pending.append((pool.submit(run_chunk, chunk, br), br))
+                    if len(pending) >= 2 * workers:
+                        break
+                while pending:
+                    fut, br = pending.popleft()
+                    merged(*fut.result(), br)
+                    nxt = next(it, None)
+                    if nxt is not None:
+                        nbr = acc.brackets()
+                        pending.append((pool.submit(run_chunk, nxt, nbr), nbr))
+            except BaseException:  # Ctrl-C or an error: the pool's exit waits only for running chunks
+                acc.cancel_touch()
+                for fut, _ in pending:
+                    fut.cancel()
+                raise
 
     one_pass(True)
     if acc.missed(workers):  # a quantile bracket missed (very rare): rerun the same paths, those brackets open

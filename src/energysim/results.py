@@ -10,6 +10,7 @@ fit in memory gives the same quantiles as one that keeps them (see docs/performa
 from __future__ import annotations
 
 import math
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -239,8 +240,14 @@ class QuantileSketch:
         return lerp_quantile(x0, x1, np.broadcast_to(t, x0.shape)).T
 
 
-def _touch(arrays: list[np.ndarray]) -> None:
-    """Write every page of ``arrays`` once, each in one sequential pass (numpy releases the GIL).
+#: Values written per call while faulting in the per-path arrays (64 MiB): between two calls
+#: a cancelled run stops (Ctrl-C), instead of waiting for gigabytes to be written.
+_TOUCH_VALUES = 1 << 23
+
+
+def _touch(arrays: list[np.ndarray], cancel: threading.Event) -> None:
+    """Write every page of ``arrays`` once, each in one sequential pass (numpy releases the GIL),
+    in pieces of :data:`_TOUCH_VALUES`; stop early once ``cancel`` is set.
 
     The workers fill the accumulator's arrays chunk by chunk, a few hundred kilobytes per row
     at a time; the first write to a page costs a page fault, which on a virtual machine was
@@ -248,7 +255,14 @@ def _touch(arrays: list[np.ndarray]) -> None:
     workers' time). Written in one pass (numpy's large arrays are eligible for the kernel's
     huge pages), the same memory costs about 16 ms per 96 MB (docs/performance.md)."""
     for a in arrays:
-        a.fill(0.0)
+        if not a.flags.c_contiguous:  # (not the accumulator's; reshape would write to a copy)
+            a.fill(0.0)
+            continue
+        flat = a.reshape(-1)
+        for i in range(0, flat.size, _TOUCH_VALUES):
+            if cancel.is_set():
+                return
+            flat[i:i + _TOUCH_VALUES] = 0.0
 
 
 class Accumulator:
@@ -279,12 +293,17 @@ class Accumulator:
                            *(a.T for a in self.monthly.values())]
         self.sketch = {s: QuantileSketch(self.levels, paths, m) for s in series}
         self.filled = 0
+        self._cancel = threading.Event()
 
     def touch(self) -> None:
         """Fault in the memory of the per-path arrays in one pass each (see :func:`_touch`);
         thread-safe to run while the first block is computed, before anything is reduced."""
         arrays, self._untouched = self._untouched, []
-        _touch(arrays)
+        _touch(arrays, self._cancel)
+
+    def cancel_touch(self) -> None:
+        """Stop :meth:`touch` early (the run is being abandoned; thread-safe)."""
+        self._cancel.set()
 
     def start(self, arrays: dict[str, np.ndarray]) -> None:
         """Set the first quantile brackets from the first block (call before reducing it)."""
