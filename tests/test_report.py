@@ -252,3 +252,12 @@ def test_a_child_scenario_without_a_title_is_shown_by_its_name(tmp_path: Path) -
     assert load_scenario(BASELINE).scenario.title  # the parent has one, not inherited
     result = simulate(load_scenario(path), paths=200, seed=1)
     assert texts.subtitle(RunView.from_result(result)) == "Scenario: child_case"
+
+
+def test_monthly_quantiles_are_numpy_s_along_the_paths(base_result) -> None:
+    for s in base_result.series:
+        expected = np.quantile(base_result.monthly_mean[s], [0.05, 0.5, 0.95], axis=0)
+        np.testing.assert_array_equal(base_result.monthly_quantiles(s, (0.05, 0.5, 0.95)), expected)
+        np.testing.assert_array_equal(base_result.monthly_quantile(s, 0.5), expected[1])  # cached, the same
+        month, peak = base_result.peak_month(s)
+        assert peak == expected[2].max() and month == str(base_result.months[int(np.argmax(expected[2]))])

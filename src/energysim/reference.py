@@ -57,7 +57,7 @@ def _medians(result: SimulationResult) -> Reference:
     path, monthly, mean = {}, {}, {}
     for s in result.series:
         path[s] = np.asarray(result.quantile_path(s, 0.5), dtype=float)
-        monthly[s] = np.quantile(result.monthly_mean[s], 0.5, axis=0)
+        monthly[s] = result.monthly_quantile(s, 0.5)
         mean[s] = float(np.quantile(result.path_mean[s], 0.5))
     return Reference(path=path, monthly=monthly, mean=mean)
 

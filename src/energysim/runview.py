@@ -101,6 +101,8 @@ class RunView:
         hist_src = {"brent_usd_per_bbl": result.inputs.brent_history}
         for key, fuel in sc.fuels.items():
             hist_src[fuel_series(key, fuel)] = result.inputs.fuels[key].history
+        for s in result.series:  # the levels of the monthly averages (the peak month's P95 too) in one partition
+            result.monthly_quantiles(s, SUMMARY_LEVELS)
         v = cls(
             scenario=sc, metadata=dict(result.metadata), summary=result.summary(),
             dates=result.dates.astype("datetime64[D]"), months=result.months.astype("datetime64[M]"),
@@ -112,7 +114,7 @@ class RunView:
             v.baseline[s] = ref.path[s]
             v.baseline_monthly[s] = ref.monthly[s]
             v.baseline_means[s] = ref.mean[s]
-            v.monthly_q[s] = np.quantile(result.monthly_mean[s], SUMMARY_LEVELS, axis=0)
+            v.monthly_q[s] = result.monthly_quantiles(s, SUMMARY_LEVELS)
             hm = result.horizon_mean_quantiles(s)
             v.mean_q[s] = {q: hm[q] for q in SUMMARY_LEVELS}
             v.mean_q_se[s] = {q: quantile_standard_error(result.path_mean[s], q) for q in SUMMARY_LEVELS}
