@@ -191,20 +191,21 @@ def find_episode(given: str | Path, folder: Path | None = None) -> Path:
     if path.exists():
         return path  # a file, or something load_episode says is not one
     folder = folder or EPISODES_DIR()
+    files = episode_files(folder)
+    bare = path.parent == Path(".")
+    for file in files if bare else []:
+        if path.name in (file.stem, file.name):
+            return file
     by_name: dict[str, Path] = {}
-    for file in episode_files(folder):
+    for file in files:
         try:
             name = read_yaml(file)[0].get("name")
         except ScenarioError:  # a broken episode file is reported when it is run
             name = None
         if isinstance(name, str):
             by_name.setdefault(name, file)
-    if path.parent == Path("."):
-        for file in episode_files(folder):
-            if path.name in (file.stem, file.name):
-                return file
-        if path.name in by_name:
-            return by_name[path.name]
+    if bare and path.name in by_name:
+        return by_name[path.name]
     hint = difflib.get_close_matches(path.name, list(by_name), n=1)
     rule = "no such episode file or episode name" + (f"; did you mean {hint[0]}?" if hint else "")
     rule += f" (episodes in {folder}: {', '.join(sorted(by_name))})" if by_name else f" (no episodes in {folder})"

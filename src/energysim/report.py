@@ -16,6 +16,7 @@ The tables are built in :mod:`energysim.report_tables` and the Markdown/HTML tex
 from __future__ import annotations
 
 import base64
+import copy
 import math
 import shutil
 from collections.abc import Iterable, Mapping
@@ -148,16 +149,16 @@ def write_run(result: SimulationResult, target: Path, formats: Iterable[str] | s
         df = result.quantiles()
         df["date"] = df["date"].dt.strftime("%Y-%m-%d")
         df.to_csv(tmp / "quantiles.csv", index=False, float_format="%.6g")
-        write_json(tmp / "summary.json", _summary(result, v))
+        write_json(tmp / "summary.json", _summary(v))
         v.save(tmp, settings={"household": hh, "formats": list(fmts)})
         render(v, tmp, fmts, hh)
     return target
 
 
-def _summary(result: SimulationResult, v: RunView) -> dict[str, Any]:
-    """``result.summary()`` with, per series, the no-disruption outlook's median horizon average
+def _summary(v: RunView) -> dict[str, Any]:
+    """The run's ``result.summary()`` (as the view took it) with, per series, the no-disruption outlook's median horizon average
     (the figure the report compares against; ``baseline_mean`` is the no-noise baseline path's)."""
-    out = result.summary()
+    out = copy.deepcopy(v.summary)
     for s, entry in out["series"].items():
         entry["no_disruption_mean_p50"] = round(v.baseline_mean(s), 6)
     return out
