@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+import numpy as np
+
+import energysim
 from energysim.scenario.docgen import BEGIN, END, reference_markdown
 from energysim.scenario.jsonschema import scenario_json_schema
 
@@ -26,3 +30,28 @@ def test_every_top_level_key_is_documented():
     text = (ROOT / "docs/scenario-format.md").read_text(encoding="utf-8")
     for key in scenario_json_schema()["properties"]:
         assert f"`{key}`" in text
+
+
+def _table_row(text: str, label: str) -> list[str]:
+    """The cells of the markdown table row that starts with ``label``."""
+    line = next(ln for ln in text.splitlines() if ln.startswith(f"| {label} |"))
+    return [c.strip().strip("*") for c in line.strip("|").split("|")]
+
+
+def test_calibration_check_against_steo_matches_a_run():
+    """docs/calibration.md's "after" column is what the baseline scenario gives today."""
+    text = (ROOT / "docs/calibration.md").read_text(encoding="utf-8")
+    result = energysim.simulate(energysim.load_scenario(ROOT / "scenarios/baseline_2026.yaml"))
+    months = np.array(result.dates, dtype="datetime64[M]").astype(int) % 12 + 1
+
+    def median_path(series: str) -> np.ndarray:
+        return np.asarray(result.quantile_path(series, 0.5))
+
+    brent = re.search(r"the median path of\s+Brent averages \$(\d+\.\d)", text)
+    assert brent and float(brent.group(1)) == round(float(median_path("brent_usd_per_bbl").mean()), 1)
+    for series, label in [("us_gasoline_usd_per_gal", "Gasoline 2026 average"),
+                          ("us_diesel_usd_per_gal", "Diesel 2026 average")]:
+        assert float(_table_row(text, label)[2]) == round(float(median_path(series).mean()), 2), label
+    by_month = [float(v) for v in re.findall(r"\d\.\d\d", _table_row(text, "Gasoline median by month, Jan / Jun / Dec")[2])]
+    gasoline = median_path("us_gasoline_usd_per_gal")
+    assert by_month == [round(float(gasoline[months == m].mean()), 2) for m in (1, 6, 12)]
