@@ -15,7 +15,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from .. import data
 from ..models.tightness import SLACK_MULTIPLIER, TIGHT_MULTIPLIER
+from ..timegrid import baseline_gap
 from . import defaults
 from .distributions import Dist, Fixed
 from .params import DateParam, param
@@ -455,7 +457,35 @@ class Scenario(_Model):
                 rule = _volume_above_demand(item.volume_mbd, self.market.world_demand_mbd)
                 if rule is not None:
                     raise _cross((kind, i, "volume_mbd"), rule, None)
+        self._check_baseline()
         return self
+
+    def _check_baseline(self) -> None:
+        """A STEO edition must be shipped, and a STEO or inline baseline must cover the horizon
+        (a CSV baseline is checked by the loader, which knows the scenario's folder)."""
+        b, h = self.market.baseline, self.horizon
+        given_baseline = "market" in self.model_fields_set and "baseline" in self.market.model_fields_set
+        if b.steo_release is not None:
+            shipped = data.steo_releases()
+            if b.steo_release not in shipped:
+                raise _cross(("market", "baseline", "steo_release"),
+                             f"no STEO edition {b.steo_release!r} is shipped; editions shipped: {', '.join(shipped)}",
+                             b.steo_release)
+            months: list[str] = list(data.steo_brent_path(b.steo_release))
+            key: tuple[str, ...] = ("market", "baseline", "steo_release")
+        elif b.monthly_usd_per_bbl is not None:
+            months, key = list(b.monthly_usd_per_bbl), ("market", "baseline", "monthly_usd_per_bbl")
+        else:
+            return
+        gap = baseline_gap(months, h.start, h.end, h.step)
+        if gap is None:
+            return
+        if b.steo_release is not None:
+            gap = gap.replace("the baseline", f"the baseline (STEO edition {b.steo_release})", 1)
+        if not given_baseline:  # the default baseline: the horizon is what the user wrote
+            raise _cross(("horizon",), gap.replace("the baseline", "the default baseline", 1)
+                         + "; give a market.baseline that does", None)
+        raise _cross(key, gap, None)
 
     def series_names(self) -> list[str]:
         """Output series: Brent, one per fuel, and the net supply loss."""
