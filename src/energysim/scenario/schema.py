@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from .. import data
@@ -67,8 +67,9 @@ class Horizon(_Model):
 class Simulation(_Model):
     """How many Monte Carlo paths and which seed."""
 
-    paths: int = Field(20_000, ge=1, le=50_000_000, description="Number of Monte Carlo paths.")
-    seed: int = Field(2026, ge=0, le=2**63 - 1, description="Seed of the random streams.")
+    # strict: true, '100' and 2.0 are refused, not read as 1, 100 and 2
+    paths: StrictInt = Field(20_000, ge=1, le=50_000_000, description="Number of Monte Carlo paths.")
+    seed: StrictInt = Field(2026, ge=0, le=2**63 - 1, description="Seed of the random streams.")
 
 
 class Baseline(_Model):
