@@ -14,6 +14,7 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 
@@ -339,3 +340,61 @@ def test_volumes_above_world_demand_are_refused(volume: Any, demand: Any, fragme
     [problem] = info.value.problems
     assert problem.key == f"{kind}[0].volume_mbd"
     assert fragment in problem.rule and "volumes are in million barrels per day" in problem.rule
+
+
+# --- Python API arguments ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("kwargs", "key", "fragment"), [
+    ({"paths": 2.9}, "paths", "whole number (an int) for paths, not a float"),
+    ({"paths": 2.0}, "paths", "not a float"),
+    ({"paths": True}, "paths", "not a bool"),
+    ({"paths": "100"}, "paths", "not a str"),
+    ({"paths": 0}, "paths", "at least 1"),
+    ({"seed": 1.9}, "seed", "whole number (an int) for seed, not a float"),
+    ({"seed": False}, "seed", "not a bool"),
+    ({"seed": -1}, "seed", "at least 0"),
+    ({"workers": 0}, "workers", "at least 1"),
+    ({"workers": -2}, "workers", "at least 1"),
+    ({"workers": 1.5}, "workers", "not a float"),
+    ({"chunk_blocks": 0}, "chunk_blocks", "at least 1"),
+])
+def test_simulate_refuses_bad_arguments(kwargs: dict[str, Any], key: str, fragment: str) -> None:
+    sc = energysim.load_scenario(BASELINE)
+    with pytest.raises(ScenarioError) as info:
+        energysim.simulate(sc, **kwargs)
+    [problem] = info.value.problems
+    assert problem.key == key and fragment in problem.rule, problem.format()
+    assert problem.given == repr(kwargs[key])
+
+
+def test_simulate_takes_numpy_integers() -> None:
+    sc = energysim.load_scenario(BASELINE)
+    result = energysim.simulate(sc, paths=np.int64(8), seed=np.int64(3), workers=np.int32(1))
+    assert result.n_paths == 8 and result.metadata["seed"] == 3
+
+
+@pytest.fixture(scope="module")
+def small_result() -> Any:
+    return energysim.simulate(energysim.load_scenario(BASELINE), paths=16, seed=1, keep_paths=False)
+
+
+@pytest.mark.parametrize(("threshold", "fragment"), [
+    (float("nan"), "finite"), (float("inf"), "finite"), (-float("inf"), "finite"),
+    ("100", "not a str"), (True, "not a bool"), (None, "not a NoneType"),
+])
+def test_threshold_probability_refuses_what_is_not_a_price(small_result: Any, threshold: Any, fragment: str) -> None:
+    with pytest.raises(ScenarioError) as info:
+        small_result.threshold_probability("brent_usd_per_bbl", threshold)
+    [problem] = info.value.problems
+    assert problem.key == "threshold" and fragment in problem.rule, problem.format()
+
+
+def test_threshold_probability_takes_numpy_numbers(small_result: Any) -> None:
+    assert (small_result.threshold_probability("brent_usd_per_bbl", np.float64(1.0))
+            == small_result.threshold_probability("brent_usd_per_bbl", 1))
+
+
+def test_paths_not_kept_on_request_says_so(small_result: Any) -> None:
+    with pytest.raises(RuntimeError, match="asked with keep_paths=False; rerun simulate\\(\\) with keep_paths=True"):
+        small_result.paths("brent_usd_per_bbl")
