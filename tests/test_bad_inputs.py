@@ -398,3 +398,41 @@ def test_threshold_probability_takes_numpy_numbers(small_result: Any) -> None:
 def test_paths_not_kept_on_request_says_so(small_result: Any) -> None:
     with pytest.raises(RuntimeError, match="asked with keep_paths=False; rerun simulate\\(\\) with keep_paths=True"):
         small_result.paths("brent_usd_per_bbl")
+
+
+# --- a pure threat needs no duration -----------------------------------------------------------
+
+
+def _threat(volume: Any) -> dict[str, Any]:
+    return {"name": "threat_only", "disruptions": [
+        {"name": "t", "start": "2026-03-01", "volume_mbd": volume, "risk_premium": {"reference": "threat"}}]}
+
+
+@pytest.mark.parametrize("volume", [0, 0.0, {"dist": "fixed", "value": 0}])
+def test_pure_threat_takes_no_duration(volume: Any) -> None:
+    [d] = scenario_from_dict(_threat(volume)).disruptions
+    assert d.duration_days.support() == (0.0, 0.0)
+
+
+@pytest.mark.parametrize("volume", [0.5, -0.2, {"dist": "uniform", "low": 0, "high": 1}])
+def test_a_real_loss_still_needs_its_duration(volume: Any) -> None:
+    with pytest.raises(ScenarioError) as info:
+        scenario_from_dict(_threat(volume))
+    [problem] = info.value.problems
+    assert problem.key == "disruptions[0].duration_days" and problem.rule == "required key is missing"
+
+
+def test_pure_threat_runs_and_raises_brent_above_its_outlook() -> None:
+    sc = scenario_from_dict(_threat(0))
+    result = energysim.simulate(sc, paths=64, seed=1)
+    march = result.months.astype(str).tolist().index("2026-03")
+    assert result.monthly_quantile("brent_usd_per_bbl", 0.5)[march] > result.baseline["brent_usd_per_bbl"].max()
+    assert result.path_max["net_supply_loss_mbd"].max() == 0.0
+
+
+def test_json_schema_requires_duration_unless_the_volume_is_zero() -> None:
+    from energysim.scenario.jsonschema import scenario_json_schema
+
+    d = scenario_json_schema()["$defs"]["Disruption"]
+    assert "duration_days" not in d["required"] and d["else"] == {"required": ["duration_days"]}
+    assert {"const": 0} in d["if"]["properties"]["volume_mbd"]["anyOf"]

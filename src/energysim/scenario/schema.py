@@ -223,7 +223,9 @@ class Disruption(_Model):
     )
     start: DateParam = Field(description="Start date, or a distribution over dates.")
     volume_mbd: Any_ = Field(description="Peak volume lost [mb/d]; negative for a supply gain.")  # type: ignore[valid-type]
-    duration_days: NonNegative = Field(description="Days at full volume.")  # type: ignore[valid-type]
+    duration_days: NonNegative = Field(  # type: ignore[valid-type]
+        description="Days at full volume; may be left out for a pure threat (volume_mbd: 0), where it is 0."
+    )
     ramp_up_days: NonNegative = Field(  # type: ignore[valid-type]
         default_factory=lambda: Fixed(value=0.0), description="Days from start to full volume."
     )
@@ -231,6 +233,39 @@ class Disruption(_Model):
         default_factory=lambda: Fixed(value=0.0), description="Days from full volume back to zero."
     )
     risk_premium: RiskPremium | None = Field(None, description="Optional fear premium.")
+
+    model_config = ConfigDict(json_schema_extra=lambda schema: _duration_optional_for_threat(schema))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _pure_threat(cls, data: Any) -> Any:
+        """A pure threat (a volume of exactly 0, no barrels lost) has no outage to last: its
+        ``duration_days`` defaults to 0 (the premium's timing does not depend on it)."""
+        if isinstance(data, dict) and "duration_days" not in data and _is_zero(data.get("volume_mbd")):
+            data = {**data, "duration_days": 0}
+        return data
+
+
+def _is_zero(value: Any) -> bool:
+    """``0`` written as a number or as a fixed distribution (``{dist: fixed, value: 0}``)."""
+    if isinstance(value, dict) and value.get("dist") == "fixed" and set(value) == {"dist", "value"}:
+        value = value["value"]
+    if isinstance(value, Fixed):
+        value = value.value
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0
+
+
+_ZERO_VOLUME_SCHEMA = {"anyOf": [
+    {"const": 0},
+    {"type": "object", "properties": {"dist": {"const": "fixed"}, "value": {"const": 0}}, "required": ["dist", "value"]},
+]}
+
+
+def _duration_optional_for_threat(schema: dict[str, Any]) -> None:
+    """JSON Schema of a disruption: ``duration_days`` is required unless ``volume_mbd`` is 0."""
+    schema["required"] = [k for k in schema.get("required", []) if k != "duration_days"]
+    schema["if"] = {"properties": {"volume_mbd": _ZERO_VOLUME_SCHEMA}}
+    schema["else"] = {"required": ["duration_days"]}
 
 
 class Window(_Model):
