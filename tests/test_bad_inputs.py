@@ -14,6 +14,7 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 
@@ -339,3 +340,99 @@ def test_volumes_above_world_demand_are_refused(volume: Any, demand: Any, fragme
     [problem] = info.value.problems
     assert problem.key == f"{kind}[0].volume_mbd"
     assert fragment in problem.rule and "volumes are in million barrels per day" in problem.rule
+
+
+# --- Python API arguments ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("kwargs", "key", "fragment"), [
+    ({"paths": 2.9}, "paths", "whole number (an int) for paths, not a float"),
+    ({"paths": 2.0}, "paths", "not a float"),
+    ({"paths": True}, "paths", "not a bool"),
+    ({"paths": "100"}, "paths", "not a str"),
+    ({"paths": 0}, "paths", "at least 1"),
+    ({"seed": 1.9}, "seed", "whole number (an int) for seed, not a float"),
+    ({"seed": False}, "seed", "not a bool"),
+    ({"seed": -1}, "seed", "at least 0"),
+    ({"workers": 0}, "workers", "at least 1"),
+    ({"workers": -2}, "workers", "at least 1"),
+    ({"workers": 1.5}, "workers", "not a float"),
+    ({"chunk_blocks": 0}, "chunk_blocks", "at least 1"),
+])
+def test_simulate_refuses_bad_arguments(kwargs: dict[str, Any], key: str, fragment: str) -> None:
+    sc = energysim.load_scenario(BASELINE)
+    with pytest.raises(ScenarioError) as info:
+        energysim.simulate(sc, **kwargs)
+    [problem] = info.value.problems
+    assert problem.key == key and fragment in problem.rule, problem.format()
+    assert problem.given == repr(kwargs[key])
+
+
+def test_simulate_takes_numpy_integers() -> None:
+    sc = energysim.load_scenario(BASELINE)
+    result = energysim.simulate(sc, paths=np.int64(8), seed=np.int64(3), workers=np.int32(1))
+    assert result.n_paths == 8 and result.metadata["seed"] == 3
+
+
+@pytest.fixture(scope="module")
+def small_result() -> Any:
+    return energysim.simulate(energysim.load_scenario(BASELINE), paths=16, seed=1, keep_paths=False)
+
+
+@pytest.mark.parametrize(("threshold", "fragment"), [
+    (float("nan"), "finite"), (float("inf"), "finite"), (-float("inf"), "finite"),
+    ("100", "not a str"), (True, "not a bool"), (None, "not a NoneType"),
+])
+def test_threshold_probability_refuses_what_is_not_a_price(small_result: Any, threshold: Any, fragment: str) -> None:
+    with pytest.raises(ScenarioError) as info:
+        small_result.threshold_probability("brent_usd_per_bbl", threshold)
+    [problem] = info.value.problems
+    assert problem.key == "threshold" and fragment in problem.rule, problem.format()
+
+
+def test_threshold_probability_takes_numpy_numbers(small_result: Any) -> None:
+    assert (small_result.threshold_probability("brent_usd_per_bbl", np.float64(1.0))
+            == small_result.threshold_probability("brent_usd_per_bbl", 1))
+
+
+def test_paths_not_kept_on_request_says_so(small_result: Any) -> None:
+    with pytest.raises(RuntimeError, match="asked with keep_paths=False; rerun simulate\\(\\) with keep_paths=True"):
+        small_result.paths("brent_usd_per_bbl")
+
+
+# --- a pure threat needs no duration -----------------------------------------------------------
+
+
+def _threat(volume: Any) -> dict[str, Any]:
+    return {"name": "threat_only", "disruptions": [
+        {"name": "t", "start": "2026-03-01", "volume_mbd": volume, "risk_premium": {"reference": "threat"}}]}
+
+
+@pytest.mark.parametrize("volume", [0, 0.0, {"dist": "fixed", "value": 0}])
+def test_pure_threat_takes_no_duration(volume: Any) -> None:
+    [d] = scenario_from_dict(_threat(volume)).disruptions
+    assert d.duration_days.support() == (0.0, 0.0)
+
+
+@pytest.mark.parametrize("volume", [0.5, -0.2, {"dist": "uniform", "low": 0, "high": 1}])
+def test_a_real_loss_still_needs_its_duration(volume: Any) -> None:
+    with pytest.raises(ScenarioError) as info:
+        scenario_from_dict(_threat(volume))
+    [problem] = info.value.problems
+    assert problem.key == "disruptions[0].duration_days" and problem.rule == "required key is missing"
+
+
+def test_pure_threat_runs_and_raises_brent_above_its_outlook() -> None:
+    sc = scenario_from_dict(_threat(0))
+    result = energysim.simulate(sc, paths=64, seed=1)
+    march = result.months.astype(str).tolist().index("2026-03")
+    assert result.monthly_quantile("brent_usd_per_bbl", 0.5)[march] > result.baseline["brent_usd_per_bbl"].max()
+    assert result.path_max["net_supply_loss_mbd"].max() == 0.0
+
+
+def test_json_schema_requires_duration_unless_the_volume_is_zero() -> None:
+    from energysim.scenario.jsonschema import scenario_json_schema
+
+    d = scenario_json_schema()["$defs"]["Disruption"]
+    assert "duration_days" not in d["required"] and d["else"] == {"required": ["duration_days"]}
+    assert {"const": 0} in d["if"]["properties"]["volume_mbd"]["anyOf"]

@@ -22,6 +22,7 @@ __all__ = [
     "data_dir",
     "DATA_VINTAGE",
     "steo_series",
+    "steo_releases",
     "steo_brent_path",
     "steo_mean",
     "calibration",
@@ -70,6 +71,11 @@ def steo_series(series_id: str, release: str) -> pd.Series:
             f"no STEO series {series_id!r} in edition {release!r}; editions shipped: {', '.join(releases)}",
         )
     return sel.set_index("month")["value"].astype(float).sort_index()
+
+
+def steo_releases() -> list[str]:
+    """The STEO editions (``YYYY-MM``) of the shipped file, oldest first."""
+    return sorted(str(r) for r in _steo()["release"].unique())
 
 
 def steo_brent_path(release: str = "2026-01") -> dict[str, float]:

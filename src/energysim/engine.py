@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import math
+import numbers
 import os
 import sys
 from collections import deque
@@ -407,6 +408,17 @@ def _tune_allocator() -> None:
     mallopt(m_arena_max, 1)
 
 
+def _whole_arg(name: str, value: object, least: int) -> int:
+    """An integer argument of :func:`simulate`, at least ``least``: booleans, floats (even 2.0)
+    and text are refused, not truncated."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ScenarioError.at(None, f"simulate() needs a whole number (an int) for {name}, not a "
+                               f"{type(value).__name__}", key=name, given=value)
+    if value < least:
+        raise ScenarioError.at(None, f"simulate() needs {name} of at least {least}", key=name, given=value)
+    return int(value)
+
+
 def simulate(
     scenario: LoadedScenario | Scenario,
     paths: int | None = None,
@@ -445,14 +457,18 @@ def simulate(
     Raises
     ------
     ScenarioError
-        If the run would need more memory than the machine has available.
+        If ``paths``, ``seed``, ``workers`` or ``chunk_blocks`` is not an integer (a bool, a
+        float or text) or is out of range (``seed`` below 0, the others below 1), or if the run
+        would need more memory than the machine has available.
     """
     loaded = scenario if isinstance(scenario, LoadedScenario) else None
     sc = loaded.scenario if loaded else scenario
     if not isinstance(sc, Scenario):
         raise TypeError(f"simulate() needs a loaded scenario, not {type(sc).__name__}")
-    paths = sc.simulation.paths if paths is None else int(paths)
-    seed = sc.simulation.seed if seed is None else int(seed)
+    paths = sc.simulation.paths if paths is None else _whole_arg("paths", paths, 1)
+    seed = sc.simulation.seed if seed is None else _whole_arg("seed", seed, 0)
+    workers = min(4, os.cpu_count() or 1) if workers is None else _whole_arg("workers", workers, 1)
+    chunk_blocks = None if chunk_blocks is None else _whole_arg("chunk_blocks", chunk_blocks, 1)
     if paths < 1:
         raise ScenarioError.at(sc.name, "paths must be at least 1", key="simulation.paths", given=paths)
     if seed < 0:
@@ -460,10 +476,10 @@ def simulate(
     inp = inputs if inputs is not None else build_inputs(loaded if loaded else sc)
     _tune_allocator()
     series = sc.series_names()
-    workers = max(1, workers or min(4, os.cpu_count() or 1))
     chunk_blocks = chunk_blocks or _default_chunk_blocks(inp.n_steps)
     n_months = len(np.unique(inp.dates.astype("datetime64[M]")))
     n_levels = len(set(sc.outputs.quantiles) | {0.05, 0.25, 0.5, 0.75, 0.95})
+    keep_paths_asked = keep_paths
     keep_paths = _plan_memory(sc, inp, paths, keep_paths, workers, chunk_blocks * BLOCK_PATHS, len(series),
                               n_months, n_levels)
     acc = Accumulator(sc, inp, paths, series, keep_paths)
@@ -551,7 +567,9 @@ def simulate(
     extra = {"baseline": inp.baseline_usd_per_bbl.round(6).tolist(),
              "fuel_start": {k: round(v.start_price, 6) for k, v in inp.fuels.items()}}
     baseline = _baseline_series(sc, inp)
-    return acc.finish(seed=seed, scenario_hash=content_hash(sc, extra), baseline=baseline, workers=workers)
+    result = acc.finish(seed=seed, scenario_hash=content_hash(sc, extra), baseline=baseline, workers=workers)
+    result.keep_paths_asked = keep_paths_asked
+    return result
 
 
 def _seasonal(profile: list[float], dates: np.ndarray, start: Any) -> tuple[np.ndarray, float]:

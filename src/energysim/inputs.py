@@ -6,7 +6,6 @@ histories); the engine itself only sees the :class:`RunInputs` it returns.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,9 +17,11 @@ from . import data
 from .errors import ScenarioError
 from .models.retail import seasonal_offset
 from .scenario.loader import LoadedScenario
-from .scenario.schema import Baseline, Scenario, fuel_series
+from .scenario.schema import Baseline, Horizon, Scenario, fuel_series
+from .timegrid import baseline_gap, time_grid
 
-__all__ = ["RunInputs", "FuelStart", "time_grid", "build_inputs", "baseline_path", "read_baseline_csv"]
+__all__ = ["RunInputs", "FuelStart", "time_grid", "build_inputs", "baseline_monthly", "baseline_path",
+           "read_baseline_csv"]
 
 DAYS_PER_YEAR = 365.25
 
@@ -53,41 +54,28 @@ class RunInputs:
         return int(self.dates.shape[0])
 
 
-def time_grid(start: dt.date, end: dt.date, step: str) -> tuple[np.ndarray, np.ndarray]:
-    """Step dates and step lengths [days] from ``start`` to ``end`` inclusive."""
-    s = np.datetime64(start, "D")
-    e = np.datetime64(end, "D")
-    if step == "day":
-        dates = np.arange(s, e + 1, dtype="datetime64[D]")
-        lengths = np.ones(dates.shape[0])
-    elif step == "week":
-        dates = np.arange(s, e + 1, 7, dtype="datetime64[D]")
-        lengths = np.full(dates.shape[0], 7.0)
-    else:
-        months = np.arange(np.datetime64(start, "M"), np.datetime64(end, "M") + 1, dtype="datetime64[M]")
-        day = start.day - 1
-        dates = months.astype("datetime64[D]") + np.timedelta64(day, "D")
-        dates = dates[(dates >= s) & (dates <= e)]
-        prev = np.concatenate([[dates[0] - (dates[1] - dates[0])], dates[:-1]]) if len(dates) > 1 else dates - 30
-        lengths = (dates - prev).astype(float)
-    return dates, lengths
-
-
 MAX_CSV_BYTES = 1_000_000  # a monthly baseline is a few hundred bytes a year
 
 
-def read_baseline_csv(path: Path, file: str, line: int | None = None) -> dict[str, float]:
+def read_baseline_csv(path: Path, file: str, line: int | None = None, given: str | None = None) -> dict[str, float]:
     """Read a baseline CSV (columns ``month`` YYYY-MM and ``usd_per_bbl``) into month -> price.
+
+    ``file`` and ``line`` locate the scenario key naming the CSV, ``given`` is its value as
+    written there (``path`` is that value resolved against the scenario's folder).
 
     Raises
     ------
     ScenarioError
-        Missing or unreadable file, wrong columns, a bad month or price (with the CSV line),
-        a repeated month, or a gap between the first and the last month.
+        Missing or unreadable file, a folder, wrong columns, a bad month or price (with the CSV
+        line), a repeated month, or a gap between the first and the last month.
     """
     key = "market.baseline.csv"
+    shown = given if given is not None else str(path)
+    if path.is_dir():
+        raise ScenarioError.at(file, f"baseline CSV is a folder, not a file: {path}; name a .csv file",
+                               line=line, key=key, given=shown)
     if not path.is_file():
-        raise ScenarioError.at(file, f"baseline CSV not found: {path}", line=line, key=key, given=path.name)
+        raise ScenarioError.at(file, f"baseline CSV not found: {path}", line=line, key=key, given=shown)
     if path.stat().st_size > MAX_CSV_BYTES:
         raise ScenarioError.at(str(path), f"baseline CSV too large (over {MAX_CSV_BYTES:,} bytes)", key=key)
     try:
@@ -126,27 +114,34 @@ def read_baseline_csv(path: Path, file: str, line: int | None = None) -> dict[st
     return dict(zip(months, values.astype(float)))
 
 
-def baseline_path(baseline: Baseline, dates: np.ndarray, base_dir: Path, file: str) -> np.ndarray:
-    """Baseline Brent [USD/bbl] at each date: log-linear between mid-months, flat beyond the ends."""
+def baseline_monthly(baseline: Baseline, base_dir: Path, file: str) -> dict[str, float]:
+    """The baseline's monthly Brent path [USD/bbl], month ``YYYY-MM`` -> price (reads files);
+    a constant baseline has none (empty)."""
+    if baseline.constant_usd_per_bbl is not None:
+        return {}
+    if baseline.steo_release is not None:
+        return data.steo_brent_path(baseline.steo_release)
+    if baseline.csv is not None:
+        return read_baseline_csv(base_dir / baseline.csv, file, given=baseline.csv)
+    assert baseline.monthly_usd_per_bbl is not None
+    return dict(baseline.monthly_usd_per_bbl)
+
+
+def baseline_path(baseline: Baseline, horizon: Horizon, dates: np.ndarray, base_dir: Path, file: str) -> np.ndarray:
+    """Baseline Brent [USD/bbl] at each date: log-linear between mid-months, flat beyond the ends.
+
+    The loader already refused a baseline that does not cover the horizon (with the scenario's
+    key and line); the check here covers a :class:`Scenario` built in Python with a CSV baseline.
+    """
     if baseline.constant_usd_per_bbl is not None:
         return np.full(dates.shape[0], float(baseline.constant_usd_per_bbl))
-    if baseline.steo_release is not None:
-        monthly = data.steo_brent_path(baseline.steo_release)
-    elif baseline.csv is not None:
-        monthly = read_baseline_csv(base_dir / baseline.csv, file)
-    else:
-        assert baseline.monthly_usd_per_bbl is not None
-        monthly = dict(baseline.monthly_usd_per_bbl)
+    monthly = baseline_monthly(baseline, base_dir, file)
+    gap = baseline_gap(monthly, horizon.start, horizon.end, horizon.step)
+    if gap is not None:
+        raise ScenarioError.at(file, gap, key="market.baseline")
     months = sorted(monthly)
     mid = np.array([np.datetime64(m + "-15", "D").astype(float) for m in months])
     logv = np.log([monthly[m] for m in months])
-    first, last = np.datetime64(months[0], "M"), np.datetime64(months[-1], "M") + 1
-    d = dates.astype("datetime64[M]")
-    if d.min() < first or d.max() >= last:
-        raise ScenarioError.at(
-            file, f"the baseline covers {months[0]} to {months[-1]}, not the whole horizon "
-            f"({dates[0]} to {dates[-1]})", key="market.baseline",
-        )
     return np.exp(np.interp(dates.astype(float), mid, logv))
 
 
@@ -162,7 +157,7 @@ def build_inputs(loaded: LoadedScenario | Scenario) -> RunInputs:
     h = scenario.horizon
     dates, lengths = time_grid(h.start, h.end, h.step)
     t_days = (dates - np.datetime64(h.start, "D")).astype(float)
-    base = baseline_path(scenario.market.baseline, dates, base_dir, file)
+    base = baseline_path(scenario.market.baseline, h, dates, base_dir, file)
     brent_hist = data.brent_weekly()
     before = data.last_value_before(brent_hist, str(h.start))
     if before is None or (pd.Timestamp(h.start) - brent_hist.index[brent_hist.index < pd.Timestamp(h.start)][-1]).days > 45:

@@ -10,6 +10,7 @@ fit in memory gives the same quantiles as one that keeps them (see docs/performa
 from __future__ import annotations
 
 import math
+import numbers
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ import pandas as pd
 
 from . import __version__
 from .data import DATA_VINTAGE
+from .errors import ScenarioError
 from .inputs import RunInputs
 from .scenario.schema import Scenario
 
@@ -405,6 +407,8 @@ class SimulationResult:
     baseline: dict[str, np.ndarray] = field(repr=False)
     metadata: dict[str, Any] = field(default_factory=dict)
     _monthly_q: dict[tuple[str, float], np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    #: ``keep_paths`` as given to :func:`energysim.simulate` (None: decided by the memory it takes)
+    keep_paths_asked: bool | None = field(default=None, repr=False, compare=False)
 
     @property
     def n_paths(self) -> int:
@@ -440,6 +444,9 @@ class SimulationResult:
         """Every path of ``series``, shape (paths, steps)."""
         self._check(series)
         if self._paths is None:
+            if self.keep_paths_asked is False:
+                raise RuntimeError("paths were not kept for this run: it was asked with keep_paths=False; "
+                                   "rerun simulate() with keep_paths=True (or without keep_paths) to keep them")
             raise RuntimeError("paths were not kept for this run (too many to hold in memory); "
                                "rerun with fewer paths or keep_paths=True")
         return self._paths[series]
@@ -447,6 +454,12 @@ class SimulationResult:
     def threshold_probability(self, series: str, threshold: float) -> tuple[float, float]:
         """Chance that ``series`` reaches ``threshold`` at least once, and its Monte Carlo s.e."""
         self._check(series)
+        if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real):
+            raise ScenarioError.at(None, f"threshold must be a number (a price), not a {type(threshold).__name__}",
+                                   key="threshold", given=threshold)
+        if not math.isfinite(threshold):
+            raise ScenarioError.at(None, "threshold must be a finite number (a price)", key="threshold",
+                                   given=threshold)
         p = float(np.mean(self.path_max[series] >= threshold))
         return p, math.sqrt(max(p * (1 - p), 0.0) / self.n_paths)
 

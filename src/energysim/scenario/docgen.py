@@ -31,6 +31,7 @@ _DATA_DEFAULTS = {
     "market.baseline": "`steo_release: 2026-01`",
     "responses.spare_capacity.available_mbd": "STEO Jan 2026 OPEC spare capacity",
     "fuels": "`us_gasoline` and `us_diesel`, fitted (data/calibration.json)",
+    "disruptions[].duration_days": "**required**, except for a pure threat (`volume_mbd: 0`): then 0",
 }
 
 

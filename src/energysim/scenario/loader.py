@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..errors import Problem, ScenarioError
+from ..timegrid import baseline_gap
 from .schema import NAME_PATTERN, Scenario
 from .yamlio import KeyPath, format_key, read_yaml
 
@@ -294,14 +295,19 @@ def load_scenario(path: str | Path) -> LoadedScenario:
 
 
 def _check_files(scenario: Scenario, origins: Origins, path: Path) -> None:
-    """Check the files a scenario names (a CSV baseline) now, so that ``validate`` sees them."""
+    """Check the files a scenario names now, so that ``validate`` sees them: a CSV baseline must
+    be readable and cover the horizon."""
     csv = scenario.market.baseline.csv
     if csv is None:
         return
     from ..inputs import read_baseline_csv  # inputs imports this module
 
     file, line = origins.get(("market", "baseline", "csv"), (str(path), None))
-    read_baseline_csv(Path(file).parent / csv, file, line)
+    monthly = read_baseline_csv(Path(file).parent / csv, file, line, given=csv)
+    h = scenario.horizon
+    gap = baseline_gap(monthly, h.start, h.end, h.step)
+    if gap is not None:
+        raise ScenarioError.at(file, gap, line=line, key="market.baseline.csv", given=csv)
 
 
 def content_hash(scenario: Scenario, extra: dict[str, Any] | None = None) -> str:

@@ -12,10 +12,12 @@ import re
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from .. import data
 from ..models.tightness import SLACK_MULTIPLIER, TIGHT_MULTIPLIER
+from ..timegrid import baseline_gap
 from . import defaults
 from .distributions import Dist, Fixed
 from .params import DateParam, param
@@ -65,8 +67,9 @@ class Horizon(_Model):
 class Simulation(_Model):
     """How many Monte Carlo paths and which seed."""
 
-    paths: int = Field(20_000, ge=1, le=50_000_000, description="Number of Monte Carlo paths.")
-    seed: int = Field(2026, ge=0, le=2**63 - 1, description="Seed of the random streams.")
+    # strict: true, '100' and 2.0 are refused, not read as 1, 100 and 2
+    paths: StrictInt = Field(20_000, ge=1, le=50_000_000, description="Number of Monte Carlo paths.")
+    seed: StrictInt = Field(2026, ge=0, le=2**63 - 1, description="Seed of the random streams.")
 
 
 class Baseline(_Model):
@@ -220,7 +223,9 @@ class Disruption(_Model):
     )
     start: DateParam = Field(description="Start date, or a distribution over dates.")
     volume_mbd: Any_ = Field(description="Peak volume lost [mb/d]; negative for a supply gain.")  # type: ignore[valid-type]
-    duration_days: NonNegative = Field(description="Days at full volume.")  # type: ignore[valid-type]
+    duration_days: NonNegative = Field(  # type: ignore[valid-type]
+        description="Days at full volume; may be left out for a pure threat (volume_mbd: 0), where it is 0."
+    )
     ramp_up_days: NonNegative = Field(  # type: ignore[valid-type]
         default_factory=lambda: Fixed(value=0.0), description="Days from start to full volume."
     )
@@ -228,6 +233,39 @@ class Disruption(_Model):
         default_factory=lambda: Fixed(value=0.0), description="Days from full volume back to zero."
     )
     risk_premium: RiskPremium | None = Field(None, description="Optional fear premium.")
+
+    model_config = ConfigDict(json_schema_extra=lambda schema: _duration_optional_for_threat(schema))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _pure_threat(cls, data: Any) -> Any:
+        """A pure threat (a volume of exactly 0, no barrels lost) has no outage to last: its
+        ``duration_days`` defaults to 0 (the premium's timing does not depend on it)."""
+        if isinstance(data, dict) and "duration_days" not in data and _is_zero(data.get("volume_mbd")):
+            data = {**data, "duration_days": 0}
+        return data
+
+
+def _is_zero(value: Any) -> bool:
+    """``0`` written as a number or as a fixed distribution (``{dist: fixed, value: 0}``)."""
+    if isinstance(value, dict) and value.get("dist") == "fixed" and set(value) == {"dist", "value"}:
+        value = value["value"]
+    if isinstance(value, Fixed):
+        value = value.value
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0
+
+
+_ZERO_VOLUME_SCHEMA = {"anyOf": [
+    {"const": 0},
+    {"type": "object", "properties": {"dist": {"const": "fixed"}, "value": {"const": 0}}, "required": ["dist", "value"]},
+]}
+
+
+def _duration_optional_for_threat(schema: dict[str, Any]) -> None:
+    """JSON Schema of a disruption: ``duration_days`` is required unless ``volume_mbd`` is 0."""
+    schema["required"] = [k for k in schema.get("required", []) if k != "duration_days"]
+    schema["if"] = {"properties": {"volume_mbd": _ZERO_VOLUME_SCHEMA}}
+    schema["else"] = {"required": ["duration_days"]}
 
 
 class Window(_Model):
@@ -455,7 +493,35 @@ class Scenario(_Model):
                 rule = _volume_above_demand(item.volume_mbd, self.market.world_demand_mbd)
                 if rule is not None:
                     raise _cross((kind, i, "volume_mbd"), rule, None)
+        self._check_baseline()
         return self
+
+    def _check_baseline(self) -> None:
+        """A STEO edition must be shipped, and a STEO or inline baseline must cover the horizon
+        (a CSV baseline is checked by the loader, which knows the scenario's folder)."""
+        b, h = self.market.baseline, self.horizon
+        given_baseline = "market" in self.model_fields_set and "baseline" in self.market.model_fields_set
+        if b.steo_release is not None:
+            shipped = data.steo_releases()
+            if b.steo_release not in shipped:
+                raise _cross(("market", "baseline", "steo_release"),
+                             f"no STEO edition {b.steo_release!r} is shipped; editions shipped: {', '.join(shipped)}",
+                             b.steo_release)
+            months: list[str] = list(data.steo_brent_path(b.steo_release))
+            key: tuple[str, ...] = ("market", "baseline", "steo_release")
+        elif b.monthly_usd_per_bbl is not None:
+            months, key = list(b.monthly_usd_per_bbl), ("market", "baseline", "monthly_usd_per_bbl")
+        else:
+            return
+        gap = baseline_gap(months, h.start, h.end, h.step)
+        if gap is None:
+            return
+        if b.steo_release is not None:
+            gap = gap.replace("the baseline", f"the baseline (STEO edition {b.steo_release})", 1)
+        if not given_baseline:  # the default baseline: the horizon is what the user wrote
+            raise _cross(("horizon",), gap.replace("the baseline", "the default baseline", 1)
+                         + "; give a market.baseline that does", None)
+        raise _cross(key, gap, None)
 
     def series_names(self) -> list[str]:
         """Output series: Brent, one per fuel, and the net supply loss."""
