@@ -6,6 +6,7 @@ between the ``BEGIN GENERATED`` and ``END GENERATED`` markers; a test checks it 
 
 from __future__ import annotations
 
+import re
 import sys
 import typing
 from pathlib import Path
@@ -45,7 +46,9 @@ def _models(annotation: Any) -> list[type[BaseModel]]:
 
 
 def _type_text(annotation: Any) -> str:
-    text = str(annotation).replace("typing.", "")
+    # a plain number field (scenario.params.Number) reads as its base type
+    text = re.sub(r"Annotated\[([^,\[\]]+(?:\[[^\]]*\])?), BeforeValidator\([^)]*\)\]", r"\1", str(annotation))
+    text = text.replace("typing.", "")
     if "Fixed" in text and "Uniform" in text:
         return "number or distribution"
     if "FixedDate" in text:

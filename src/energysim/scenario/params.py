@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BeforeValidator, Field
 
 from .distributions import DateDist, Dist, Fixed, FixedDate
 
-__all__ = ["param", "date_param", "to_dist"]
+__all__ = ["param", "date_param", "to_dist", "Number", "OptionalNumber"]
 
 
 def _coerce_number(value: Any) -> Any:
@@ -27,6 +27,23 @@ def _coerce_number(value: Any) -> Any:
     if isinstance(value, str):
         raise ValueError(f"expected a number or a distribution, not the text {value!r}")
     return value
+
+
+def _plain_number(value: Any) -> Any:
+    """A plain (not uncertain) number as written: an int or a float, never ``true`` or text
+    (which pydantic would otherwise read as 1 or parse)."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, not {value!r}")
+    if isinstance(value, str):
+        raise ValueError(f"expected a number, not the text {value!r}")
+    return value
+
+
+#: A plain number field: ints and floats only (``yes`` and ``'70'`` are refused, as for a
+#: ``param``); bounds go in ``Field``.
+Number = Annotated[float, BeforeValidator(_plain_number)]
+#: The same, or absent (``None``).
+OptionalNumber = Annotated[float | None, BeforeValidator(_plain_number)]
 
 
 def _coerce_date(value: Any) -> Any:

@@ -20,7 +20,7 @@ from ..models.tightness import SLACK_MULTIPLIER, TIGHT_MULTIPLIER
 from ..timegrid import baseline_gap
 from . import defaults
 from .distributions import Dist, Fixed
-from .params import DateParam, param
+from .params import DateParam, Number, OptionalNumber, param
 
 __all__ = [
     "Scenario", "Horizon", "Simulation", "Baseline", "Market", "RiskPremium", "Disruption",
@@ -76,11 +76,11 @@ class Baseline(_Model):
     """The no-disruption crude path: exactly one of the keys (default: the STEO edition)."""
 
     steo_release: str | None = Field(None, description="EIA STEO edition YYYY-MM of the shipped file.")
-    monthly_usd_per_bbl: dict[str, float] | None = Field(
+    monthly_usd_per_bbl: dict[str, Number] | None = Field(
         None, description="Inline path: month YYYY-MM -> Brent [USD/bbl]."
     )
     csv: str | None = Field(None, description="CSV file (relative to the scenario) with columns month, usd_per_bbl.")
-    constant_usd_per_bbl: float | None = Field(None, gt=0, description="A flat baseline [USD/bbl].")
+    constant_usd_per_bbl: OptionalNumber = Field(None, gt=0, description="A flat baseline [USD/bbl].")
 
     @model_validator(mode="after")
     def _one(self) -> "Baseline":
@@ -111,16 +111,16 @@ def _default_baseline() -> Baseline:
 class Tightness(_Model):
     """The state of the market at the start: how much buffer there is to absorb a loss."""
 
-    inventory_days_vs_normal: float = Field(
+    inventory_days_vs_normal: Number = Field(
         default_factory=lambda: defaults.inventory_days_vs_normal(), ge=-30, le=30,
         description="World stocks relative to normal [days of world demand]; positive = above normal "
         "(default: the 2025 stock build above its 2022-2024 rate, EIA STEO January 2026).",
     )
-    slack_multiplier: float = Field(
+    slack_multiplier: Number = Field(
         SLACK_MULTIPLIER, gt=0, le=10,
         description="Multiplier of the loss price with ample buffers (+1...3 % per 1 % lost, docs/references.md §1-2).",
     )
-    tight_multiplier: float = Field(
+    tight_multiplier: Number = Field(
         TIGHT_MULTIPLIER, gt=0, le=10,
         description="Multiplier of the loss price with buffers exhausted (+6...15 % per 1 % lost); "
         "set both to 1 to switch state dependence off.",
@@ -311,10 +311,10 @@ class SpareCapacity(_Model):
 class StockRelease(_Model):
     """A strategic stock release (SPR / IEA collective action)."""
 
-    trigger_net_loss_mbd: float | None = Field(
+    trigger_net_loss_mbd: OptionalNumber = Field(
         1.5, gt=0, description="Release when the net loss reaches this [mb/d]; null to disable."
     )
-    trigger_price_usd_per_bbl: float | None = Field(
+    trigger_price_usd_per_bbl: OptionalNumber = Field(
         None, gt=0, description="Release when Brent reaches this [USD/bbl]; null to disable."
     )
     rate_mbd: Positive = Field(  # type: ignore[valid-type]
@@ -336,8 +336,8 @@ class Responses(_Model):
 class CrackSpread(_Model):
     """Variability of the refining margin around its mean, in USD per fuel unit."""
 
-    sd: float = Field(ge=0, description="Stationary standard deviation [USD/unit]; 0 switches it off.")
-    reversion_per_year: float = Field(gt=0, description="Speed of reversion to the mean [1/yr].")
+    sd: Number = Field(ge=0, description="Stationary standard deviation [USD/unit]; 0 switches it off.")
+    reversion_per_year: Number = Field(gt=0, description="Speed of reversion to the mean [1/yr].")
     per_mbd_loss: Any_ = Field(  # type: ignore[valid-type]
         default_factory=lambda: Fixed(value=0.0),
         description="Extra crack spread per mb/d of net crude loss [USD/unit per mb/d] (e.g. heavy-sour diesel).",
@@ -349,17 +349,17 @@ class Fuel(_Model):
 
     label: str = Field(description="Name shown in charts and tables.")
     unit: Literal["gal", "litre"] = Field("gal", description="Retail unit.")
-    taxes: float = Field(ge=0, description="Taxes per unit [USD/unit].")
-    margin_and_crack: float = Field(description="Distribution, marketing and mean refining margin [USD/unit].")
-    slope: float = Field(gt=0, le=3, description="Share of a crude move per unit reaching retail [-].")
-    tau_up_weeks: float = Field(ge=0, le=52, description="Catch-up time constant for rising crude [weeks].")
-    tau_down_weeks: float = Field(ge=0, le=52, description="Catch-up time constant for falling crude [weeks].")
+    taxes: Number = Field(ge=0, description="Taxes per unit [USD/unit].")
+    margin_and_crack: Number = Field(description="Distribution, marketing and mean refining margin [USD/unit].")
+    slope: Number = Field(gt=0, le=3, description="Share of a crude move per unit reaching retail [-].")
+    tau_up_weeks: Number = Field(ge=0, le=52, description="Catch-up time constant for rising crude [weeks].")
+    tau_down_weeks: Number = Field(ge=0, le=52, description="Catch-up time constant for falling crude [weeks].")
     crack_spread: CrackSpread
     history_file: str | None = Field(None, description="Weekly retail history in data/ (date, price).")
-    start_price: float | None = Field(
+    start_price: OptionalNumber = Field(
         None, gt=0, description="Retail price before the horizon [USD/unit]; default: last in history_file."
     )
-    seasonal: list[float] = Field(
+    seasonal: list[Number] = Field(
         default_factory=lambda: [0.0] * 12,
         description="Seasonal offset by calendar month, January first, 12 values [USD/unit] added to the "
         "retail price; the shipped US fuels use the calibrated profile, other fuels default to zeros.",
@@ -393,11 +393,11 @@ def _default_thresholds() -> dict[str, list[float]]:
 
 
 class Outputs(_Model):
-    quantiles: list[float] = Field(
+    quantiles: list[Number] = Field(
         default_factory=lambda: [0.05, 0.25, 0.5, 0.75, 0.95],
         description="Quantiles reported at every date [0-1].",
     )
-    thresholds: dict[str, list[float]] = Field(
+    thresholds: dict[str, list[Number]] = Field(
         default_factory=_default_thresholds, description="Series name -> price levels whose crossing is reported."
     )
 
