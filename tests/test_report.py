@@ -140,6 +140,7 @@ def test_the_outlook_comparison_adds_up_as_shown(base_result) -> None:
     assert texts._vs_baseline(v, s, 2.95) == "$0.10 (4%) above the no-disruption outlook ($2.85)"
     # Brent: the difference before rounding; cents (and the prices in cents) when whole dollars would misstate it
     assert texts.compared(v, b, 56.94) == ("$56.94", "$0.53 above the no-disruption outlook ($56.41)")  # not "$1"
+    assert texts.compared(v, b, 56.412) == ("$56", "the same as the no-disruption outlook ($56)")
     assert texts.compared(v, b, 52.0) == ("$52", "$4 (8%) below the no-disruption outlook ($56)")
     v.baseline_means[b] = 56.55
     assert texts.compared(v, b, 58.45) == ("$58.45", "$1.90 (3%) above the no-disruption outlook ($56.55)")  # $58 - $57
@@ -231,7 +232,7 @@ def test_the_reserve_separates_the_scenario_s_share_from_ordinary_price_risk(bas
 
     t = budget_table(b, {s: fb})
     assert t.head[-2:] == ["Reserve against higher prices, 2026", "Of which added by the scenario"]
-    assert t.rows[0][-2:] == [texts.fmt_money(fb.reserve), texts.fmt_money(fb.reserve_added_by_scenario)]
+    assert t.rows[0][-2:] == [texts.fmt_money(fb.reserve), texts.fmt_money(added)]  # as in the summary
     assert "ordinary ups and downs" in t.note and "the extra a family would need" not in t.note
     both = household_budgets(b, {"us_gasoline": 50, "us_diesel": 20})
     assert "each enough for its fuel in 19 futures out of 20" in texts.summary_sentences(b, both)[3]

@@ -95,11 +95,16 @@ _BUDGET_COLUMNS = ("baseline_per_month", "low_per_month", "typical_per_month", "
 
 def budget_table(v: RunView, budgets: Mapping[str, FuelBudget]) -> Table:
     m = texts.fmt_money
-    rows = [[v.label(s), f"{b.amount_per_month:g} {v.unit_words(s)[2]}s", *(m(getattr(b, a)) for a in _BUDGET_COLUMNS)]
-            for s, b in budgets.items()]
+
+    def cells(bs: list[FuelBudget]) -> list[str]:
+        total = {a: sum(getattr(b, a) for b in bs) for a in _BUDGET_COLUMNS + ("reserve_without_scenario",)}
+        # the scenario's share as the difference of the reserves as printed, as in the summary
+        total["reserve_added_by_scenario"] = round(total["reserve"]) - round(total["reserve_without_scenario"])
+        return [m(total[a]) for a in _BUDGET_COLUMNS]
+
+    rows = [[v.label(s), f"{b.amount_per_month:g} {v.unit_words(s)[2]}s", *cells([b])] for s, b in budgets.items()]
     if len(budgets) > 1:
-        tot = list(budgets.values())
-        rows.append(["Sum of the rows", "", *(m(sum(getattr(b, a) for b in tot)) for a in _BUDGET_COLUMNS)])
+        rows.append(["Sum of the rows", "", *cells(list(budgets.values()))])
     months = next(iter(budgets.values())).months if budgets else v.horizon_months()
     return Table(
         ["Fuel", "Per month", "No-disruption outlook", "Low (1 in 20)", "Most likely", "High (1 in 20)",

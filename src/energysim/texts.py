@@ -161,6 +161,8 @@ def _comparison_digits(unit: str, value: float, base: float) -> int:
     if unit != "bbl":
         return 2
     diff = value - base
+    if abs(diff) < 0.005:  # the same to the cent: whole dollars say so
+        return 0
     return 0 if abs(diff) >= 1 and abs((round(value) - round(base)) - diff) <= 0.5 else 2
 
 
