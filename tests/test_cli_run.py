@@ -169,3 +169,11 @@ def test_comparison_columns_stay_apart_for_values_of_any_width(write_yaml, tmp_p
     assert len(rows) == 9, lines
     for line in rows:
         assert len(re.split(r" {2,}", line)) == (6 if line.startswith("small") else 7), line
+
+
+def test_summary_table_names_a_fuel_by_its_label(write_yaml, tmp_path, capsys):
+    baseline = str(Path(__file__).resolve().parents[1] / "scenarios" / "baseline_2026.yaml")
+    path = write_yaml(f"name: labelled\nextends: {baseline}\nfuels:\n  us_gasoline:\n    label: My town's gasoline\n")
+    assert main(["run", str(path), "--paths", "64", "--format", "md", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "My town's gasoline " in out and "us_gasoline_usd_per_gal" not in out

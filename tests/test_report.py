@@ -138,8 +138,16 @@ def test_the_outlook_comparison_adds_up_as_shown(base_result) -> None:
     assert texts._vs_baseline(v, s, 2.8448) == "$0.01 below the no-disruption outlook ($2.85)"  # $2.84 vs $2.85
     assert texts._vs_baseline(v, s, 2.8449 + 0.0001) == "the same as the no-disruption outlook ($2.85)"
     assert texts._vs_baseline(v, s, 2.95) == "$0.10 (4%) above the no-disruption outlook ($2.85)"
-    assert texts._vs_baseline(v, b, 56.94) == "$1 above the no-disruption outlook ($56)"  # 0.9 %: no percentage
-    assert texts._vs_baseline(v, b, 52.0) == "$4 (8%) below the no-disruption outlook ($56)"
+    # Brent: the difference before rounding; cents (and the prices in cents) when whole dollars would misstate it
+    assert texts.compared(v, b, 56.94) == ("$56.94", "$0.53 above the no-disruption outlook ($56.41)")  # not "$1"
+    assert texts.compared(v, b, 56.412) == ("$56", "the same as the no-disruption outlook ($56)")
+    assert texts.compared(v, b, 52.0) == ("$52", "$4 (8%) below the no-disruption outlook ($56)")
+    v.baseline_means[b] = 56.55
+    assert texts.compared(v, b, 58.45) == ("$58.45", "$1.90 (3%) above the no-disruption outlook ($56.55)")  # $58 - $57
+    v.baseline_means[b] = 56.41
+    v.mean_q[b] = {**v.mean_q[b], 0.5: 56.94}
+    assert texts.headline(v, b) == ("Brent crude oil most likely averages $56.94 a barrel in 2026, "
+                                    "$0.53 above the no-disruption outlook ($56.41)")
 
 
 def test_the_no_disruption_outlook_is_the_same_futures_without_events(base_result, shock_result) -> None:
@@ -202,6 +210,34 @@ def test_bad_options_are_one_line_errors(tmp_path: Path, capsys) -> None:
         parse_formats("gif")
 
 
+def test_the_reserve_separates_the_scenario_s_share_from_ordinary_price_risk(base_result, shock_result) -> None:
+    """The reserve against higher prices of the shock run minus the same reserve of its futures
+    without events (the baseline run, same seed and paths) is the scenario's share; a scenario
+    without events adds nothing, and the report says so in words and in the table."""
+    s = "us_gasoline_usd_per_gal"
+    a, b = RunView.from_result(base_result), RunView.from_result(shock_result)
+    assert b.baseline_p95_mean(s) == a.mean_q[s][0.95] == a.baseline_p95_mean(s)
+    fa, fb = household_budgets(a, {"us_gasoline": 50})[s], household_budgets(b, {"us_gasoline": 50})[s]
+    assert fb.reserve_without_scenario == pytest.approx(fa.reserve) and fa.reserve_added_by_scenario == 0.0
+    assert fb.reserve_added_by_scenario == pytest.approx(50 * 12 * (b.mean_q[s][0.95] - a.mean_q[s][0.95]))
+    assert fb.reserve_added_by_scenario > 0
+    text = texts.summary_sentences(b, {s: fb})[3]
+    added = round(fb.reserve) - round(fb.reserve_without_scenario)
+    assert (f"set aside {texts.fmt_money(fb.reserve)} for 2026 on top of the no-disruption budget. Of this, "
+            f"{texts.fmt_money(fb.reserve_without_scenario)} covers the ordinary ups and downs of oil prices") in text
+    assert f"and {texts.fmt_money(added)} is added by the scenario." in text
+    assert "covers the extra cost" not in text
+    assert "this scenario has no disruptions or incidents" in texts.summary_sentences(a, {s: fa})[3]
+    from energysim.report import budget_table
+
+    t = budget_table(b, {s: fb})
+    assert t.head[-2:] == ["Reserve against higher prices, 2026", "Of which added by the scenario"]
+    assert t.rows[0][-2:] == [texts.fmt_money(fb.reserve), texts.fmt_money(added)]  # as in the summary
+    assert "ordinary ups and downs" in t.note and "the extra a family would need" not in t.note
+    both = household_budgets(b, {"us_gasoline": 50, "us_diesel": 20})
+    assert "each enough for its fuel in 19 futures out of 20" in texts.summary_sentences(b, both)[3]
+
+
 def test_budget_arithmetic_on_a_constructed_case() -> None:
     # 40 gal/month; average price P5 $3.00, P50 $3.50, P95 $4.25; baseline $3.25; riskiest month P95 $5.00
     b = fuel_budget(40, {0.05: 3.0, 0.5: 3.5, 0.95: 4.25}, 3.25, 5.0, 12)
@@ -209,6 +245,11 @@ def test_budget_arithmetic_on_a_constructed_case() -> None:
     assert b.baseline_per_month == 130.0 and b.bad_month == 200.0
     assert b.typical_extra_per_month == 10.0 and b.high_extra_per_month == 40.0
     assert b.reserve == 40.0 * 12  # (4.25 - 3.25) x 40 gal x 12 months
+    assert b.reserve_without_scenario == b.reserve and b.reserve_added_by_scenario == 0.0  # no events
+    shock = fuel_budget(40, {0.05: 3.0, 0.5: 3.5, 0.95: 4.25}, 3.25, 5.0, 12, baseline_p95_price=4.0)
+    assert shock.reserve_without_scenario == 0.75 * 40 * 12 and shock.reserve_added_by_scenario == 0.25 * 40 * 12
+    short = fuel_budget(40, {0.05: 3.0, 0.5: 3.5, 0.95: 4.25}, 3.25, 5.0, 20 / 31)
+    assert short.reserve == pytest.approx(40.0 * 20 / 31)  # pro rata: 20 days of March
     calm = fuel_budget(40, {0.05: 2.0, 0.5: 2.5, 0.95: 3.0}, 3.25, 3.5, 12)
     assert calm.reserve == 0.0  # never negative
     assert fuel_budget(0, {0.05: 3.0, 0.5: 3.5, 0.95: 4.25}, 3.25, 5.0, 12).high_per_month == 0.0
@@ -261,3 +302,73 @@ def test_monthly_quantiles_are_numpy_s_along_the_paths(base_result) -> None:
         np.testing.assert_array_equal(base_result.monthly_quantile(s, 0.5), expected[1])  # cached, the same
         month, peak = base_result.peak_month(s)
         assert peak == expected[2].max() and month == str(base_result.months[int(np.argmax(expected[2]))])
+
+
+def _view_of(base_result, paths: int, start: str | None = None, end: str | None = None) -> RunView:
+    """A copy of the base run's view with another path count or horizon (texts only read these)."""
+    import copy
+    import datetime as dt
+
+    v = copy.deepcopy(RunView.from_result(base_result))
+    v.metadata["paths"] = paths
+    if start:
+        h = v.scenario.horizon.model_copy(update={"start": dt.date.fromisoformat(start), "end": dt.date.fromisoformat(end)})
+        v.scenario = v.scenario.model_copy(update={"horizon": h})
+    return v
+
+
+def test_a_tiny_run_says_its_figures_are_not_meaningful(tmp_path: Path) -> None:
+    result = simulate(load_scenario(BASELINE), paths=1, seed=3)
+    out = write_run(result, tmp_path / "one", formats="md,html")
+    md, page = (out / "report.md").read_text(), (out / "report.html").read_text()
+    for text in (md, page):
+        words = re.sub(r"data:image/[a-z]+;base64,[A-Za-z0-9+/=]+", "", text)  # the embedded images aside
+        assert not re.search(r"\bnan\b", words, re.IGNORECASE)
+        assert "1 futures" not in text and "cannot be estimated with fewer than 2 futures" in text
+        assert "the figures in this report are not meaningful" in text
+    assert "This report looks at 1 possible future for" in md
+
+
+def test_the_small_run_threshold(base_result) -> None:
+    assert texts.small_run_warning(_view_of(base_result, texts.MIN_MEANINGFUL_PATHS)) is None
+    warning = texts.small_run_warning(_view_of(base_result, texts.MIN_MEANINGFUL_PATHS - 1))
+    assert warning.startswith("Only 99 futures simulated: the figures in this report are not meaningful")
+    assert texts.futures(1) == "1 future" and texts.futures(20000) == "20,000 futures"
+
+
+def test_short_horizons_are_named_and_pro_rated(base_result) -> None:
+    from energysim.household import horizon_months
+
+    assert horizon_months(dt_date("2026-01-01"), dt_date("2026-12-31")) == 12.0
+    assert horizon_months(dt_date("2026-03-01"), dt_date("2026-03-20")) == pytest.approx(20 / 31)
+    assert horizon_months(dt_date("2026-01-17"), dt_date("2026-02-28")) == pytest.approx(15 / 31 + 1)
+    cases = {("2026-03-01", "2026-03-31"): "Mar 2026", ("2026-03-01", "2026-03-20"): "1 to 20 Mar 2026",
+             ("2026-01-01", "2026-06-30"): "Jan 2026 to Jun 2026", ("2026-01-15", "2026-03-20"): "15 Jan 2026 to 20 Mar 2026",
+             ("2026-01-01", "2026-12-31"): "2026"}
+    for (start, end), words in cases.items():
+        assert _view_of(base_result, PATHS, start, end).period() == words
+    v = _view_of(base_result, PATHS, "2026-03-01", "2026-03-20")
+    fb = household_budgets(v, {"us_gasoline": 50})["us_gasoline_usd_per_gal"]
+    assert fb.months == pytest.approx(20 / 31)
+    from energysim.report import budget_table
+
+    note = budget_table(v, {"us_gasoline_usd_per_gal": fb}).note
+    assert "x 0.65 months (a partly covered month counted as the share of its days in the period)" in note
+    assert "of the year" not in " ".join(texts.summary_sentences(v, {}))
+    assert "in their riskiest month of 2026" in " ".join(texts.summary_sentences(RunView.from_result(base_result), {}))
+
+
+def dt_date(text: str):
+    import datetime as dt
+
+    return dt.date.fromisoformat(text)
+
+
+def test_markdown_tables_align_text_left_and_html_keys_break_at_dots(run_dir: Path) -> None:
+    md = (run_dir / "report.md").read_text()
+    assert "| Parameter | Value | Source |\n|---|---|---|" in md
+    assert "| Price level | Chance of reaching it at least once | Monte Carlo error |\n|---|---:|---|" in md
+    page = (run_dir / "report.html").read_text()
+    assert "<td>market.<wbr>tightness.<wbr>" in page or "<td>market.<wbr>" in page
+    assert page.count('<div class="table-wrap"><table') == page.count("<table")
+    assert "the range of possible prices widens the further ahead one looks" in md

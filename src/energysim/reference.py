@@ -5,7 +5,9 @@ say how much, a report compares the run with the same futures run without any di
 incident: the same seed, so the same market noise path by path (the stream rules of
 :mod:`energysim.sampling`: removing an event changes no other draw). The median of that run at
 each date is the chart's dashed "no-disruption outlook", the median of its horizon averages the
-figure that headlines and household budgets compare against.
+figure that headlines and household budgets compare against, and the 95th percentile of its
+horizon averages the high case of the market's own swings, against which a household reserve
+tells how much of the high case the scenario itself adds (:mod:`energysim.household`).
 
 A large run's outlook is computed on its first :data:`MAX_PATHS` paths only (the same futures
 as the run's first paths): its Monte Carlo error is then already below the precision the reports
@@ -39,11 +41,13 @@ MAX_PATHS = 250_000
 @dataclass(frozen=True)
 class Reference:
     """Per series: the median at each date (steps,), the median of each month's average
-    (months,) and the median of the horizon average, over the futures without events."""
+    (months,), and the median and the 95th percentile of the horizon average, over the futures
+    without events."""
 
     path: dict[str, np.ndarray]
     monthly: dict[str, np.ndarray]
     mean: dict[str, float]
+    mean_p95: dict[str, float]
 
 
 def without_events(sc: Scenario) -> Scenario | None:
@@ -54,12 +58,12 @@ def without_events(sc: Scenario) -> Scenario | None:
 
 
 def _medians(result: SimulationResult) -> Reference:
-    path, monthly, mean = {}, {}, {}
+    path, monthly, mean, mean_p95 = {}, {}, {}, {}
     for s in result.series:
         path[s] = np.asarray(result.quantile_path(s, 0.5), dtype=float)
         monthly[s] = result.monthly_quantile(s, 0.5)
-        mean[s] = float(np.quantile(result.path_mean[s], 0.5))
-    return Reference(path=path, monthly=monthly, mean=mean)
+        mean[s], mean_p95[s] = (float(x) for x in np.quantile(result.path_mean[s], (0.5, 0.95)))
+    return Reference(path=path, monthly=monthly, mean=mean, mean_p95=mean_p95)
 
 
 def no_disruption_reference(result: SimulationResult, *, workers: int | None = None) -> Reference:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from collections.abc import Mapping
 
 from . import texts
 from .report_tables import (
     Table,
-    assumption_rows,
+    assumptions_table,
     budget_table,
     fuel_tables,
     household_budgets,
@@ -28,7 +29,7 @@ def _md_cell(text: str) -> str:
 
 def _md_table(t: Table) -> str:
     lines = ["| " + " | ".join(_md_cell(h) for h in t.head) + " |",
-             "|" + "|".join("---" if i == 0 else "---:" for i in range(len(t.head))) + "|"]
+             "|" + "|".join("---" if i in t.left else "---:" for i in range(len(t.head))) + "|"]
     lines += ["| " + " | ".join(_md_cell(c) for c in r) + " |" for r in t.rows]
     if t.note:
         lines += ["", f"*{t.note}*"]
@@ -46,7 +47,11 @@ def chart_markdown(v: RunView, s: str, src: str) -> str:
 def report_markdown(v: RunView, household: Mapping[str, float], image_src: Mapping[str, str]) -> str:
     sc = v.scenario
     budgets = household_budgets(v, household)
-    parts = [f"# {sc.title or sc.name}", "", " ".join(texts.summary_sentences(v, budgets)), ""]
+    parts = [f"# {sc.title or sc.name}", ""]
+    warning = texts.small_run_warning(v)
+    if warning:
+        parts += [f"> **Warning.** {warning}", ""]
+    parts += [" ".join(texts.summary_sentences(v, budgets)), ""]
     if sc.description:
         parts += [f"**Scenario.** {sc.description.strip()}", ""]
     parts += ["## Charts", ""]
@@ -63,7 +68,7 @@ def report_markdown(v: RunView, household: Mapping[str, float], image_src: Mappi
     else:
         parts += ["No household consumption given (set --gasoline-gal-per-month or --diesel-gal-per-month).", ""]
     parts += ["## Assumptions", "", "Every parameter of the scenario after inheritance (`extends`), with its source.", "",
-              _md_table(Table(["Parameter", "Value", "Source"], assumption_rows(sc))), ""]
+              _md_table(assumptions_table(sc)), ""]
     if sc.sources:
         parts += ["Sources cited by the scenario:", ""] + [f"- {x}" for x in sc.sources] + [""]
     parts += ["## What this model leaves out", ""]
@@ -84,12 +89,15 @@ p.summary { font-size: 1.08rem; background: #f3f6fa; border-left: 4px solid #083
 figure { margin: 1.2rem 0 2rem; break-inside: avoid; page-break-inside: avoid; }
 figure img { width: 100%; max-width: 800px; height: auto; display: block; }
 figcaption { font-size: .88rem; color: #444; margin-top: .4rem; }
+div.table-wrap { overflow-x: auto; max-width: 100%; }
+p.warning { background: #fff4e5; border-left: 4px solid #b35900; padding: .6rem 1rem; }
 table { border-collapse: collapse; margin: .6rem 0 .3rem; font-size: .9rem; break-inside: avoid; }
 th, td { border-bottom: 1px solid #ddd; padding: .3rem .6rem; text-align: right; vertical-align: top; }
 th:first-child, td:first-child { text-align: left; }
 th { background: #f3f3f3; }
 table.assumptions { font-size: .78rem; width: 100%; table-layout: fixed; }
 table.assumptions th, table.assumptions td { text-align: left; overflow-wrap: break-word; }
+table.assumptions td:first-child { overflow-wrap: normal; }
 table.assumptions th:nth-child(1) { width: 40%; }
 table.assumptions th:nth-child(2) { width: 28%; }
 table.assumptions td:first-child { font-family: "DejaVu Sans Mono", monospace; font-size: .74rem; }
@@ -109,11 +117,20 @@ def _esc(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def _html_table(t: Table, cls: str = "") -> str:
+def _key_html(key: str) -> str:
+    """A dotted key name that may break only after its dots, underscores and brackets."""
+    return "".join(_esc(part) + ("<wbr>" if re.fullmatch(r"[._\[\]]", part) else "")
+                   for part in re.split(r"([._\[\]])", key) if part)
+
+
+def _html_table(t: Table, cls: str = "", keys: bool = False) -> str:
+    """``t`` as HTML in a horizontally scrollable box (a wide table does not widen the page);
+    ``keys``: the first column holds key names (see :func:`_key_html`)."""
     c = f' class="{cls}"' if cls else ""
     head = "".join(f"<th>{_esc(h)}</th>" for h in t.head)
-    body = "".join("<tr>" + "".join(f"<td>{_esc(x)}</td>" for x in r) + "</tr>" for r in t.rows)
-    out = f"<table{c}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    body = "".join("<tr>" + "".join(f"<td>{_key_html(x) if keys and i == 0 else _esc(x)}</td>" for i, x in enumerate(r))
+                   + "</tr>" for r in t.rows)
+    out = f'<div class="table-wrap"><table{c}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
     if t.note:
         out += f'<p class="note">{_esc(t.note)}</p>'
     return out
@@ -133,8 +150,11 @@ def report_html(v: RunView, household: Mapping[str, float], png: Mapping[str, by
     b: list[str] = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
                     '<meta name="viewport" content="width=device-width, initial-scale=1">',
                     f"<title>{_esc(title)}</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
-                    f"<h1>{_esc(title)}</h1>",
-                    f'<p class="summary">{_esc(" ".join(texts.summary_sentences(v, budgets)))}</p>']
+                    f"<h1>{_esc(title)}</h1>"]
+    warning = texts.small_run_warning(v)
+    if warning:
+        b.append(f'<p class="warning"><strong>Warning.</strong> {_esc(warning)}</p>')
+    b += [f'<p class="summary">{_esc(" ".join(texts.summary_sentences(v, budgets)))}</p>']
     if sc.description:
         b.append(f"<p><strong>Scenario.</strong> {_esc(sc.description.strip())}</p>")
     b.append("<h2>Charts</h2>")
@@ -152,7 +172,7 @@ def report_html(v: RunView, household: Mapping[str, float], png: Mapping[str, by
         b.append("<p>No household consumption given (set --gasoline-gal-per-month or --diesel-gal-per-month).</p>")
     b.append("<h2>Assumptions</h2><p>Every parameter of the scenario after inheritance (<code>extends</code>), "
              "with its source.</p>")
-    b.append(_html_table(Table(["Parameter", "Value", "Source"], assumption_rows(sc)), "assumptions"))
+    b.append(_html_table(assumptions_table(sc), "assumptions", keys=True))
     if sc.sources:
         b.append("<p>Sources cited by the scenario:</p><ul>" + "".join(f"<li>{_esc(x)}</li>" for x in sc.sources) + "</ul>")
     b.append("<h2>What this model leaves out</h2><ul class=\"limits\">"

@@ -4,6 +4,7 @@ source (defaults mapped to :data:`energysim.scenario.defaults.SOURCES`)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +15,7 @@ from .runview import RunView
 from .scenario import defaults
 from .scenario.schema import Scenario
 
-__all__ = ["Table", "assumption_rows", "budget_table", "fuel_tables", "household_budgets"]
+__all__ = ["Table", "assumption_rows", "assumptions_table", "budget_table", "fuel_tables", "household_budgets"]
 
 
 def household_budgets(run: RunView, household: Mapping[str, float]) -> dict[str, FuelBudget]:
@@ -24,7 +25,8 @@ def household_budgets(run: RunView, household: Mapping[str, float]) -> dict[str,
         key = run.fuel_key(s)
         if key is None or not household.get(key):
             continue
-        out[s] = fuel_budget(household[key], run.mean_q[s], run.baseline_mean(s), run.peak[s][1], len(run.months))
+        out[s] = fuel_budget(household[key], run.mean_q[s], run.baseline_mean(s), run.peak[s][1], run.horizon_months(),
+                             baseline_p95_price=run.baseline_p95_mean(s))
     return out
 
 
@@ -32,9 +34,12 @@ def household_budgets(run: RunView, household: Mapping[str, float]) -> dict[str,
 
 @dataclass(frozen=True)
 class Table:
+    """A table as text cells; ``left``: the columns of text (left-aligned), the others are figures."""
+
     head: list[str]
     rows: list[list[str]]
     note: str = ""
+    left: tuple[int, ...] = (0,)
 
 
 def _month_name(month: str) -> str:
@@ -53,14 +58,15 @@ def fuel_tables(v: RunView, s: str) -> list[Table]:
     mq = v.monthly_q[s][:, k]
     fp = texts.fmt_price
     se = max(v.mean_q_se[s].values())
-    se_text = f"${se:.3f}" if unit != "bbl" else f"${se:.2f}"
+    se_text = (f"{f'${se:.3f}' if unit != 'bbl' else f'${se:.2f}'} or less" if math.isfinite(se)
+               else "cannot be estimated with fewer than 2 futures")
     prices = Table(
         ["", "Low (1 in 20)", "Most likely", "High (1 in 20)", "No-disruption outlook"],
         [[f"Average over {v.period()}", fp(unit, q[0.05]), fp(unit, q[0.5]), fp(unit, q[0.95]), fp(unit, v.baseline_mean(s))],
          [f"Riskiest month ({_month_name(month)})", fp(unit, float(mq[0])), fp(unit, float(mq[1])), fp(unit, peak),
           fp(unit, float(v.baseline_monthly[s][k]))]],
-        f"Riskiest month: the month whose high (1 in 20) average price is highest. No-disruption outlook: "
-        f"{texts.OUTLOOK_DEFINITION}. Monte Carlo error of the averages: {se_text} or less ({v.n_paths:,} futures).",
+        f"{texts.RISKIEST_MONTH_DEFINITION} No-disruption outlook: "
+        f"{texts.OUTLOOK_DEFINITION}. Monte Carlo error of the averages: {se_text} ({texts.futures(v.n_paths)}).",
     )
     out = [prices]
     if v.thresholds.get(s):
@@ -70,6 +76,7 @@ def fuel_tables(v: RunView, s: str) -> list[Table]:
               _threshold_error(p, e)]
              for t, p, e in v.thresholds[s]],
             "Each chance is rounded to what its Monte Carlo error supports.",
+            left=(0, 2),
         ))
     return out
 
@@ -82,23 +89,37 @@ def _threshold_error(p: float, se: float) -> str:
     return f"± {100 * se:.{texts._decimals_for(100 * se)}f} points"
 
 
+_BUDGET_COLUMNS = ("baseline_per_month", "low_per_month", "typical_per_month", "high_per_month", "bad_month",
+                   "reserve", "reserve_added_by_scenario")
+
+
 def budget_table(v: RunView, budgets: Mapping[str, FuelBudget]) -> Table:
     m = texts.fmt_money
-    rows = [[v.label(s), f"{b.amount_per_month:g} {v.unit_words(s)[2]}s", m(b.baseline_per_month), m(b.low_per_month),
-             m(b.typical_per_month), m(b.high_per_month), m(b.bad_month), m(b.reserve)] for s, b in budgets.items()]
+
+    def cells(bs: list[FuelBudget]) -> list[str]:
+        total = {a: sum(getattr(b, a) for b in bs) for a in _BUDGET_COLUMNS + ("reserve_without_scenario",)}
+        # the scenario's share as the difference of the reserves as printed, as in the summary
+        total["reserve_added_by_scenario"] = round(total["reserve"]) - round(total["reserve_without_scenario"])
+        return [m(total[a]) for a in _BUDGET_COLUMNS]
+
+    rows = [[v.label(s), f"{b.amount_per_month:g} {v.unit_words(s)[2]}s", *cells([b])] for s, b in budgets.items()]
     if len(budgets) > 1:
-        tot = list(budgets.values())
-        rows.append(["Sum of the rows", "", *(m(sum(getattr(b, a) for b in tot)) for a in (
-            "baseline_per_month", "low_per_month", "typical_per_month", "high_per_month", "bad_month", "reserve"))])
+        rows.append(["Sum of the rows", "", *cells(list(budgets.values()))])
+    months = next(iter(budgets.values())).months if budgets else v.horizon_months()
     return Table(
         ["Fuel", "Per month", "No-disruption outlook", "Low (1 in 20)", "Most likely", "High (1 in 20)",
-         "Bad month (1 in 20)", f"Reserve for {v.period()}"],
+         "Bad month (1 in 20)", f"Reserve against higher prices, {v.period()}", "Of which added by the scenario"],
         rows,
-        f"Monthly cost in US dollars = amount per month x average price. Reserve = (high average price - "
-        f"no-disruption price) x amount x {len(v.months)} months: the extra a family would need in the 1-in-20 "
-        "high case. No-disruption outlook: " + texts.OUTLOOK_DEFINITION + ". "
-        + ("The fuels' prices move together but not in lockstep, so the sums of their 1-in-20 figures are a little "
-           "wider than the 1-in-20 range of the combined bill. " if len(budgets) > 1 else "")
+        "Monthly cost in US dollars = amount per month x average price. Bad month: the riskiest month's high "
+        "(1 in 20) price. Reserve against higher prices = (high average price - no-disruption price) x amount x "
+        f"{texts.months_text(months)}: what a family would need on top of the no-disruption budget if "
+        "prices average as high as in 1 future out of 20. Most of it covers the ordinary ups and downs of oil "
+        "prices, which are there with or without the scenario. Of which added by the scenario = this reserve "
+        "minus the same reserve for the futures without the scenario's disruptions and incidents (the same "
+        "market swings, path by path). No-disruption outlook: " + texts.OUTLOOK_DEFINITION + ". "
+        + ("Each fuel's reserve covers that fuel in 19 futures out of 20. The fuels' prices move together but not "
+           "in lockstep, so the sums of their 1-in-20 figures are a little wider than the 1-in-20 range of the "
+           "combined bill. " if len(budgets) > 1 else "")
         + "Amounts are set with --gasoline-gal-per-month and --diesel-gal-per-month.",
     )
 
@@ -169,4 +190,9 @@ def assumption_rows(scenario: Scenario) -> list[list[str]]:
         src = _default_source(key) if key in base_flat and base_flat[key] == value else "this scenario (see sources)"
         rows.append([key, _fmt_value(value), src])
     return rows
+
+
+def assumptions_table(scenario: Scenario) -> Table:
+    """Every assumption with its value and source (all three columns text)."""
+    return Table(["Parameter", "Value", "Source"], assumption_rows(scenario), left=(0, 1, 2))
 

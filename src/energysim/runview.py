@@ -11,6 +11,7 @@ The numbers are taken from the result's own accessors (``horizon_mean_quantiles`
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import math
@@ -22,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ScenarioError
+from .household import horizon_months
 from .reference import Reference, no_disruption_reference
 from .results import SimulationResult
 from .scenario.schema import Scenario, fuel_series
@@ -30,7 +32,7 @@ __all__ = ["RunView", "RESULTS_FILE", "SCENARIO_FILE", "SUMMARY_LEVELS", "MAX_LE
 
 RESULTS_FILE = "results.npz"
 SCENARIO_FILE = "scenario.json"
-FORMAT_VERSION = 2  # 2: the no-disruption outlook is the median of the run without events
+FORMAT_VERSION = 3  # 2: the no-disruption outlook is the median of the run without events; 3: and its P95
 
 #: Quantiles of the horizon average and of the monthly averages shown in the tables.
 SUMMARY_LEVELS = (0.05, 0.5, 0.95)
@@ -85,6 +87,7 @@ class RunView:
     peak: dict[str, tuple[str, float]] = field(default_factory=dict)  # riskiest month: highest P95
     thresholds: dict[str, list[tuple[float, float, float]]] = field(default_factory=dict)  # level, p, s.e.
     baseline_means: dict[str, float] = field(default_factory=dict)  # the outlook's horizon average
+    baseline_p95_means: dict[str, float] = field(default_factory=dict)  # P95 of it over the futures without events
 
     # --- building -----------------------------------------------------------------------------
 
@@ -114,6 +117,7 @@ class RunView:
             v.baseline[s] = ref.path[s]
             v.baseline_monthly[s] = ref.monthly[s]
             v.baseline_means[s] = ref.mean[s]
+            v.baseline_p95_means[s] = ref.mean_p95[s]
             v.monthly_q[s] = result.monthly_quantiles(s, SUMMARY_LEVELS)
             hm = result.horizon_mean_quantiles(s)
             v.mean_q[s] = {q: hm[q] for q in SUMMARY_LEVELS}
@@ -178,11 +182,29 @@ class RunView:
         return UNIT_WORDS.get(self.unit(series), (series, "", ""))
 
     def period(self) -> str:
-        """The horizon in words: ``2026`` for a calendar year, else ``Jan 2026 to Jun 2026``."""
+        """The horizon in words: ``2026`` for a calendar year, ``Mar 2026`` for a calendar month,
+        ``Jan 2026 to Jun 2026`` for whole months, else with the days: ``1 to 20 Mar 2026``,
+        ``15 Jan 2026 to 20 Mar 2026``."""
         start, end = self.scenario.horizon.start, self.scenario.horizon.end
-        if start.year == end.year and (start.month, start.day) == (1, 1) and (end.month, end.day) == (12, 31):
+        if self.is_calendar_year():
             return str(start.year)
-        return f"{start:%b %Y} to {end:%b %Y}"
+        if start.day == 1 and (end + dt.timedelta(days=1)).day == 1:
+            return f"{start:%b %Y}" if (start.year, start.month) == (end.year, end.month) else f"{start:%b %Y} to {end:%b %Y}"
+        if (start.year, start.month) == (end.year, end.month):
+            return f"{start.day} to {end.day} {end:%b %Y}"
+        return f"{start.day} {start:%b %Y} to {end.day} {end:%b %Y}"
+
+    def is_calendar_year(self) -> bool:
+        start, end = self.scenario.horizon.start, self.scenario.horizon.end
+        return start.year == end.year and (start.month, start.day) == (1, 1) and (end.month, end.day) == (12, 31)
+
+    def horizon_months(self) -> float:
+        """The horizon's length in calendar months, partly covered months pro rata (:func:`energysim.household.horizon_months`)."""
+        return horizon_months(self.scenario.horizon.start, self.scenario.horizon.end)
+
+    def baseline_p95_mean(self, series: str) -> float:
+        """The 95th percentile of the horizon average over the futures without the scenario's events."""
+        return self.baseline_p95_means[series]
 
     def baseline_mean(self, series: str) -> float:
         """The no-disruption outlook's horizon average (the median over the futures without events)."""
@@ -204,6 +226,7 @@ class RunView:
             "peak": {s: list(p) for s, p in self.peak.items()},
             "thresholds": {s: [list(t) for t in ts] for s, ts in self.thresholds.items()},
             "baseline_means": self.baseline_means,
+            "baseline_p95_means": self.baseline_p95_means,
             "settings": settings or {},
         }
         arrays: dict[str, np.ndarray] = {
@@ -266,6 +289,7 @@ class RunView:
             peak={s: (str(p[0]), float(p[1])) for s, p in header["peak"].items()},
             thresholds={s: [(float(a), float(b), float(c)) for a, b, c in ts] for s, ts in header["thresholds"].items()},
             baseline_means={s: float(x) for s, x in header["baseline_means"].items()},
+            baseline_p95_means={s: float(x) for s, x in header["baseline_p95_means"].items()},
         )
         return v, dict(header.get("settings") or {})
 

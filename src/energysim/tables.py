@@ -6,8 +6,9 @@ from collections.abc import Collection, Sequence
 
 from .charts import SERIES_LABELS
 from .results import SimulationResult
+from .scenario.schema import Scenario, fuel_series
 
-__all__ = ["summary_table", "format_price", "format_columns", "COLUMN_GAP"]
+__all__ = ["summary_table", "series_label", "format_price", "format_columns", "COLUMN_GAP"]
 
 #: Between two columns of a terminal table, whatever the width of the values.
 COLUMN_GAP = "  "
@@ -35,6 +36,14 @@ def format_columns(rows: Sequence[Sequence[str]], right: Collection[int] = ()) -
     return [head, "-" * len(head)] + [line(row) for row in rows[1:]]
 
 
+def series_label(scenario: Scenario, series: str) -> str:
+    """A series' name for the terminal: a fuel's own ``label``, else the built-in name, else its id."""
+    for key, fuel in scenario.fuels.items():
+        if fuel_series(key, fuel) == series and fuel.label:
+            return fuel.label
+    return SERIES_LABELS.get(series, (series, ""))[0]
+
+
 def summary_table(result: SimulationResult) -> str:
     """Per series: horizon average at P5 / P50 / P95, riskiest month's P95 (the month where it is highest), threshold odds."""
     sc = result.scenario
@@ -50,7 +59,7 @@ def summary_table(result: SimulationResult) -> str:
         for t in sc.outputs.thresholds.get(s, []):
             p, _ = result.threshold_probability(s, t)
             odds.append(f"{format_price(s, t)}: {p:.0%}" if p >= 0.01 or p == 0 else f"{format_price(s, t)}: <1%")
-        label = SERIES_LABELS.get(s, (s, ""))[0]
+        label = series_label(sc, s)
         rows.append([label, format_price(s, q[0.05]), format_price(s, q[0.5]), format_price(s, q[0.95]),
                      f"{format_price(s, peak)} ({month})", ", ".join(odds)])
     return "\n".join(lines + format_columns(rows, right={1, 2, 3, 4}))

@@ -14,8 +14,19 @@ from .runview import RunView
 
 __all__ = [
     "fmt_price", "fmt_money", "fmt_probability", "fmt_probability_pm", "headline", "subtitle", "footer_lines",
-    "alt_text", "caption", "summary_sentences", "LEAVES_OUT", "threshold_label",
+    "alt_text", "caption", "summary_sentences", "LEAVES_OUT", "threshold_label", "futures", "months_text",
+    "small_run_warning", "MIN_MEANINGFUL_PATHS", "RISKIEST_MONTH_DEFINITION",
 ]
+
+#: Fewer futures than this and the report says its figures are not meaningful: a 1-in-20 figure
+#: then rests on fewer than 5 futures, and one unusual future moves it a lot.
+MIN_MEANINGFUL_PATHS = 100
+
+#: What the "riskiest month" is, and why it is often late in the horizon whatever the scenario.
+RISKIEST_MONTH_DEFINITION = (
+    "Riskiest month: the month whose high (1 in 20) average price is highest. It is not necessarily when the "
+    "scenario hits hardest: the range of possible prices widens the further ahead one looks, which often makes "
+    "it one of the last months, and when months are close it can change from one run to another.")
 
 #: The limits that matter to a household, in readers' words (see docs and references §2, §5).
 LEAVES_OUT: tuple[tuple[str, str], ...] = (
@@ -53,6 +64,30 @@ def fmt_price(unit: str, value: float) -> str:
     if unit == "mbd":
         return f"{value:,.2f} mb/d"
     return f"${value:,.2f}"
+
+
+def futures(n: int) -> str:
+    """``1 future``, ``20,000 futures``."""
+    return f"{n:,} future" + ("" if n == 1 else "s")
+
+
+def months_text(months: float) -> str:
+    """A horizon length in months: ``12 months``, ``1 month``, ``0.65 months (pro rata, ...)``."""
+    if abs(months - round(months)) < 1e-9:
+        n = int(round(months))
+        return f"{n} month" + ("" if n == 1 else "s")
+    return f"{months:.2f} months (a partly covered month counted as the share of its days in the period)"
+
+
+def small_run_warning(v: RunView) -> str | None:
+    """A warning for runs too small for their figures to mean anything, else None."""
+    n = v.n_paths
+    if n >= MIN_MEANINGFUL_PATHS:
+        return None
+    return (f"Only {futures(n)} simulated: the figures in this report are not meaningful. With fewer than "
+            f"{MIN_MEANINGFUL_PATHS} futures a 1-in-20 figure rests on fewer than 5 of them"
+            + (" and the Monte Carlo error cannot be estimated at all" if n < 2 else "")
+            + "; run again with more futures (the default is 20,000).")
 
 
 def fmt_money(value: float) -> str:
@@ -119,19 +154,42 @@ def _one_in(p: float) -> str:
 OUTLOOK_DEFINITION = "the most likely path of the same simulated futures without the scenario's disruptions and incidents"
 
 
-def _vs_baseline(v: RunView, s: str, value: float) -> str:
-    """How ``value`` compares with the no-disruption outlook: the difference at the precision
-    prices are shown (whole dollars a barrel, cents a gallon), with the percentage from 1 %."""
+def _comparison_digits(unit: str, value: float, base: float) -> int:
+    """Decimals for a price and its outlook in a comparison: whole dollars for a barrel when the
+    difference of the rounded prices is the true difference rounded, and at least $1; else cents
+    (a $0.53 difference does not read as "$1" between "$57" and "$56")."""
+    if unit != "bbl":
+        return 2
+    diff = value - base
+    if abs(diff) < 0.005:  # the same to the cent: whole dollars say so
+        return 0
+    return 0 if abs(diff) >= 1 and abs((round(value) - round(base)) - diff) <= 0.5 else 2
+
+
+def _price_digits(unit: str, value: float, digits: int) -> str:
+    return f"${value:,.{digits}f}" if unit in ("bbl", "gal", "litre") else fmt_price(unit, value)
+
+
+def compared(v: RunView, s: str, value: float) -> tuple[str, str]:
+    """(``value`` as a price, how it compares with the no-disruption outlook), at one precision so
+    the sentence adds up: the difference is that of the two prices as printed, whole dollars a
+    barrel or cents (:func:`_comparison_digits`), with the percentage from 1 %."""
     base = v.baseline_mean(s)
     unit = v.unit(s)
-    outlook = f"the no-disruption outlook ({fmt_price(unit, base)})"
-    digits = 0 if unit == "bbl" else 2  # the difference of the prices as shown, so the sentence adds up
+    digits = _comparison_digits(unit, value, base)
+    outlook = f"the no-disruption outlook ({_price_digits(unit, base, digits)})"
     diff = round(round(value, digits) - round(base, digits), digits)
     if diff == 0:
-        return f"the same as {outlook}"
+        return _price_digits(unit, value, digits), f"the same as {outlook}"
     rel = (value - base) / base if base else 0.0
     pct = f" ({abs(rel):.0%})" if abs(rel) >= 0.01 else ""
-    return f"{fmt_price(unit, abs(diff))}{pct} {'above' if diff > 0 else 'below'} {outlook}"
+    return (_price_digits(unit, value, digits),
+            f"{_price_digits(unit, abs(diff), digits)}{pct} {'above' if diff > 0 else 'below'} {outlook}")
+
+
+def _vs_baseline(v: RunView, s: str, value: float) -> str:
+    """How ``value`` compares with the no-disruption outlook (:func:`compared`)."""
+    return compared(v, s, value)[1]
 
 
 # --- chart texts -------------------------------------------------------------------------------
@@ -142,8 +200,8 @@ def headline(v: RunView, s: str) -> str:
     p50 = v.mean_q[s][0.5]
     if unit == "mbd":
         return f"{v.label(s)}: most likely {fmt_price(unit, p50)} on average in {v.period()}"
-    return (f"{v.label(s)} most likely averages {fmt_price(unit, p50)} {v.unit_words(s)[1]} in {v.period()}, "
-            f"{_vs_baseline(v, s, p50)}")
+    price, comparison = compared(v, s, p50)
+    return f"{v.label(s)} most likely averages {price} {v.unit_words(s)[1]} in {v.period()}, {comparison}"
 
 
 def subtitle(v: RunView) -> str:
@@ -157,7 +215,7 @@ def footer_lines(v: RunView) -> list[str]:
     base = f"EIA STEO {b.steo_release} baseline" if b.steo_release else "user-supplied baseline"
     return [
         f"Source: Monte Carlo simulation on EIA weekly prices and the {base}; data up to {m['data_vintage']}.",
-        f"{v.n_paths:,} simulated futures · seed {m['seed']} · scenario {m['scenario']} #{m['scenario_hash']}"
+        f"{v.n_paths:,} simulated future{'' if v.n_paths == 1 else 's'} · seed {m['seed']} · scenario {m['scenario']} #{m['scenario_hash']}"
         f" · energysim {m['version']}",
     ]
 
@@ -179,10 +237,11 @@ def alt_text(v: RunView, s: str) -> str:
     unit = v.unit(s)
     axis, _, _ = v.unit_words(s)
     q = v.mean_q[s]
+    price, comparison = compared(v, s, q[0.5])
     text = (f"Fan chart of {v.label(s)} in {axis} over {v.period()}, scenario \u201c{v.scenario.title or v.scenario.name}\u201d. "
             + _last_real(v, s)
-            + f"In this scenario, {v.label(s)} most likely averages {fmt_price(unit, q[0.5])} in {v.period()}, "
-            f"{_vs_baseline(v, s, q[0.5])}; 9 in 10 futures average between {fmt_price(unit, q[0.05])} and "
+            + f"In this scenario, {v.label(s)} most likely averages {price} in {v.period()}, "
+            f"{comparison}; 9 in 10 futures average between {fmt_price(unit, q[0.05])} and "
             f"{fmt_price(unit, q[0.95])}. In 1 of 10 futures it tops {fmt_price(unit, v.max_q[s][0.9])} at some point.")
     odds = [f"{fmt_price(unit, t)}: {fmt_probability(p, se, v.n_paths)}" for t, p, se in v.thresholds.get(s, [])]
     if odds:
@@ -196,7 +255,8 @@ def caption(v: RunView, s: str) -> str:
     return (f"{v.label(s)}, {axis}: {hist}the simulated range: most likely path (dark line), half of the "
             f"futures (dark band), 9 in 10 futures (light band) and the no-disruption outlook (dashed: "
             f"{OUTLOOK_DEFINITION}). "
-            f"{v.n_paths:,} futures; scenario: {v.scenario.title or v.scenario.name}.")
+            f"{futures(v.n_paths)}; scenario: {v.scenario.title or v.scenario.name}."
+            + (f" {small_run_warning(v)}" if small_run_warning(v) else ""))
 
 
 def wrap(text: str, width: int) -> str:
@@ -205,22 +265,57 @@ def wrap(text: str, width: int) -> str:
 
 # --- report summary ----------------------------------------------------------------------------
 
+def _riskiest_month_words(v: RunView) -> str:
+    if len(v.months) == 1:
+        return f"over {v.period()}"
+    return f"in their riskiest month of {v.period()}" if v.is_calendar_year() else "in their riskiest month"
+
+
+def _reserve_sentences(v: RunView, budgets: dict[str, FuelBudget]) -> str:
+    """The household reserve against higher prices, and how much of it the scenario adds."""
+    items = list(budgets.items())
+    reserve = sum(fb.reserve for _, fb in items)
+    if reserve < 0.5:
+        return "In 19 futures out of 20 the average cost stays at or below the no-disruption outlook."
+    without = sum(fb.reserve_without_scenario for _, fb in items)
+    text = (f"Prices can also run higher: to be covered in 19 futures out of 20, it would set aside "
+            f"{fmt_money(reserve)} for {v.period()} on top of the no-disruption budget")
+    if len(items) > 1:
+        text += (" (" + ", ".join(f"{fmt_money(fb.reserve)} for {v.label(s).split()[-1]}" for s, fb in items)
+                 + ", each enough for its fuel in 19 futures out of 20)")
+    if not v.scenario.disruptions and not v.scenario.hazards:
+        return text + (". All of it covers the ordinary ups and downs of oil prices: this scenario has no "
+                       "disruptions or incidents.")
+    added = round(reserve) - round(without)  # the parts as printed add up to the total as printed
+    if added > 0:
+        return text + (f". Of this, {fmt_money(without)} covers the ordinary ups and downs of oil prices (the same "
+                       f"reserve without the scenario's disruptions and incidents) and {fmt_money(added)} is added "
+                       "by the scenario.")
+    if added < 0:
+        return text + (f". That is {fmt_money(-added)} less than without the scenario's disruptions and incidents "
+                       f"({fmt_money(without)}): it covers the ordinary ups and downs of oil prices.")
+    return text + (". It covers the ordinary ups and downs of oil prices: the scenario's disruptions and incidents "
+                   "add less than a dollar to it.")
+
+
 def summary_sentences(v: RunView, budgets: dict[str, FuelBudget]) -> list[str]:
-    """Three to five sentences a newcomer understands, first in the report."""
-    out = [f"This report looks at {v.n_paths:,} possible futures for oil and fuel prices in {v.period()} under one "
-           f"scenario: {v.scenario.title or v.scenario.name}."]
+    """Three to five sentences a newcomer understands, first in the report (the household's
+    reserve and the scenario's share of it in one item)."""
+    out = [f"This report looks at {v.n_paths:,} possible future{'' if v.n_paths == 1 else 's'} for oil and fuel "
+           f"prices in {v.period()} under one scenario: {v.scenario.title or v.scenario.name}."]
     b = "brent_usd_per_bbl"
     if b in v.series:
         q = v.mean_q[b]
-        out.append(f"Crude oil (Brent) most likely averages {fmt_price('bbl', q[0.5])} a barrel, "
-                   f"{_vs_baseline(v, b, q[0.5])}; in {_one_in(0.05)} futures the average is "
+        price, comparison = compared(v, b, q[0.5])
+        out.append(f"Crude oil (Brent) most likely averages {price} a barrel, "
+                   f"{comparison}; in {_one_in(0.05)} futures the average is "
                    f"{fmt_price('bbl', q[0.95])} or more.")
     fuels = [s for s in v.price_series if s != b]
     if fuels:
         parts = [f"{v.label(s)} {fmt_price(v.unit(s), v.mean_q[s][0.5])} {v.unit_words(s)[1]}" for s in fuels]
         worst = [f"{fmt_price(v.unit(s), v.peak[s][1])} for {v.label(s).split()[-1]}" for s in fuels]
         out.append("At the pump, the most likely averages are " + " and ".join(parts)
-                   + "; in the riskiest month of the year, 1 in 20 futures average at least "
+                   + f"; {_riskiest_month_words(v)}, 1 in 20 futures average at least "
                    + " and ".join(worst) + ".")
     if budgets:
         items = list(budgets.items())
@@ -228,14 +323,8 @@ def summary_sentences(v: RunView, budgets: dict[str, FuelBudget]) -> list[str]:
             f"{fb.amount_per_month:g} {v.unit_words(s)[2]}s of {v.label(s).split()[-1]}" for s, fb in items)
         typ = sum(fb.typical_per_month for _, fb in items)
         base = sum(fb.baseline_per_month for _, fb in items)
-        reserve = sum(fb.reserve for _, fb in items)
-        sentence = (f"A household buying {spend} a month would most likely spend about {fmt_money(typ)} a month on "
-                    f"it (no-disruption outlook: {fmt_money(base)})")
-        if reserve >= 1:
-            sentence += f"; a reserve of {fmt_money(reserve)} for the period covers the extra cost in 19 futures out of 20."
-        else:
-            sentence += "; in 19 futures out of 20 the average cost stays below the no-disruption outlook."
-        out.append(sentence)
+        out.append(f"A household buying {spend} a month would most likely spend about {fmt_money(typ)} a month on "
+                   f"it (no-disruption outlook: {fmt_money(base)}). " + _reserve_sentences(v, budgets))
     out.append("These are ranges from a simple model, not forecasts: the section \u201cWhat this model leaves out\u201d "
                "lists what could make reality differ.")
     return out
