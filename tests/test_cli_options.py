@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from energysim.cli import main
+from energysim.cli_options import MAX_PATHS, MAX_SEED, blamed_on_options
 from energysim.errors import Problem, ScenarioError
 from energysim.scenario.jsonschema import scenario_json_schema
 
@@ -26,6 +27,51 @@ def _error(capsys: pytest.CaptureFixture[str]) -> str:
 
 def _tree(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+def test_option_limits_are_the_schema_s() -> None:
+    sim = scenario_json_schema()["$defs"]["Simulation"]["properties"]
+    assert (sim["paths"]["minimum"], sim["paths"]["maximum"]) == (1, MAX_PATHS)
+    assert (sim["seed"]["minimum"], sim["seed"]["maximum"]) == (0, MAX_SEED)
+
+
+def test_seed_beyond_the_file_s_limit_is_refused_on_every_command(args, tmp_path, capsys) -> None:
+    assert main([*args, "--seed", str(MAX_SEED + 1), "--out", str(tmp_path / "o")]) == 2
+    err = _error(capsys)
+    assert "--seed" in err and "whole number from 0 to 9,223,372,036,854,775,807" in err
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("command", ["run", "compare"])
+def test_paths_help_shows_the_range(command, capsys) -> None:
+    assert main([command, "--help"]) == 0
+    assert f"1<=x<={MAX_PATHS}" in capsys.readouterr().out
+
+
+def test_paths_beyond_the_limit_names_the_option(tmp_path, capsys) -> None:
+    assert main(["run", str(MADURO), "--paths", "10000000000", "--out", str(tmp_path)]) == 2
+    err = _error(capsys)
+    assert "'--paths'" in err and "from 1 to 50,000,000" in err and "simulation.paths" not in err
+    assert main(["run", str(MADURO), "--paths", "many", "--out", str(tmp_path)]) == 2
+    assert "must be a whole number" in _error(capsys)
+
+
+def test_simulation_problems_are_blamed_on_the_option_that_set_the_value() -> None:
+    exc = ScenarioError([Problem("maduro_capture", None, "simulation.paths", "too many for memory", "10"),
+                         Problem("maduro_capture", None, "market", "bad", None)])
+    blamed = blamed_on_options(exc, MADURO, "maduro_capture", paths=10, seed=None).problems
+    assert blamed[0] == Problem(None, None, "--paths", "too many for memory", "10")
+    assert blamed[1].file == str(MADURO)
+    from_file = blamed_on_options(exc, MADURO, "maduro_capture", paths=None, seed=None).problems
+    assert from_file[0].file == str(MADURO) and from_file[0].key == "simulation.paths"
+
+
+def test_empty_out_is_refused(tmp_path, capsys, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for args in (["run", str(BASELINE), "--paths", "50"], ["schema"]):
+        assert main([*args, "--out", ""]) == 2
+        assert "--out" in _error(capsys)
+    assert list(tmp_path.iterdir()) == []
+
 
 @pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc")
 @pytest.mark.parametrize("out", ["/proc/xyz", "/proc/self"])
@@ -45,3 +91,12 @@ def test_a_write_failing_in_the_temporary_folder_names_the_target(tmp_path) -> N
     with pytest.raises(OSError) as info, atomic_folder(target) as tmp:
         raise OSError(28, "No space left on device", str(tmp / "chart.png"))
     assert info.value.filename == str(target / "chart.png") and not target.exists()
+
+
+@pytest.mark.parametrize("option", ["--gasoline-gal-per-month", "--diesel-gal-per-month"])
+@pytest.mark.parametrize("value", ["inf", "nan", "-inf"])
+def test_fuel_amounts_must_be_finite(option, value, tmp_path, capsys) -> None:
+    assert main(["run", str(BASELINE), "--paths", "50", "--out", str(tmp_path), option, value]) == 2
+    err = _error(capsys)
+    assert option in err and "finite number" in err
+    assert list(tmp_path.iterdir()) == []

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from .cli_options import OutPath, blamed_on_options, paths_option, seed_option
 from .errors import Problem, ScenarioError
 
 __all__ = ["compare", "diff", "list_scenarios", "compare_folder_name", "comparison_text"]
@@ -112,9 +113,9 @@ def _quantiles(d):  # type: ignore[no-untyped-def]
 
 @click.command()
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--paths", type=click.IntRange(min=1), help="Monte Carlo paths for every scenario (default: the first's).")
-@click.option("--seed", type=click.IntRange(min=0), help="Random seed for every scenario (default: the first's).")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path),
+@paths_option("Monte Carlo paths for every scenario (default: the first's).")
+@seed_option("Random seed for every scenario (default: the first's).")
+@click.option("--out", "out_dir", type=OutPath(),
               help="Folder to write (default: reports/compare-<names>/).")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 def compare(scenarios: tuple[Path, ...], paths: int | None, seed: int | None, out_dir: Path | None,
@@ -155,7 +156,10 @@ def compare(scenarios: tuple[Path, ...], paths: int | None, seed: int | None, ou
     n_paths = paths if paths is not None else first.simulation.paths
     n_seed = seed if seed is not None else first.simulation.seed
     t0 = time.monotonic()
-    results = tuple(simulate(ld, paths=n_paths, seed=n_seed, keep_paths=True) for ld in loaded)
+    try:
+        results = tuple(simulate(ld, paths=n_paths, seed=n_seed, keep_paths=True) for ld in loaded)
+    except ScenarioError as exc:  # name the option or the file the value came from
+        raise blamed_on_options(exc, scenarios[0], first.name, paths, seed) from None
     comp = Comparison(tuple(labels), results)
     with atomic_folder(target) as tmp:
         comp.comparison().to_csv(tmp / "comparison.csv", index=False, float_format="%.6g")
