@@ -100,3 +100,32 @@ def test_fuel_amounts_must_be_finite(option, value, tmp_path, capsys) -> None:
     err = _error(capsys)
     assert option in err and "finite number" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_episode_given_twice_is_run_once(tmp_path, capsys) -> None:
+    out = tmp_path / "bt"
+    assert main(["backtest", "kuwait_1990", "kuwait_1990", "--paths", "100", "--out", str(out)]) == 0
+    assert "given more than once" in capsys.readouterr().err
+    twice = json.loads((out / "backtest.json").read_text())
+    assert main(["backtest", "kuwait_1990", "--paths", "100", "--out", str(out), "--quiet"]) == 0
+    once = json.loads((out / "backtest.json").read_text())
+    assert len(twice["episodes"]) == 1 and twice["rows"] == once["rows"]
+
+
+def test_diff_shortens_both_columns_alike(tmp_path, capsys) -> None:
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    a.write_text(f"name: a\nextends: {BASELINE}\ndescription: {'short'}\n")
+    b.write_text(f"name: b\nextends: {BASELINE}\ndescription: {'long words ' * 20}\n")
+    assert main(["diff", str(a), str(b), "--all"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("description"))
+    shown_b = line.split("short", 1)[1].strip()
+    assert shown_b.endswith("...") and len(shown_b) == 48
+
+
+def test_list_shows_what_an_invalid_file_extends(tmp_path, capsys) -> None:
+    (tmp_path / "bad.yaml").write_text(f"name: bad\nextends: {BASELINE}\nmarket: {{volatility_annual: -1}}\n")
+    (tmp_path / "worse.yaml").write_text("name: [unclosed\n")
+    assert main(["list", str(tmp_path)]) == 0
+    lines = {x.split()[0]: x for x in capsys.readouterr().out.splitlines()[2:]}
+    assert str(BASELINE) in lines["bad.yaml"]
+    assert lines["worse.yaml"].split()[1] == "-"

@@ -39,14 +39,21 @@ def backtest(episodes: tuple[str, ...], paths: int, seed: int | None, out_dir: P
     )
     from .runio import atomic_folder, check_out_replaced, save_figure, write_json
 
-    files, problems = [], []
+    files, problems, repeated = [], [], []
     for given in episodes:  # a file, or an episode's name as the table shows it
         try:
-            files.append(find_episode(given))
+            found = find_episode(given)
         except ScenarioError as exc:
             problems.extend(exc.problems)
+            continue
+        if any(found.resolve() == f.resolve() for f in files):
+            repeated.append(given)  # the same episode twice would count its observations twice
+        else:
+            files.append(found)
     if problems:
         raise ScenarioError(problems)
+    if repeated and not quiet:
+        click.echo(f"note: {', '.join(repeated)}: the same episode given more than once; run once", err=True)
     files = files or episode_files()
     if not files:
         raise ScenarioError("no episode files given and none found in data/episodes/")
