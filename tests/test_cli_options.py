@@ -28,12 +28,69 @@ def _error(capsys: pytest.CaptureFixture[str]) -> str:
 def _tree(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
+
+# --- gallery: everything checked before anything is written ----------------------------------
+
+def _gallery_sources(tmp_path: Path, broken: dict[str, str]) -> Path:
+    sc_dir = tmp_path / "scenarios"
+    sc_dir.mkdir()
+    (sc_dir / "baseline_2026.yaml").write_text(BASELINE.read_text(encoding="utf-8"), encoding="utf-8")
+    for name, text in broken.items():
+        (sc_dir / name).write_text(text, encoding="utf-8")
+    return sc_dir
+
+
+def test_gallery_with_an_invalid_scenario_writes_nothing_and_reports_every_problem(tmp_path, capsys) -> None:
+    sc_dir = _gallery_sources(tmp_path, {
+        "c_broken.yaml": "name: c_broken\nextends: baseline_2026.yaml\nmarket: {volatility_annual: -1}\n",
+        "d_broken.yaml": "name: d_broken\nextends: baseline_2026.yaml\nsimulation: {paths: 0}\n"})
+    out = tmp_path / "gallery"
+    out.mkdir()
+    (out / "README.md").write_text("the previous gallery")
+    before = _tree(out)
+    assert main(["gallery", "--scenarios", str(sc_dir), "--out", str(out), "--paths", "200"]) == 2
+    captured = capsys.readouterr()
+    assert "c_broken.yaml" in captured.err and "volatility_annual" in captured.err
+    assert "d_broken.yaml" in captured.err and "simulation.paths" in captured.err
+    assert captured.out == ""  # no chart drawn
+    assert _tree(out) == before and sorted(p.name for p in out.iterdir()) == ["README.md"]
+
+
+def test_gallery_keeps_other_files_of_its_folder(tmp_path, capsys) -> None:
+    sc_dir = _gallery_sources(tmp_path, {})
+    out = tmp_path / "gallery"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    assert main(["gallery", "--scenarios", str(sc_dir), "--out", str(out), "--paths", "200"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["README.md", "baseline_2026_us_gasoline_usd_per_gal.png",
+                                                     "notes.txt"]
+    assert (out / "notes.txt").read_text() == "mine"
+
+
+def test_gallery_paths_error_once_and_missing_scenario_folder(tmp_path, capsys) -> None:
+    sc_dir = _gallery_sources(tmp_path, {"other.yaml": BASELINE.read_text().replace("baseline_2026", "other")})
+    assert main(["gallery", "--scenarios", str(sc_dir), "--out", str(tmp_path / "g"), "--paths", "0"]) == 2
+    err = _error(capsys)
+    assert "--paths" in err and "simulation.paths" not in err
+    assert main(["gallery", "--scenarios", str(tmp_path / "nothere"), "--out", str(tmp_path / "g")]) == 2
+    err = _error(capsys)
+    assert "nothere" in err and "no such folder" in err
+    assert not (tmp_path / "g").exists()
+
+
+# --- --paths and --seed: the limits of the scenario file ---------------------------------------
+
 def test_option_limits_are_the_schema_s() -> None:
     sim = scenario_json_schema()["$defs"]["Simulation"]["properties"]
     assert (sim["paths"]["minimum"], sim["paths"]["maximum"]) == (1, MAX_PATHS)
     assert (sim["seed"]["minimum"], sim["seed"]["maximum"]) == (0, MAX_SEED)
 
 
+@pytest.mark.parametrize("args", [
+    ["run", str(BASELINE)],
+    ["compare", str(BASELINE), str(BASELINE)],
+    ["backtest", "kuwait_1990"],
+])
 def test_seed_beyond_the_file_s_limit_is_refused_on_every_command(args, tmp_path, capsys) -> None:
     assert main([*args, "--seed", str(MAX_SEED + 1), "--out", str(tmp_path / "o")]) == 2
     err = _error(capsys)
@@ -41,7 +98,7 @@ def test_seed_beyond_the_file_s_limit_is_refused_on_every_command(args, tmp_path
     assert not (tmp_path / "o").exists()
 
 
-@pytest.mark.parametrize("command", ["run", "compare"])
+@pytest.mark.parametrize("command", ["run", "compare", "gallery"])
 def test_paths_help_shows_the_range(command, capsys) -> None:
     assert main([command, "--help"]) == 0
     assert f"1<=x<={MAX_PATHS}" in capsys.readouterr().out
@@ -65,9 +122,11 @@ def test_simulation_problems_are_blamed_on_the_option_that_set_the_value() -> No
     assert from_file[0].file == str(MADURO) and from_file[0].key == "simulation.paths"
 
 
+# --- --out --------------------------------------------------------------------------------------
+
 def test_empty_out_is_refused(tmp_path, capsys, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
-    for args in (["run", str(BASELINE), "--paths", "50"], ["schema"]):
+    for args in (["run", str(BASELINE), "--paths", "50"], ["schema"], ["gallery"]):
         assert main([*args, "--out", ""]) == 2
         assert "--out" in _error(capsys)
     assert list(tmp_path.iterdir()) == []
@@ -102,6 +161,10 @@ def test_fuel_amounts_must_be_finite(option, value, tmp_path, capsys) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+# --- report of a damaged run folder --------------------------------------------------------------
+
+# --- backtest, diff, list ------------------------------------------------------------------------
+
 def test_an_episode_given_twice_is_run_once(tmp_path, capsys) -> None:
     out = tmp_path / "bt"
     assert main(["backtest", "kuwait_1990", "kuwait_1990", "--paths", "100", "--out", str(out)]) == 0
@@ -129,3 +192,6 @@ def test_list_shows_what_an_invalid_file_extends(tmp_path, capsys) -> None:
     lines = {x.split()[0]: x for x in capsys.readouterr().out.splitlines()[2:]}
     assert str(BASELINE) in lines["bad.yaml"]
     assert lines["worse.yaml"].split()[1] == "-"
+
+
+# --- the benchmark script ------------------------------------------------------------------------
