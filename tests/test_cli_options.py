@@ -163,6 +163,19 @@ def test_fuel_amounts_must_be_finite(option, value, tmp_path, capsys) -> None:
 
 # --- report of a damaged run folder --------------------------------------------------------------
 
+@pytest.mark.parametrize("damaged", ["scenario.json", "results.npz"])
+def test_report_names_the_damaged_file(damaged, tmp_path, capsys) -> None:
+    assert main(["run", str(BASELINE), "--paths", "200", "--quiet", "--format", "md", "--out", str(tmp_path)]) == 0
+    run_dir = tmp_path / "baseline_2026"
+    (run_dir / damaged).write_bytes(b"\x00garbage{")
+    before = _tree(run_dir)
+    assert main(["report", str(run_dir)]) == 2
+    err = _error(capsys)
+    assert err.startswith(f"error: {run_dir / damaged}: damaged or unreadable")
+    assert "energysim run" in err and "pickle" not in err
+    assert _tree(run_dir) == before
+
+
 # --- backtest, diff, list ------------------------------------------------------------------------
 
 def test_an_episode_given_twice_is_run_once(tmp_path, capsys) -> None:
