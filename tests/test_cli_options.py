@@ -208,3 +208,14 @@ def test_list_shows_what_an_invalid_file_extends(tmp_path, capsys) -> None:
 
 
 # --- the benchmark script ------------------------------------------------------------------------
+
+def test_a_quick_benchmark_does_not_replace_the_committed_results() -> None:
+    spec = importlib.util.spec_from_file_location("bench_engine", ROOT / "benchmarks" / "bench_engine.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    committed = ROOT / "benchmarks" / "results.json"
+    assert bench.default_output(quick=False) == committed
+    quick = bench.default_output(quick=True)
+    assert quick != committed and quick.parent == committed.parent
+    assert f"benchmarks/{quick.name}" in (ROOT / ".gitignore").read_text().split()
