@@ -219,3 +219,10 @@ def test_a_quick_benchmark_does_not_replace_the_committed_results() -> None:
     quick = bench.default_output(quick=True)
     assert quick != committed and quick.parent == committed.parent
     assert f"benchmarks/{quick.name}" in (ROOT / ".gitignore").read_text().split()
+
+
+def test_out_through_a_folder_to_be_made_and_back(tmp_path, capsys, monkeypatch) -> None:
+    """`new/../reports`: the check makes and removes `new` as a run would, without refusing."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(BASELINE), "--paths", "50", "--quiet", "--format", "md", "--out", "new/../reports"]) == 0
+    assert (tmp_path / "reports" / "baseline_2026" / "report.md").is_file()

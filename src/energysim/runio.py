@@ -182,7 +182,12 @@ def _try_writing(existing: Path, folder: Path) -> None:
     made: list[Path] = []
     try:
         for m in reversed(missing):
-            m.mkdir()
+            try:
+                m.mkdir()
+            except FileExistsError:  # a name like new/.. made meanwhile, or by another process
+                if not m.is_dir():
+                    raise
+                continue
             made.append(m)
         probe_file = folder / f".energysim-probe-{os.getpid()}-{secrets.token_hex(4)}"
         os.close(os.open(probe_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
