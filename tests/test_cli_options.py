@@ -61,8 +61,9 @@ def test_gallery_keeps_other_files_of_its_folder(tmp_path, capsys) -> None:
     out = tmp_path / "gallery"
     out.mkdir()
     (out / "notes.txt").write_text("mine")
+    (out / ".keep").write_text("")
     assert main(["gallery", "--scenarios", str(sc_dir), "--out", str(out), "--paths", "200"]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["README.md", "baseline_2026_us_gasoline_usd_per_gal.png",
+    assert sorted(p.name for p in out.iterdir()) == [".keep", "README.md", "baseline_2026_us_gasoline_usd_per_gal.png",
                                                      "notes.txt"]
     assert (out / "notes.txt").read_text() == "mine"
 

@@ -104,8 +104,8 @@ def _keep_others(folder: Path, tmp: Path) -> None:
     if not folder.is_dir():
         return
     for p in sorted(folder.iterdir()):
-        if p.name.startswith("."):
-            continue
+        if p.name.startswith(".") and (".tmp-" in p.name or ".old-" in p.name):
+            continue  # what an interrupted write left, not the user's
         if p.is_dir():
             shutil.copytree(p, tmp / p.name)
         else:
