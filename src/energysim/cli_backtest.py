@@ -39,7 +39,8 @@ def backtest(episodes: tuple[str, ...], paths: int, seed: int | None, out_dir: P
     )
     from .runio import atomic_folder, check_out_replaced, save_figure, write_json
 
-    files, problems, repeated = [], [], []
+    files: list[Path] = []
+    problems, repeated = [], []
     for given in episodes:  # a file, or an episode's name as the table shows it
         try:
             found = find_episode(given)
