@@ -5,7 +5,9 @@ Run from the repository root::
     .venv/bin/python benchmarks/bench_engine.py            # full run, a minute or two
     .venv/bin/python benchmarks/bench_engine.py --quick    # 1e5 paths at most, for a smoke test
 
-It prints one table and writes ``benchmarks/results.json``. Measured:
+It prints one table and writes ``benchmarks/results.json`` (the committed record of the last full
+run); ``--quick`` writes ``benchmarks/results-quick.json`` instead (not committed), so a smoke test
+never replaces the record; ``--out`` chooses another file. Measured:
 
 - floor: 1,000,000 x 53 standard normals with ``numpy.random.default_rng().standard_normal``
   on one thread, measured right before the engine, median of ``--reps`` repetitions;
@@ -189,14 +191,21 @@ def python_loop_seconds(path: Path, paths: int) -> float:
     return time.perf_counter() - t0
 
 
+def default_output(quick: bool) -> Path:
+    """Where the results go: a quick run's never over the committed full run's."""
+    return ROOT / "benchmarks" / ("results-quick.json" if quick else "results.json")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scenario", type=Path, default=DEFAULT_SCENARIO)
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="at most 1e5 paths (smoke test of the script)")
     ap.add_argument("--skip-daily-1e6", action="store_true", help="skip the slowest measurement")
-    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.json")
+    ap.add_argument("--out", type=Path, default=None,
+                    help="JSON file written (default: benchmarks/results.json, with --quick results-quick.json)")
     args = ap.parse_args(argv)
+    out = args.out if args.out is not None else default_output(args.quick)
     big = 100_000 if args.quick else 1_000_000
     scen = args.scenario if args.scenario.is_file() else ROOT / "scenarios" / "baseline_2026.yaml"
     rows: list[tuple[str, str]] = []
@@ -253,8 +262,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"energysim engine benchmark: {res['scenario']}, {os.cpu_count()} CPUs, numpy {np.__version__}")
     for k, v in rows:
         print(f"  {k:<{width}}  {v}")
-    args.out.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {args.out}")
+    out.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {out}")
     return 0
 
 

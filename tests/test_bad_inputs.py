@@ -168,9 +168,9 @@ def test_validate_reports_every_problem_of_every_file(capsys: pytest.CaptureFixt
         (["run", "no_such_scenario.yaml"], ["no_such_scenario.yaml: file not found"]),
         (["validate", "no_such_scenario.yaml"], ["no_such_scenario.yaml: file not found"]),
         (["run", "{tmp}"], ["is a folder, expected a YAML file"]),
-        (["run", str(BASELINE), "--paths", "0"], ["--paths", "at least 1", "0"]),
-        (["run", str(BASELINE), "--paths", "-5"], ["--paths", "at least 1", "-5"]),
-        (["run", str(BASELINE), "--paths", "lots"], ["--paths", "'lots' is not a valid integer"]),
+        (["run", str(BASELINE), "--paths", "0"], ["--paths", "whole number from 1 to 50,000,000", "0"]),
+        (["run", str(BASELINE), "--paths", "-5"], ["--paths", "whole number from 1 to 50,000,000", "-5"]),
+        (["run", str(BASELINE), "--paths", "lots"], ["--paths", "whole number from 1 to", "lots"]),
         (["run", str(BASELINE), "--seed", "-1"], ["--seed", "-1"]),
         (["run", str(BASELINE), "--out", "{tmp}/a_file/reports"], ["--out", "a file is in the way", "a_file"]),
         (["run", str(BASELINE), "--bogus"], ["No such option", "--bogus"]),
@@ -248,13 +248,18 @@ def test_unwritable_out_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert code == 2 and "not writable" in err and "Traceback" not in err
 
 
-def test_paths_too_large_for_memory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """The engine's memory guard refuses the run up front, through the CLI, as a user error."""
+def test_paths_too_large_for_memory(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine's memory guard refuses the run up front, through the CLI, as a user error
+    naming --paths (where the number came from), not the scenario's simulation.paths."""
+    from energysim import engine
+
+    monkeypatch.setattr(engine, "available_memory_bytes", lambda: 200 * 1024**2)
     t0 = time.perf_counter()
-    code = main(["run", str(BASELINE), "--paths", str(10**12), "--quiet", "--out", str(tmp_path)])
+    code = main(["run", str(BASELINE), "--paths", "5000000", "--quiet", "--out", str(tmp_path)])
     err = capsys.readouterr().err
     assert code == 2, err
-    assert "Traceback" not in err and err.startswith("error: ") and "memory" in err
+    assert "Traceback" not in err and err.startswith("error: --paths: ") and "memory" in err
     assert time.perf_counter() - t0 < 10.0
     assert list(tmp_path.iterdir()) == []
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .cli_options import OutPath, blamed_on_options, finite_gallons, paths_option, seed_option
 from .errors import ScenarioError
 
 __all__ = ["main", "cli"]
@@ -48,24 +49,19 @@ def cli() -> None:
     """energysim: how far could crude, gasoline and diesel prices move, and how likely is each outcome."""
 
 
-def _positive(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
-    if value is not None and value < 1:
-        raise click.BadParameter(f"must be at least 1 (given {value})")
-    return value
-
-
 @cli.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
-@click.option("--paths", type=int, callback=_positive, help="Monte Carlo paths (default: the scenario's).")
-@click.option("--seed", type=click.IntRange(min=0), help="Random seed (default: the scenario's).")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("reports"), show_default=True,
+@paths_option("Monte Carlo paths (default: the scenario's).")
+@seed_option("Random seed (default: the scenario's).")
+@click.option("--out", "out_dir", type=OutPath(), default=Path("reports"), show_default=True,
               help="Folder in which the run folder <scenario name>/ is written.")
 @click.option("--quiet", is_flag=True, help="No progress bar, no table.")
 @click.option("--format", "formats", default="png,svg,html,md", show_default=True,
               help="Comma-separated outputs: chart images (png, svg), report.html + embed snippets (html), "
                    "report.md + snippets (md).")
-@click.option("--gasoline-gal-per-month", type=float, help="Household gasoline use for the budget [gal/month] (default 50).")
-@click.option("--diesel-gal-per-month", type=float, help="Household heating or generator diesel [gal/month] (default 0).")
+@click.option("--gasoline-gal-per-month", type=float, callback=finite_gallons,
+              help="Household gasoline use for the budget [gal/month] (default 50).")
+@click.option("--diesel-gal-per-month", type=float, callback=finite_gallons, help="Household heating or generator diesel [gal/month] (default 0).")
 def run(scenario: Path, paths: int | None, seed: int | None, out_dir: Path, quiet: bool, formats: str,
         gasoline_gal_per_month: float | None, diesel_gal_per_month: float | None) -> None:
     """Simulate SCENARIO and write quantiles, summary and charts to OUT/<name>/."""
@@ -83,9 +79,8 @@ def run(scenario: Path, paths: int | None, seed: int | None, out_dir: Path, quie
     t0 = time.monotonic()
     try:
         result = simulate(loaded, paths=paths, seed=seed, progress=progress)
-    except ScenarioError as exc:  # name the file the user gave, not just the scenario
-        raise ScenarioError([p if p.file != loaded.scenario.name else
-                             type(p)(str(scenario), p.line, p.key, p.rule, p.given) for p in exc.problems]) from None
+    except ScenarioError as exc:  # name the option or the file the value came from
+        raise blamed_on_options(exc, scenario, loaded.scenario.name, paths, seed) from None
     finally:
         progress.close()
     write_run(result, target, fmts, household)
@@ -119,7 +114,7 @@ def validate(scenarios: tuple[Path, ...]) -> None:
 
 
 @cli.command()
-@click.option("--out", "out_file", type=click.Path(path_type=Path), help="Write to a file instead of printing.")
+@click.option("--out", "out_file", type=OutPath(), help="Write to a file instead of printing.")
 def schema(out_file: Path | None) -> None:
     """Print the JSON Schema of scenario files (for editor completion and checks)."""
     from .runio import check_out_file, write_file
@@ -192,9 +187,11 @@ def _main(argv: Sequence[str] | None) -> int:
         return _interrupted()
     except BrokenPipeError:
         return 0
-    except OSError as exc:  # an unwritable --out, a full disk, a file vanishing: not a bug
+    except OSError as exc:  # a full disk, a file vanishing: not a bug
+        from .runio import plain_reason
+
         where = f"{exc.filename}: " if exc.filename else ""
-        click.echo(f"error: {where}{exc.strerror or exc}", err=True)
+        click.echo(f"error: {where}{plain_reason(exc)}", err=True)
         return 2
     except MemoryError:
         click.echo("error: out of memory; rerun with fewer --paths", err=True)

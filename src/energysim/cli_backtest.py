@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from .cli_options import OutPath, paths_option, seed_option
 from .errors import ScenarioError
 
 __all__ = ["backtest"]
@@ -14,10 +15,9 @@ __all__ = ["backtest"]
 
 @click.command()
 @click.argument("episodes", nargs=-1)
-@click.option("--paths", type=click.IntRange(min=100), default=4000, show_default=True,
-              help="Monte Carlo paths per episode.")
-@click.option("--seed", type=click.IntRange(min=0), default=None, help="Random seed (default: each episode's).")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("reports/backtest"),
+@paths_option("Monte Carlo paths per episode.", minimum=100, default=4000, show_default=True)
+@seed_option("Random seed (default: each episode's).")
+@click.option("--out", "out_dir", type=OutPath(), default=Path("reports/backtest"),
               show_default=True, help="Folder written: backtest.csv, backtest.md, backtest.json, backtest.png.")
 @click.option("--quiet", is_flag=True, help="Do not print the table.")
 def backtest(episodes: tuple[str, ...], paths: int, seed: int | None, out_dir: Path, quiet: bool) -> None:
@@ -39,14 +39,22 @@ def backtest(episodes: tuple[str, ...], paths: int, seed: int | None, out_dir: P
     )
     from .runio import atomic_folder, check_out_replaced, save_figure, write_json
 
-    files, problems = [], []
+    files: list[Path] = []
+    problems, repeated = [], []
     for given in episodes:  # a file, or an episode's name as the table shows it
         try:
-            files.append(find_episode(given))
+            found = find_episode(given)
         except ScenarioError as exc:
             problems.extend(exc.problems)
+            continue
+        if any(found.resolve() == f.resolve() for f in files):
+            repeated.append(given)  # the same episode twice would count its observations twice
+        else:
+            files.append(found)
     if problems:
         raise ScenarioError(problems)
+    if repeated and not quiet:
+        click.echo(f"note: {', '.join(repeated)}: the same episode given more than once; run once", err=True)
     files = files or episode_files()
     if not files:
         raise ScenarioError("no episode files given and none found in data/episodes/")

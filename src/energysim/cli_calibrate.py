@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from .cli_options import OutPath
 from .errors import ScenarioError
 
 __all__ = ["calibrate", "calibration_summary"]
@@ -46,7 +47,7 @@ def calibration_summary(cal: dict[str, Any]) -> str:
 
 
 @click.command()
-@click.option("--out", "out_file", type=click.Path(path_type=Path), default=None,
+@click.option("--out", "out_file", type=OutPath(), default=None,
               help="Where to write the JSON (default: data/calibration.json of the project).")
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None,
               help="Folder with the shipped CSV files (default: the project's data/).")

@@ -14,11 +14,13 @@ from pathlib import Path
 
 import click
 
+from .cli_options import OutPath, blamed_on_options, paths_option, seed_option
 from .errors import Problem, ScenarioError
 
 __all__ = ["compare", "diff", "list_scenarios", "compare_folder_name", "comparison_text"]
 
 _MAX_FOLDER = 100
+_MAX_CELL = 48  # characters of a value shown by ``diff``
 
 
 def compare_folder_name(names: Sequence[str]) -> str:
@@ -58,6 +60,11 @@ def _load_all(paths: Sequence[Path]) -> list:  # type: ignore[type-arg]
     if problems:
         raise ScenarioError(problems)
     return loaded
+
+
+def _cell(text: str, width: int) -> str:
+    """``text``, shortened with "..." to ``width`` characters."""
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _fmt_diff(series: str, value: float) -> str:
@@ -112,9 +119,9 @@ def _quantiles(d):  # type: ignore[no-untyped-def]
 
 @click.command()
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--paths", type=click.IntRange(min=1), help="Monte Carlo paths for every scenario (default: the first's).")
-@click.option("--seed", type=click.IntRange(min=0), help="Random seed for every scenario (default: the first's).")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path),
+@paths_option("Monte Carlo paths for every scenario (default: the first's).")
+@seed_option("Random seed for every scenario (default: the first's).")
+@click.option("--out", "out_dir", type=OutPath(),
               help="Folder to write (default: reports/compare-<names>/).")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 def compare(scenarios: tuple[Path, ...], paths: int | None, seed: int | None, out_dir: Path | None,
@@ -155,7 +162,10 @@ def compare(scenarios: tuple[Path, ...], paths: int | None, seed: int | None, ou
     n_paths = paths if paths is not None else first.simulation.paths
     n_seed = seed if seed is not None else first.simulation.seed
     t0 = time.monotonic()
-    results = tuple(simulate(ld, paths=n_paths, seed=n_seed, keep_paths=True) for ld in loaded)
+    try:
+        results = tuple(simulate(ld, paths=n_paths, seed=n_seed, keep_paths=True) for ld in loaded)
+    except ScenarioError as exc:  # name the option or the file the value came from
+        raise blamed_on_options(exc, scenarios[0], first.name, paths, seed) from None
     comp = Comparison(tuple(labels), results)
     with atomic_folder(target) as tmp:
         comp.comparison().to_csv(tmp / "comparison.csv", index=False, float_format="%.6g")
@@ -186,12 +196,12 @@ def diff(scenario_a: Path, scenario_b: Path, include_meta: bool) -> None:
         click.echo(f"{name_a} and {name_b} make the same assumptions.")
         return
     kw = max(len("key"), max(len(r.key) for r in rows))
-    aw = min(48, max(len(name_a), max(len(r.a) for r in rows)))
+    aw = min(_MAX_CELL, max(len(name_a), max(len(r.a) for r in rows)))
+    bw = min(_MAX_CELL, max(len(name_b), max(len(r.b) for r in rows)))
     click.echo(f"{'key':<{kw}}  {name_a:<{aw}}  {name_b}")
     click.echo("-" * (kw + aw + 4 + max(len(name_b), 8)))
     for r in rows:
-        va = r.a if len(r.a) <= aw else r.a[: aw - 3] + "..."
-        click.echo(f"{r.key:<{kw}}  {va:<{aw}}  {r.b}")
+        click.echo(f"{r.key:<{kw}}  {_cell(r.a, aw):<{aw}}  {_cell(r.b, bw)}")
     click.echo(f"\n{len(rows)} difference{'s' if len(rows) != 1 else ''}.")
 
 
@@ -200,7 +210,6 @@ def diff(scenario_a: Path, scenario_b: Path, include_meta: bool) -> None:
 def list_scenarios(folder: Path) -> None:
     """List the scenarios in FOLDER (default: scenarios/): name, what each extends, and its title."""
     from .scenario import load_scenario
-    from .scenario.yamlio import read_yaml
 
     if not folder.is_dir():
         raise ScenarioError.at(str(folder), "no such folder" if not folder.exists() else "not a folder")
@@ -212,13 +221,24 @@ def list_scenarios(folder: Path) -> None:
     for p in files:
         try:
             sc = load_scenario(p).scenario
-            raw, _ = read_yaml(p)
-            rows.append((p.name, sc.name, str(raw.get("extends") or "-"), sc.title))
+            rows.append((p.name, sc.name, _extends_of(p), sc.title))
         except ScenarioError as exc:
-            rows.append((p.name, "(invalid)", "-", exc.problems[0].format()))
+            rows.append((p.name, "(invalid)", _extends_of(p), exc.problems[0].format()))
     fw = max(len("file"), max(len(r[0]) for r in rows))
     ew = max(len("extends"), max(len(r[2]) for r in rows))
     click.echo(f"{'file':<{fw}}  {'extends':<{ew}}  title")
     click.echo("-" * (fw + ew + 4 + 40))
     for file, _name, ext, title in rows:
         click.echo(f"{file:<{fw}}  {ext:<{ew}}  {title}")
+
+
+def _extends_of(path: Path) -> str:
+    """The ``extends`` of a scenario file as written, if it can be read ("-" if none or unreadable)."""
+    from .scenario.yamlio import read_yaml
+
+    try:
+        raw, _ = read_yaml(path)
+    except ScenarioError:
+        return "-"
+    ext = raw.get("extends") if isinstance(raw, dict) else None
+    return str(ext) if ext else "-"

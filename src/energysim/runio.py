@@ -11,6 +11,7 @@ interrupted run never replaces what was there before.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -148,6 +149,55 @@ def check_out_folder(folder: Path, option: str | None = "--out", shown: Path | N
         raise _refuse(where, "cannot make the folder: a file is in the way", option, str(probe))
     if not os.access(probe, os.W_OK | os.X_OK):
         raise _refuse(where, "the folder is not writable", option, str(probe))
+    try:
+        _try_writing(probe, folder)
+    except OSError as exc:  # what os.access cannot tell: /proc, /sys, a read-only mount, root's limits
+        reason = "the system does not allow making a folder there" if exc.errno == errno.ENOENT else plain_reason(exc)
+        raise _refuse(where, f"cannot write there: {reason}", option) from None
+
+
+_PLAIN_REASONS = {
+    errno.EACCES: "permission denied",
+    errno.EPERM: "the system does not allow writing there",
+    errno.EROFS: "the file system is read-only",
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.ENAMETOOLONG: "the name is too long",
+}
+
+
+def plain_reason(exc: OSError) -> str:
+    """Why a write failed, in plain words (the system's own for the common ones)."""
+    return _PLAIN_REASONS.get(exc.errno or 0) or exc.strerror or str(exc)
+
+
+def _try_writing(existing: Path, folder: Path) -> None:
+    """Make the folders missing from ``existing`` down to ``folder`` and a file in it, then remove
+    all of them: the one sure test that outputs can be written there."""
+    missing = []
+    d = folder
+    while d != existing:
+        missing.append(d)
+        d = d.parent
+    made: list[Path] = []
+    try:
+        for m in reversed(missing):
+            try:
+                m.mkdir()
+            except FileExistsError:  # a name like new/.. made meanwhile, or by another process
+                if not m.is_dir():
+                    raise
+                continue
+            made.append(m)
+        probe_file = folder / f".energysim-probe-{os.getpid()}-{secrets.token_hex(4)}"
+        os.close(os.open(probe_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        probe_file.unlink()
+    finally:
+        for m in reversed(made):
+            try:
+                m.rmdir()
+            except OSError:  # pragma: no cover - something else wrote there meanwhile
+                pass
 
 
 def check_out_replaced(folder: Path, option: str | None = "--out") -> None:
@@ -244,7 +294,7 @@ def atomic_folder(target: Path) -> Iterator[Path]:
                 shutil.rmtree(old)
             os.replace(target, old)
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         if not tmp.exists() and target.exists():  # interrupted just after the swap: the new one is complete
             _written.append(target)
         elif old is not None and old.exists() and not target.exists():
@@ -252,6 +302,10 @@ def atomic_folder(target: Path) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
         if old is not None and target.exists():
             shutil.rmtree(old, ignore_errors=True)
+        if isinstance(exc, OSError) and str(exc.filename or "").startswith(str(tmp)):
+            # a full disk while writing: name the folder asked for, not the hidden temporary one
+            shown = str(target) + str(exc.filename)[len(str(tmp)):]
+            raise OSError(exc.errno, exc.strerror, shown) from None
         raise
     _written.append(target)
     if old is not None:

@@ -265,9 +265,12 @@ class RunView:
             with np.load(npz, allow_pickle=False) as z:
                 arrays = {k: z[k] for k in z.files}
             header = json.loads(arrays["header"].tobytes().decode())
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):  # numpy's own words mislead here
+            raise _damaged(npz) from None
+        try:
             scenario = Scenario.model_validate(json.loads(scj.read_text(encoding="utf-8")))
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
-            raise ScenarioError.at(str(npz), f"cannot read the saved results ({exc}); rerun 'energysim run'") from None
+        except (OSError, ValueError):
+            raise _damaged(scj) from None
         if header.get("format") != FORMAT_VERSION:
             raise ScenarioError.at(str(npz), "saved results have another format version; rerun 'energysim run'",
                                    given=header.get("format"))
@@ -292,6 +295,11 @@ class RunView:
             baseline_p95_means={s: float(x) for s, x in header["baseline_p95_means"].items()},
         )
         return v, dict(header.get("settings") or {})
+
+
+def _damaged(path: Path) -> ScenarioError:
+    return ScenarioError.at(str(path), "damaged or unreadable (not as 'energysim run' wrote it); "
+                            "rerunning 'energysim run' on the scenario recreates it")
 
 
 def _keyed(d: dict[float, float]) -> dict[str, float]:
