@@ -108,9 +108,6 @@ def resolve_file(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, An
     """Read a file and its ``extends`` chain; return the merged mapping and key origins."""
     path = Path(path)
     real = path.resolve()
-    if real in _seen:
-        cycle = " -> ".join(p.name for p in _seen + (real,))
-        raise ScenarioError.at(str(path), f"'extends' forms a cycle ({cycle}); remove one of the links", key="extends")
     if len(_seen) >= MAX_EXTENDS_DEPTH:
         raise ScenarioError.at(str(path), f"'extends' chain deeper than {MAX_EXTENDS_DEPTH} files", key="extends")
     raw, lines = read_yaml(path)
@@ -125,11 +122,17 @@ def resolve_file(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, An
     if not parent_path.is_file():
         raise ScenarioError.at(str(path), f"parent scenario not found: {parent_path}",
                                line=lines.get(("extends",)), key="extends", given=parent_ref)
+    if parent_path.resolve() in _seen + (real,):  # the link that closes the cycle
+        cycle = " -> ".join(p.name for p in _seen + (real, parent_path.resolve()))
+        raise ScenarioError.at(str(path), f"'extends' forms a cycle ({cycle}); remove one of the links",
+                               line=lines.get(("extends",)), key="extends", given=parent_ref)
     try:
         parent, p_orig, chain = resolve_file(parent_path, _seen + (real,))
     except ScenarioError as exc:
-        if any("cycle" in p.rule for p in exc.problems):
-            raise
+        cycle = next((p for p in exc.problems if "cycle" in p.rule), None)
+        if cycle is not None:  # shown at the first file of the chain: the one the user named
+            raise ScenarioError.at(str(path), cycle.rule, line=lines.get(("extends",)), key="extends",
+                                   given=parent_ref) from None
         raise ScenarioError(
             [Problem(p.file, p.line, p.key, p.rule + f" (inherited by {path.name})", p.given) for p in exc.problems]
         ) from None

@@ -69,8 +69,9 @@ class _Converter:
         self.count += 1
         if self.count > MAX_NODES:
             raise self.fail(node, f"too many values (over {MAX_NODES:,}, aliases included): refused", path)
-        if depth > MAX_DEPTH:
-            raise self.fail(node, f"nesting deeper than {MAX_DEPTH} levels: refused", path)
+        if depth > MAX_DEPTH:  # the key shown up to the third level: its full path repeats itself
+            raise ScenarioError.at(self.file, f"nesting deeper than {MAX_DEPTH} levels: refused",
+                                   line=node.start_mark.line + 1, key=format_key(path[:3]) + "...")
         if node.tag not in _ALLOWED_TAGS:
             raise self.fail(node, "YAML tags are not allowed; write plain values", path, node.tag)
         self.lines.setdefault(path, node.start_mark.line + 1)
