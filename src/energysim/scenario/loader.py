@@ -129,9 +129,9 @@ def resolve_file(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, An
     try:
         parent, p_orig, chain = resolve_file(parent_path, _seen + (real,))
     except ScenarioError as exc:
-        cycle = next((p for p in exc.problems if "cycle" in p.rule), None)
-        if cycle is not None:  # shown at the first file of the chain: the one the user named
-            raise ScenarioError.at(str(path), cycle.rule, line=lines.get(("extends",)), key="extends",
+        looped = next((p for p in exc.problems if "cycle" in p.rule), None)
+        if looped is not None:  # shown at the first file of the chain: the one the user named
+            raise ScenarioError.at(str(path), looped.rule, line=lines.get(("extends",)), key="extends",
                                    given=parent_ref) from None
         raise ScenarioError(
             [Problem(p.file, p.line, p.key, p.rule + f" (inherited by {path.name})", p.given) for p in exc.problems]
