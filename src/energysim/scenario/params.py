@@ -74,8 +74,10 @@ def _bounds_check(ge: float | None, gt: float | None, le: float | None, lt: floa
         if lt is not None and hi >= lt:
             rules.append(f"< {lt:g}")
         if rules:
-            span = f"is {lo:g}" if lo == hi else f"ranges from {lo:g} to {hi:g}"
-            raise ValueError(f"every value must be {' and '.join(rules)}; this one {span}")
+            need = " and ".join(rules)
+            if lo == hi:  # a plain number: the message ends with it as given
+                raise ValueError(f"must be {need}")
+            raise ValueError(f"every value must be {need}; this distribution ranges from {lo:g} to {hi:g}")
         return d
 
     return check
