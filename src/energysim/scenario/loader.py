@@ -210,6 +210,10 @@ _UNION_TAGS = {"fixed", "uniform", "triangular", "pert", "normal", "lognormal", 
                "function-before", "function-after"}
 
 
+#: pydantic's bound errors, read as ``must be >= 0``
+_BOUND_RULES = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<", "less_than_equal": "<="}
+
+
 def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     out = []
     for part in loc:
@@ -255,6 +259,12 @@ def _problems_from(exc: ValidationError, origins: Origins, file: str) -> list[Pr
             msg = "names use lowercase letters, digits, _ and - only (at most 64, no spaces or slashes)"
         elif etype == "finite_number":
             msg = "numbers must be finite (no .nan or .inf)"
+        elif etype in _BOUND_RULES and "ctx" in err:  # as the bounds of uncertain values read
+            bound = next(iter(err["ctx"].values()))
+            if isinstance(bound, int):
+                msg = f"must be {_BOUND_RULES[etype]} {bound:,}"
+            elif isinstance(bound, float):
+                msg = f"must be {_BOUND_RULES[etype]} {bound:g}"
         elif isinstance(given, (dict, list)):
             given = None
         key_loc = loc
