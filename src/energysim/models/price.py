@@ -1,13 +1,15 @@
 """Crude price: baseline, mean-reverting noise, the price of a net loss, and fear premia.
 
-    log P_t = log B_t + x_t + m_t * (L_t / D) / (eS - eD) + sum_k log(1 + pi_k g_k(t))
+    log P_t = log B_t + x_t + m_t * (L_t / D) / (eS - eD) + sum_k g_k(t) log(1 + pi_k / 100)
 
 ``B_t`` baseline [USD/bbl]; ``x_t`` short-term Ornstein-Uhlenbeck factor (Schwartz 1997;
 Schwartz & Smith 2000); ``L_t`` net supply loss [mb/d]; ``D`` world demand [mb/d]; ``eS`` and
 ``eD`` short-run supply and demand elasticities (Kilian & Murphy 2014; Baumeister & Hamilton
 2019; Caldara, Cavallo & Iacoviello 2019), so a loss of 1 % of world supply raises the price by
-about ``1 / (eS - eD)`` per cent; ``m_t`` the market-tightness multiplier (1 in a normal market);
-``pi_k g_k(t)`` the premium of event ``k`` (Kilian 2009: precautionary demand).
+about ``1 / (eS - eD)`` per cent; ``m_t`` the market-tightness multiplier (:mod:`energysim.models.tightness`: from
+``m_slack`` with ample buffers to ``m_tight`` when they are used up; 0.4 and 2.1 by default);
+``pi_k`` the peak premium of event ``k`` [%] and ``g_k(t)`` its profile, 1 at its peak
+(Kilian 2009: precautionary demand); docs/model.md section 4.
 """
 
 from __future__ import annotations
