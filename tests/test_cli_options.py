@@ -199,6 +199,18 @@ def test_diff_shortens_both_columns_alike(tmp_path, capsys) -> None:
     assert shown_b.endswith("...") and len(shown_b) == 48
 
 
+def test_diff_shows_in_full_values_that_differ_past_the_columns(tmp_path, capsys) -> None:
+    common = "  - name: pdvsa_transition\n    duration_days: {dist: choice, values: [30, 75, 240], weights: "
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    maduro = ROOT / "scenarios" / "maduro_capture.yaml"
+    a.write_text(f"name: a\nextends: {maduro}\ndisruptions:\n{common}[0.35, 0.45, 0.2]}}\n")
+    b.write_text(f"name: b\nextends: {maduro}\ndisruptions:\n{common}[0.35, 0.4, 0.25]}}\n")
+    assert main(["diff", str(a), str(b)]) == 0
+    out = capsys.readouterr().out
+    assert "weights=[0.35, 0.45, 0.2]" in out and "weights=[0.35, 0.4, 0.25]" in out, out
+    assert "1 difference." in out
+
+
 def test_list_shows_what_an_invalid_file_extends(tmp_path, capsys) -> None:
     (tmp_path / "bad.yaml").write_text(f"name: bad\nextends: {BASELINE}\nmarket: {{volatility_annual: -1}}\n")
     (tmp_path / "worse.yaml").write_text("name: [unclosed\n")

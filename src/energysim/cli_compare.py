@@ -201,6 +201,11 @@ def diff(scenario_a: Path, scenario_b: Path, include_meta: bool) -> None:
     click.echo(f"{'key':<{kw}}  {name_a:<{aw}}  {name_b}")
     click.echo("-" * (kw + aw + 4 + max(len(name_b), 8)))
     for r in rows:
+        if _cell(r.a, aw) == _cell(r.b, bw):  # they differ only past the columns' width: in full
+            click.echo(f"{r.key:<{kw}}  (they differ past {aw - 3} characters; in full:)")
+            click.echo(f"{'':<{kw}}    {name_a}: {r.a}")
+            click.echo(f"{'':<{kw}}    {name_b}: {r.b}")
+            continue
         click.echo(f"{r.key:<{kw}}  {_cell(r.a, aw):<{aw}}  {_cell(r.b, bw)}")
     click.echo(f"\n{len(rows)} difference{'s' if len(rows) != 1 else ''}.")
 
