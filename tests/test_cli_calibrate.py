@@ -20,6 +20,12 @@ def test_calibrate_writes_json_identical_to_shipped(tmp_path: Path, capsys: pyte
     b = fitted["brent"]
     assert f"{b['volatility_annual']:.3f}" in printed and f"{b['long_term_volatility_annual']:.3f}" in printed
     assert "held-out" in printed and "naive" in printed
+    for key, f in fitted["fuels"].items():  # the summary gives the shipped model's error and the fit's s.e.
+        block = printed.split(f"{key} pass-through", 1)[1]
+        lv, se = f["level"], f["train"]["std_errors"]
+        assert f"{lv['rolling_mean_mae_recent_cents_per_gal']:.1f} c/gal with the recent level" in block
+        assert f"(s.e. {se['slope'] * 100 / 42:.2f}; 1/42 = 2.38)" in block
+        assert ("at its lower bound" in block.split("tau down")[0]) == f["train"]["tau_at_bound"]["tau_up_weeks"]
     # the long-term factor closes the gap between the OU's one-year spread and history
     lt = b["long_term"]
     assert lt["one_year_sd_from_known_start"] == pytest.approx(lt["sd_52_week_log_change"], rel=0.15)

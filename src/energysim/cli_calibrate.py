@@ -33,15 +33,31 @@ def calibration_summary(cal: dict[str, Any]) -> str:
             f"one-year sd {lt['one_year_sd_from_known_start']:.2f}; S&S 0.15)"
         )
     for key, f in cal["fuels"].items():
-        h = f["holdout"]
+        h, lv, tr = f["holdout"], f["level"], f["train"]
+        se = tr["std_errors"]
+        slope_se_cents = se["slope"] * 100.0 / 42.0  # the slope's s.e. in c/gal per USD/bbl
+        tau_up = (f"{f['tau_up_weeks']:.1f} wk (at its lower bound: under about a week)"
+                  if tr.get("tau_at_bound", {}).get("tau_up_weeks") else
+                  f"{f['tau_up_weeks']:.1f} wk (s.e. {se['tau_up_weeks']:.1f})")
+        if lv["used"] == "recent":
+            level = (f"{f['intercept_usd_per_gal']:.3f} USD/gal, the mean of the last {lv['recent_window']['n_obs']} "
+                     f"weeks (s.e. {lv['recent_se_hac_usd_per_gal']:.3f}); long-run fit "
+                     f"{lv['long_run_intercept_usd_per_gal']:.3f} (s.e. {se['intercept_usd_per_gal']:.3f})")
+        else:
+            level = f"{f['intercept_usd_per_gal']:.3f} USD/gal, the long-run fit (s.e. {se['intercept_usd_per_gal']:.3f})"
         lines += [
-            f"{key} pass-through (train {f['train']['start']} to {f['train']['end']}, R2 {f['train']['r2']:.2f})",
-            f"  slope {f['slope_cents_per_gal_per_usd_per_bbl']:.2f} c/gal per USD/bbl (1/42 = 2.38)  "
-            f"intercept {f['intercept_usd_per_gal']:.3f} USD/gal",
-            f"  tau up {f['tau_up_weeks']:.1f} wk  tau down {f['tau_down_weeks']:.1f} wk  "
-            f"crack sd {f['crack_sd_usd_per_gal']:.3f} USD/gal",
-            f"  held-out {', '.join(map(str, h['years']))}: MAE {h['mae_cents_per_gal']:.1f} c/gal "
-            f"(naive crude/42 + constant: {h['naive_mae_cents_per_gal']:.1f})",
+            f"{key} pass-through (train {tr['start']} to {tr['end']}, R2 {tr['r2']:.2f}; Newey-West s.e.)",
+            f"  slope     {f['slope_cents_per_gal_per_usd_per_bbl']:.2f} c/gal per USD/bbl "
+            f"(s.e. {slope_se_cents:.2f}; 1/42 = 2.38)",
+            f"  tau up    {tau_up}",
+            f"  tau down  {f['tau_down_weeks']:.1f} wk (s.e. {se['tau_down_weeks']:.1f})",
+            f"  level     {level}",
+            f"  crack sd  {f['crack_sd_usd_per_gal']:.3f} USD/gal",
+            f"  error     rolling-origin MAE {', '.join(map(str, lv['rolling_years']))}: "
+            f"{lv['rolling_mean_mae_recent_cents_per_gal']:.1f} c/gal with the recent level, "
+            f"{lv['rolling_mean_mae_long_run_cents_per_gal']:.1f} with the long-run one",
+            f"            held-out {', '.join(map(str, h['years']))} with the long-run fit: "
+            f"{h['mae_cents_per_gal']:.1f} c/gal (naive crude/42 + constant: {h['naive_mae_cents_per_gal']:.1f})",
         ]
     return "\n".join(lines)
 
