@@ -239,3 +239,12 @@ def test_out_through_a_folder_to_be_made_and_back(tmp_path, capsys, monkeypatch)
     monkeypatch.chdir(tmp_path)
     assert main(["run", str(BASELINE), "--paths", "50", "--quiet", "--format", "md", "--out", "new/../reports"]) == 0
     assert (tmp_path / "reports" / "baseline_2026" / "report.md").is_file()
+
+
+def test_paired_differences_that_round_to_zero_have_no_sign() -> None:
+    from energysim.cli_compare import _fmt_diff
+
+    assert _fmt_diff("brent_usd_per_bbl", -0.04) == "$0.0"
+    assert _fmt_diff("us_gasoline_usd_per_gal", -0.001) == "$0.00"
+    assert _fmt_diff("brent_usd_per_bbl", -0.06) == "-$0.1"
+    assert _fmt_diff("us_gasoline_usd_per_gal", 0.012) == "+$0.01"

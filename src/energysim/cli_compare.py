@@ -71,6 +71,8 @@ def _fmt_diff(series: str, value: float) -> str:
     from .tables import format_price
 
     text = f"${abs(value):,.1f}" if series.endswith("_usd_per_bbl") else format_price(series, abs(value))
+    if not any(c in "123456789" for c in text):  # rounds to zero: no sign (not "-$0.0")
+        return text
     return ("+" if value >= 0 else "-") + text
 
 
@@ -106,6 +108,11 @@ def comparison_text(results: Sequence, labels: Sequence[str]) -> str:  # type: i
                     cells.append(f"{_fmt_diff(s, float(d.mean()))} [{_fmt_diff(s, lo)}, {_fmt_diff(s, hi)}]")
             rows.append(cells)
         lines += [SERIES_LABELS.get(s, (s, ""))[0], *format_columns(rows, right={1, 2, 3, 4}), ""]
+    lines += ["avg: the average over the horizon (P5, P50, P95 of the futures); riskiest-mo P95: the highest "
+              "month's P95;",
+              "paired diff: the scenario minus the reference in the same future, averaged over the futures "
+              "[the range of 9 futures in 10],",
+              "of the horizon average (avg) and of the highest price each future reaches (peak)."]
     return "\n".join(lines).rstrip()
 
 
