@@ -372,3 +372,39 @@ def test_markdown_tables_align_text_left_and_html_keys_break_at_dots(run_dir: Pa
     assert "<td>market.<wbr>tightness.<wbr>" in page or "<td>market.<wbr>" in page
     assert page.count('<div class="table-wrap"><table') == page.count("<table")
     assert "the range of possible prices widens the further ahead one looks" in md
+
+
+def test_the_assumptions_show_the_paths_and_seed_the_run_used_and_where_each_value_was_set(tmp_path: Path) -> None:
+    """`--paths`/`--seed` are shown as the values used, credited to the command line, and stored
+    in scenario.json; values written in a file extended by the scenario are credited to that
+    file, values written in its own file to the scenario, and only values no file sets to energysim."""
+    maduro = ROOT / "scenarios" / "maduro_capture.yaml"
+    assert main(["run", str(maduro), "--paths", "50", "--seed", "7", "--out", str(tmp_path), "--format", "md",
+                 "--quiet"]) == 0
+    run = tmp_path / "maduro_capture"
+    assert json.loads((run / "scenario.json").read_text())["simulation"] == {"paths": 50, "seed": 7}
+    text = (run / "report.md").read_text()
+    assert "| simulation.paths | 50 | command line (--paths) |" in text
+    assert "| simulation.seed | 7 | command line (--seed) |" in text
+    assert "| horizon.start | 2026-01-01 | baseline_2026.yaml (extended) |" in text
+    assert "| disruptions[pdvsa_transition].probability | 0.6 | this scenario (see sources) |" in text
+    assert re.search(r"\| market\.volatility_annual \| [0-9.]+ \| fitted by 'energysim calibrate'", text)
+    assert "energysim default |" not in text.replace("energysim default (no extra margin) |", "")
+    assert main(["report", str(run)]) == 0  # re-rendered from the run folder: the same report
+    assert (run / "report.md").read_text() == text
+
+
+def test_a_run_without_overrides_credits_the_scenario_file_for_paths_and_seed(tmp_path: Path) -> None:
+    from energysim.report_tables import assumption_rows, assumption_sources
+
+    loaded = load_scenario(BASELINE)
+    rows = {k: (x, src) for k, x, src in assumption_rows(loaded.scenario, assumption_sources(loaded))}
+    assert rows["simulation.seed"] == ("2026", "this scenario (see sources)")
+    assert rows["horizon.step"] == ("week", "this scenario (see sources)")
+    bare = tmp_path / "bare.yaml"
+    bare.write_text("name: bare\n", encoding="utf-8")
+    ld = load_scenario(bare)
+    rows = {k: src for k, _x, src in assumption_rows(ld.scenario, assumption_sources(ld))}
+    assert rows["simulation.seed"] == rows["horizon.start"] == "energysim default"
+    view = RunView.from_result(simulate(ld, paths=30, seed=5))
+    assert (view.scenario.simulation.paths, view.scenario.simulation.seed) == (30, 5)
