@@ -99,13 +99,14 @@ _BUDGET_COLUMNS = ("baseline_per_month", "low_per_month", "typical_per_month", "
 
 
 def budget_table(v: RunView, budgets: Mapping[str, FuelBudget]) -> Table:
-    m = texts.fmt_money
+    cents = texts.money_cents(sum(b.reserve for b in budgets.values()))  # as in the summary
 
     def cells(bs: list[FuelBudget]) -> list[str]:
         total = {a: sum(getattr(b, a) for b in bs) for a in _BUDGET_COLUMNS + ("reserve_without_scenario",)}
-        # the scenario's share as the difference of the reserves as printed, as in the summary
-        total["reserve_added_by_scenario"] = round(total["reserve"]) - round(total["reserve_without_scenario"])
-        return [m(total[a]) for a in _BUDGET_COLUMNS]
+        # the reserve and the scenario's share as printed in the summary
+        total["reserve"], _, total["reserve_added_by_scenario"] = texts.reserve_parts(
+            total["reserve"], total["reserve_without_scenario"], cents)
+        return [texts.fmt_money(total[a], cents) for a in _BUDGET_COLUMNS]
 
     rows = [[v.label(s), f"{b.amount_per_month:g} {v.unit_words(s)[2]}s", *cells([b])] for s, b in budgets.items()]
     if len(budgets) > 1:
