@@ -222,9 +222,11 @@ def test_the_reserve_separates_the_scenario_s_share_from_ordinary_price_risk(bas
     assert fb.reserve_added_by_scenario == pytest.approx(50 * 12 * (b.mean_q[s][0.95] - a.mean_q[s][0.95]))
     assert fb.reserve_added_by_scenario > 0
     text = texts.summary_sentences(b, {s: fb})[3]
-    added = round(fb.reserve) - round(fb.reserve_without_scenario)
+    assert not texts.money_cents(fb.reserve)
+    _, without, added = texts.reserve_parts(fb.reserve, fb.reserve_without_scenario, cents=False)
+    assert abs(added - fb.reserve_added_by_scenario) <= 0.5
     assert (f"set aside {texts.fmt_money(fb.reserve)} for 2026 on top of the no-disruption budget. Of this, "
-            f"{texts.fmt_money(fb.reserve_without_scenario)} covers the ordinary ups and downs of oil prices") in text
+            f"{texts.fmt_money(without)} covers the ordinary ups and downs of oil prices") in text
     assert f"and {texts.fmt_money(added)} is added by the scenario." in text
     assert "covers the extra cost" not in text
     assert "this scenario has no disruptions or incidents" in texts.summary_sentences(a, {s: fa})[3]
@@ -372,3 +374,72 @@ def test_markdown_tables_align_text_left_and_html_keys_break_at_dots(run_dir: Pa
     assert "<td>market.<wbr>tightness.<wbr>" in page or "<td>market.<wbr>" in page
     assert page.count('<div class="table-wrap"><table') == page.count("<table")
     assert "the range of possible prices widens the further ahead one looks" in md
+
+
+def test_the_assumptions_show_the_paths_and_seed_the_run_used_and_where_each_value_was_set(tmp_path: Path) -> None:
+    """`--paths`/`--seed` are shown as the values used, credited to the command line, and stored
+    in scenario.json; values written in a file extended by the scenario are credited to that
+    file, values written in its own file to the scenario, and only values no file sets to energysim."""
+    maduro = ROOT / "scenarios" / "maduro_capture.yaml"
+    assert main(["run", str(maduro), "--paths", "50", "--seed", "7", "--out", str(tmp_path), "--format", "md",
+                 "--quiet"]) == 0
+    run = tmp_path / "maduro_capture"
+    assert json.loads((run / "scenario.json").read_text())["simulation"] == {"paths": 50, "seed": 7}
+    text = (run / "report.md").read_text()
+    assert "| simulation.paths | 50 | command line (--paths) |" in text
+    assert "| simulation.seed | 7 | command line (--seed) |" in text
+    assert "| horizon.start | 2026-01-01 | baseline_2026.yaml (extended) |" in text
+    assert "| disruptions[pdvsa_transition].probability | 0.6 | this scenario (see sources) |" in text
+    assert re.search(r"\| market\.volatility_annual \| [0-9.]+ \| fitted by 'energysim calibrate'", text)
+    assert "energysim default |" not in text.replace("energysim default (no extra margin) |", "")
+    assert main(["report", str(run)]) == 0  # re-rendered from the run folder: the same report
+    assert (run / "report.md").read_text() == text
+
+
+def test_a_run_without_overrides_credits_the_scenario_file_for_paths_and_seed(tmp_path: Path) -> None:
+    from energysim.report_tables import assumption_rows, assumption_sources
+
+    loaded = load_scenario(BASELINE)
+    rows = {k: (x, src) for k, x, src in assumption_rows(loaded.scenario, assumption_sources(loaded))}
+    assert rows["simulation.seed"] == ("2026", "this scenario (see sources)")
+    assert rows["horizon.step"] == ("week", "this scenario (see sources)")
+    bare = tmp_path / "bare.yaml"
+    bare.write_text("name: bare\n", encoding="utf-8")
+    ld = load_scenario(bare)
+    rows = {k: src for k, _x, src in assumption_rows(ld.scenario, assumption_sources(ld))}
+    assert rows["simulation.seed"] == rows["horizon.start"] == "energysim default"
+    view = RunView.from_result(simulate(ld, paths=30, seed=5))
+    assert (view.scenario.simulation.paths, view.scenario.simulation.seed) == (30, 5)
+
+
+def test_a_small_reserve_is_printed_in_cents_and_its_parts_add_up_as_printed(base_result) -> None:
+    """Reserve $5.56, without the scenario $4.27: in whole dollars $6 - $4 = $2 misstates the
+    scenario's $1.29; in cents the share is within a cent of the true difference, and the
+    summary's parts add up to the reserve it prints."""
+    import dataclasses
+
+    from energysim.report import budget_table
+
+    s = "us_gasoline_usd_per_gal"
+    v = _view_of(base_result, PATHS, "2026-03-01", "2026-03-20")
+    fb = household_budgets(v, {"us_gasoline": 50})[s]
+    fb = dataclasses.replace(fb, reserve=5.564, reserve_without_scenario=4.274)
+    assert round(fb.reserve) - round(fb.reserve_without_scenario) == 2  # whole dollars misstate the share
+    v.scenario = v.scenario.model_copy(update={"hazards": shock_hazards()})
+    row = budget_table(v, {s: fb}).rows[0]
+    assert row[-2:] == ["$5.56", "$1.29"]
+    text = texts.summary_sentences(v, {s: fb})[3]
+    assert "set aside $5.56 for 1 to 20 Mar 2026" in text
+    assert "Of this, $4.27 covers the ordinary ups and downs" in text and "and $1.29 is added by the scenario" in text
+    # near a rounding edge the share is rounded itself and the part without the scenario is the rest
+    assert texts.reserve_parts(5.564, 4.2689, cents=True) == pytest.approx((5.56, 4.26, 1.30))
+    big = texts.reserve_parts(480.4, 301.6, cents=texts.money_cents(480.4))
+    assert big == (480.0, 301.0, 179.0)  # whole dollars above $100; 480 - 302 would say 178
+
+
+def shock_hazards():
+    from energysim.scenario.schema import Scenario
+
+    sc = Scenario.model_validate({"name": "x", "hazards": [
+        {"name": "h", "rate_per_year": 1, "volume_mbd": 0.1, "duration_days": 5}]})
+    return sc.hazards

@@ -67,6 +67,7 @@ def run(scenario: Path, paths: int | None, seed: int | None, out_dir: Path, quie
     """Simulate SCENARIO and write quantiles, summary and charts to OUT/<name>/."""
     from .engine import simulate
     from .report import default_household, parse_formats, write_run
+    from .report_tables import assumption_sources
     from .runio import safe_child
     from .scenario import load_scenario
     from .tables import summary_table
@@ -83,7 +84,9 @@ def run(scenario: Path, paths: int | None, seed: int | None, out_dir: Path, quie
         raise blamed_on_options(exc, scenario, loaded.scenario.name, paths, seed) from None
     finally:
         progress.close()
-    write_run(result, target, fmts, household)
+    options = {k: o for k, o, x in (("simulation.paths", "--paths", paths), ("simulation.seed", "--seed", seed))
+               if x is not None}
+    write_run(result, target, fmts, household, assumption_sources(loaded, options))
     if not quiet:
         click.echo(summary_table(result))
         click.echo(f"\nWrote {target}/ ({time.monotonic() - t0:.1f} s, {result.n_paths:,} paths, seed {result.metadata['seed']})")

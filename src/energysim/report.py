@@ -136,14 +136,16 @@ def render(v: RunView, folder: Path, formats: Iterable[str] = FORMATS,
 
 
 def write_run(result: SimulationResult, target: Path, formats: Iterable[str] | str | None = None,
-              household: Mapping[str, float] | None = None) -> Path:
+              household: Mapping[str, float] | None = None,
+              assumption_sources: Mapping[str, str] | None = None) -> Path:
     """Write the run folder ``target`` atomically and return it.
 
     ``formats``: any of ``png, svg, html, md`` (default all). ``household``: fuel key -> amount
-    bought per month in the fuel's unit (default 50 gal of gasoline).
+    bought per month in the fuel's unit (default 50 gal of gasoline). ``assumption_sources``: where
+    the assumptions set by the user came from (:func:`energysim.report_tables.assumption_sources`).
     """
     fmts = parse_formats(formats)
-    v = RunView.from_result(result)
+    v = RunView.from_result(result, assumption_sources=dict(assumption_sources or {}))
     hh = default_household(v.scenario) if household is None else dict(household)
     with atomic_folder(target) as tmp:
         df = result.quantiles()

@@ -68,7 +68,7 @@ def report_markdown(v: RunView, household: Mapping[str, float], image_src: Mappi
     else:
         parts += ["No household consumption given (set --gasoline-gal-per-month or --diesel-gal-per-month).", ""]
     parts += ["## Assumptions", "", "Every parameter of the scenario after inheritance (`extends`), with its source.", "",
-              _md_table(assumptions_table(sc)), ""]
+              _md_table(assumptions_table(sc, v.assumption_sources)), ""]
     if sc.sources:
         parts += ["Sources cited by the scenario:", ""] + [f"- {x}" for x in sc.sources] + [""]
     parts += ["## What this model leaves out", ""]
@@ -172,7 +172,7 @@ def report_html(v: RunView, household: Mapping[str, float], png: Mapping[str, by
         b.append("<p>No household consumption given (set --gasoline-gal-per-month or --diesel-gal-per-month).</p>")
     b.append("<h2>Assumptions</h2><p>Every parameter of the scenario after inheritance (<code>extends</code>), "
              "with its source.</p>")
-    b.append(_html_table(assumptions_table(sc), "assumptions", keys=True))
+    b.append(_html_table(assumptions_table(sc, v.assumption_sources), "assumptions", keys=True))
     if sc.sources:
         b.append("<p>Sources cited by the scenario:</p><ul>" + "".join(f"<li>{_esc(x)}</li>" for x in sc.sources) + "</ul>")
     b.append("<h2>What this model leaves out</h2><ul class=\"limits\">"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from . import texts
@@ -15,7 +16,11 @@ from .runview import RunView
 from .scenario import defaults
 from .scenario.schema import Scenario
 
-__all__ = ["Table", "assumption_rows", "assumptions_table", "budget_table", "fuel_tables", "household_budgets"]
+__all__ = ["Table", "assumption_rows", "assumption_sources", "assumptions_table", "budget_table", "fuel_tables",
+           "household_budgets"]
+
+#: The source of an assumption written in the scenario's own file.
+OWN_FILE_SOURCE = "this scenario (see sources)"
 
 
 def household_budgets(run: RunView, household: Mapping[str, float]) -> dict[str, FuelBudget]:
@@ -94,13 +99,14 @@ _BUDGET_COLUMNS = ("baseline_per_month", "low_per_month", "typical_per_month", "
 
 
 def budget_table(v: RunView, budgets: Mapping[str, FuelBudget]) -> Table:
-    m = texts.fmt_money
+    cents = texts.money_cents(sum(b.reserve for b in budgets.values()))  # as in the summary
 
     def cells(bs: list[FuelBudget]) -> list[str]:
         total = {a: sum(getattr(b, a) for b in bs) for a in _BUDGET_COLUMNS + ("reserve_without_scenario",)}
-        # the scenario's share as the difference of the reserves as printed, as in the summary
-        total["reserve_added_by_scenario"] = round(total["reserve"]) - round(total["reserve_without_scenario"])
-        return [m(total[a]) for a in _BUDGET_COLUMNS]
+        # the reserve and the scenario's share as printed in the summary
+        total["reserve"], _, total["reserve_added_by_scenario"] = texts.reserve_parts(
+            total["reserve"], total["reserve_without_scenario"], cents)
+        return [texts.fmt_money(total[a], cents) for a in _BUDGET_COLUMNS]
 
     rows = [[v.label(s), f"{b.amount_per_month:g} {v.unit_words(s)[2]}s", *cells([b])] for s, b in budgets.items()]
     if len(budgets) > 1:
@@ -175,24 +181,63 @@ def _default_source(key: str) -> str:
     return "energysim default"
 
 
-def assumption_rows(scenario: Scenario) -> list[list[str]]:
-    """(parameter, value, source) for every assumption after inheritance; defaults are marked."""
+def _origin_key(path: tuple[Any, ...], merged: Mapping[str, Any]) -> str | None:
+    """A loader key path (list items by index) as a table key (named list items as ``[name]``)."""
+    out, node = "", merged
+    for part in path:
+        if isinstance(part, int):
+            if not isinstance(node, list) or part >= len(node) or not isinstance(node[part], dict) \
+                    or "name" not in node[part]:
+                return None
+            out += f"[{node[part]['name']}]"
+        else:
+            if not isinstance(node, dict) or part not in node:
+                return None
+            out += f".{part}" if out else str(part)
+        node = node[part]
+    return out
+
+
+def assumption_sources(loaded: Any, command_line: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Table key -> source for the assumptions written in a file of ``loaded``'s ``extends`` chain
+    (its own file: :data:`OWN_FILE_SOURCE`; a file it extends: that file's name) and for those set
+    on the command line (``command_line``: table key -> option, e.g. ``{"simulation.seed": "--seed"}``)."""
+    own = loaded.path.resolve() if loaded.path is not None else None
+    out: dict[str, str] = {}
+    for path, (file, _line) in loaded.origins.items():
+        key = _origin_key(path, loaded.merged)
+        if key is None or key.split(".")[0].split("[")[0] in _SKIP:
+            continue
+        out[key] = OWN_FILE_SOURCE if own is not None and Path(file).resolve() == own else f"{Path(file).name} (extended)"
+    for key, option in (command_line or {}).items():
+        out[key] = f"command line ({option})"
+    return out
+
+
+def assumption_rows(scenario: Scenario, sources: Mapping[str, str] | None = None) -> list[list[str]]:
+    """(parameter, value, source) for every assumption after inheritance. ``sources``: table key ->
+    source of the values set in a file or on the command line (:func:`assumption_sources`); the
+    other values are the defaults, marked with their source; without ``sources`` a value that
+    differs from its default is credited to the scenario."""
     dump = scenario.model_dump(mode="json")
     try:
         base = Scenario.model_validate({"name": scenario.name}).model_dump(mode="json")
     except ValueError:  # pragma: no cover - defaults always validate
         base = {}
     base_flat = dict(_flatten({k: x for k, x in base.items() if k not in _SKIP}))
+    sources = sources or {}
     rows = []
     for key, value in _flatten({k: x for k, x in dump.items() if k not in _SKIP}):
         if value is None or value == [] or value == {} or key.endswith(_DESCRIPTIVE):
             continue
-        src = _default_source(key) if key in base_flat and base_flat[key] == value else "this scenario (see sources)"
+        if key in sources:
+            src = sources[key]
+        else:
+            src = _default_source(key) if key in base_flat and base_flat[key] == value else OWN_FILE_SOURCE
         rows.append([key, _fmt_value(value), src])
     return rows
 
 
-def assumptions_table(scenario: Scenario) -> Table:
+def assumptions_table(scenario: Scenario, sources: Mapping[str, str] | None = None) -> Table:
     """Every assumption with its value and source (all three columns text)."""
-    return Table(["Parameter", "Value", "Source"], assumption_rows(scenario), left=(0, 1, 2))
-
+    return Table(["Parameter", "Value", "Source"], assumption_rows(scenario, sources), left=(0, 1, 2))

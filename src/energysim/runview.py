@@ -88,17 +88,24 @@ class RunView:
     thresholds: dict[str, list[tuple[float, float, float]]] = field(default_factory=dict)  # level, p, s.e.
     baseline_means: dict[str, float] = field(default_factory=dict)  # the outlook's horizon average
     baseline_p95_means: dict[str, float] = field(default_factory=dict)  # P95 of it over the futures without events
+    # table key -> source of the assumptions set in a file or on the command line (report_tables.assumption_sources)
+    assumption_sources: dict[str, str] = field(default_factory=dict)
 
     # --- building -----------------------------------------------------------------------------
 
     @classmethod
-    def from_result(cls, result: SimulationResult, reference: Reference | None = None) -> "RunView":
+    def from_result(cls, result: SimulationResult, reference: Reference | None = None,
+                    assumption_sources: dict[str, str] | None = None) -> "RunView":
         """Pick what the report needs out of ``result`` (uses the result's own accessors).
 
         ``reference``: the run's no-disruption outlook; computed when not given
         (:func:`energysim.reference.no_disruption_reference`: a second simulation of the same
-        futures without events, when the scenario has events)."""
+        futures without events, when the scenario has events). The view's scenario holds the
+        paths and seed the run used (given to ``simulate`` or the scenario's own)."""
         sc = result.scenario
+        used = {"paths": int(result.metadata["paths"]), "seed": int(result.metadata["seed"])}
+        if used != {"paths": sc.simulation.paths, "seed": sc.simulation.seed}:
+            sc = sc.model_copy(update={"simulation": sc.simulation.model_copy(update=used)})
         ref = reference if reference is not None else no_disruption_reference(result)
         start = np.datetime64(result.dates[0], "D")
         hist_src = {"brent_usd_per_bbl": result.inputs.brent_history}
@@ -111,6 +118,7 @@ class RunView:
             dates=result.dates.astype("datetime64[D]"), months=result.months.astype("datetime64[M]"),
             series=tuple(result.series), levels=tuple(result.levels),
             quantiles={}, baseline={}, baseline_monthly={}, monthly_q={}, history_dates={}, history_values={},
+            assumption_sources=dict(assumption_sources or {}),
         )
         for s in result.series:
             v.quantiles[s] = np.vstack([result.quantile_path(s, q) for q in result.levels])
@@ -228,6 +236,7 @@ class RunView:
             "baseline_means": self.baseline_means,
             "baseline_p95_means": self.baseline_p95_means,
             "settings": settings or {},
+            "assumption_sources": self.assumption_sources,
         }
         arrays: dict[str, np.ndarray] = {
             "dates": self.dates.astype("datetime64[D]").astype("int64"),
@@ -293,6 +302,7 @@ class RunView:
             thresholds={s: [(float(a), float(b), float(c)) for a, b, c in ts] for s, ts in header["thresholds"].items()},
             baseline_means={s: float(x) for s, x in header["baseline_means"].items()},
             baseline_p95_means={s: float(x) for s, x in header["baseline_p95_means"].items()},
+            assumption_sources={str(k): str(x) for k, x in (header.get("assumption_sources") or {}).items()},
         )
         return v, dict(header.get("settings") or {})
 

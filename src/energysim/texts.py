@@ -90,10 +90,30 @@ def small_run_warning(v: RunView) -> str | None:
             + "; run again with more futures (the default is 20,000).")
 
 
-def fmt_money(value: float) -> str:
-    """A household amount in whole dollars, e.g. ``$1,230``."""
-    v = round(value)
-    return f"-${-v:,.0f}" if v < 0 else f"${v:,.0f}"
+#: Household amounts are printed in cents when the reserve against higher prices is below this [USD].
+CENTS_BELOW_USD = 100.0
+
+
+def money_cents(reserve_usd: float) -> bool:
+    """Whether household amounts are printed in cents: when the reserve is small (a short horizon)."""
+    return abs(reserve_usd) < CENTS_BELOW_USD
+
+
+def fmt_money(value: float, cents: bool = False) -> str:
+    """A household amount in whole dollars, e.g. ``$1,230``, or with ``cents``, ``$5.56``."""
+    d = 2 if cents else 0
+    v = round(value, d) + 0.0
+    return f"-${-v:,.{d}f}" if v < 0 else f"${v:,.{d}f}"
+
+
+def reserve_parts(reserve_usd: float, without_usd: float, cents: bool) -> tuple[float, float, float]:
+    """(reserve, without the scenario, added by the scenario) as printed: the reserve and the
+    added share rounded each to the printed unit (so the share is within half a unit of the true
+    difference), the part without the scenario the rest (so the parts add up to the reserve)."""
+    unit = 0.01 if cents else 1.0
+    total = round(reserve_usd / unit)
+    added = round((reserve_usd - without_usd) / unit)
+    return total * unit, (total - added) * unit, added * unit
 
 
 def _decimals_for(se_pct: float) -> int:
@@ -274,28 +294,32 @@ def _riskiest_month_words(v: RunView) -> str:
 def _reserve_sentences(v: RunView, budgets: dict[str, FuelBudget]) -> str:
     """The household reserve against higher prices, and how much of it the scenario adds."""
     items = list(budgets.items())
-    reserve = sum(fb.reserve for _, fb in items)
-    if reserve < 0.5:
+    cents = money_cents(sum(fb.reserve for _, fb in items))
+    reserve, without, added = reserve_parts(sum(fb.reserve for _, fb in items),
+                                            sum(fb.reserve_without_scenario for _, fb in items), cents)
+    if reserve <= 0:
         return "In 19 futures out of 20 the average cost stays at or below the no-disruption outlook."
-    without = sum(fb.reserve_without_scenario for _, fb in items)
+
+    def m(x: float) -> str:
+        return fmt_money(x, cents)
+
     text = (f"Prices can also run higher: to be covered in 19 futures out of 20, it would set aside "
-            f"{fmt_money(reserve)} for {v.period()} on top of the no-disruption budget")
+            f"{m(reserve)} for {v.period()} on top of the no-disruption budget")
     if len(items) > 1:
-        text += (" (" + ", ".join(f"{fmt_money(fb.reserve)} for {v.label(s).split()[-1]}" for s, fb in items)
+        text += (" (" + ", ".join(f"{m(fb.reserve)} for {v.label(s).split()[-1]}" for s, fb in items)
                  + ", each enough for its fuel in 19 futures out of 20)")
     if not v.scenario.disruptions and not v.scenario.hazards:
         return text + (". All of it covers the ordinary ups and downs of oil prices: this scenario has no "
                        "disruptions or incidents.")
-    added = round(reserve) - round(without)  # the parts as printed add up to the total as printed
-    if added > 0:
-        return text + (f". Of this, {fmt_money(without)} covers the ordinary ups and downs of oil prices (the same "
-                       f"reserve without the scenario's disruptions and incidents) and {fmt_money(added)} is added "
+    if added > 0:  # the parts as printed add up to the total as printed
+        return text + (f". Of this, {m(without)} covers the ordinary ups and downs of oil prices (the same "
+                       f"reserve without the scenario's disruptions and incidents) and {m(added)} is added "
                        "by the scenario.")
     if added < 0:
-        return text + (f". That is {fmt_money(-added)} less than without the scenario's disruptions and incidents "
-                       f"({fmt_money(without)}): it covers the ordinary ups and downs of oil prices.")
+        return text + (f". That is {m(-added)} less than without the scenario's disruptions and incidents "
+                       f"({m(without)}): it covers the ordinary ups and downs of oil prices.")
     return text + (". It covers the ordinary ups and downs of oil prices: the scenario's disruptions and incidents "
-                   "add less than a dollar to it.")
+                   f"add less than {'a cent' if cents else 'a dollar'} to it.")
 
 
 def summary_sentences(v: RunView, budgets: dict[str, FuelBudget]) -> list[str]:
@@ -323,8 +347,9 @@ def summary_sentences(v: RunView, budgets: dict[str, FuelBudget]) -> list[str]:
             f"{fb.amount_per_month:g} {v.unit_words(s)[2]}s of {v.label(s).split()[-1]}" for s, fb in items)
         typ = sum(fb.typical_per_month for _, fb in items)
         base = sum(fb.baseline_per_month for _, fb in items)
-        out.append(f"A household buying {spend} a month would most likely spend about {fmt_money(typ)} a month on "
-                   f"it (no-disruption outlook: {fmt_money(base)}). " + _reserve_sentences(v, budgets))
+        cents = money_cents(sum(fb.reserve for _, fb in items))  # as in the budget table
+        out.append(f"A household buying {spend} a month would most likely spend about {fmt_money(typ, cents)} a month "
+                   f"on it (no-disruption outlook: {fmt_money(base, cents)}). " + _reserve_sentences(v, budgets))
     out.append("These are ranges from a simple model, not forecasts: the section \u201cWhat this model leaves out\u201d "
                "lists what could make reality differ.")
     return out
