@@ -63,6 +63,7 @@ def test_report_numbers_equal_the_result_numbers(base_result, run_dir: Path) -> 
     expected = json.loads(json.dumps(base_result.summary()))["series"]
     for entry in expected.values():  # a scenario without events is its own no-disruption outlook
         entry["no_disruption_mean_p50"] = entry["horizon_mean"]["0.5"]
+        entry["no_disruption_mean_p95"] = entry["horizon_mean"]["0.95"]
     assert summary["series"] == expected
     md = (run_dir / "report.md").read_text()
     html_text = (run_dir / "report.html").read_text()
@@ -110,6 +111,8 @@ def test_report_command_rerenders_the_same_files_without_simulating(run_dir: Pat
     md = (run_dir / "report.md").read_text()
     assert "US on-highway diesel | 20 gallons" not in md and "US regular gasoline | 50 gallons" in md
     assert not (run_dir / "report.html").exists()
+    household = json.loads((run_dir / "summary.json").read_text())["household"]  # follows the amounts
+    assert set(household) == {"us_gasoline_usd_per_gal"}
     assert main(["report", str(run_dir), "--diesel-gal-per-month", "20", "--format", "png,svg,html,md"]) == 0
     assert {p.name: p.read_bytes() for p in run_dir.iterdir()} == before
 
@@ -443,3 +446,17 @@ def shock_hazards():
     sc = Scenario.model_validate({"name": "x", "hazards": [
         {"name": "h", "rate_per_year": 1, "volume_mbd": 0.1, "duration_days": 5}]})
     return sc.hazards
+
+
+def test_summary_json_has_the_household_budget_as_the_report_computes_it(run_dir: Path) -> None:
+    summary = json.loads((run_dir / "summary.json").read_text())
+    budgets = household_budgets(RunView.load(run_dir)[0], {"us_gasoline": 50.0, "us_diesel": 20.0})
+    assert set(summary["household"]) == set(budgets) == {"us_gasoline_usd_per_gal", "us_diesel_usd_per_gal"}
+    for s, b in budgets.items():
+        entry = summary["household"][s]
+        assert entry["amount_per_month"] == b.amount_per_month and entry["months"] == pytest.approx(12.0)
+        assert entry["per_month_usd"]["high_p95"] == pytest.approx(b.high_per_month, abs=1e-4)
+        assert entry["reserve_usd"] == pytest.approx(b.reserve, abs=1e-4)
+        assert entry["reserve_added_by_scenario_usd"] == pytest.approx(
+            entry["reserve_usd"] - entry["reserve_without_scenario_usd"], abs=2e-4)
+        assert summary["series"][s]["no_disruption_mean_p95"] > summary["series"][s]["no_disruption_mean_p50"]

@@ -151,18 +151,31 @@ def write_run(result: SimulationResult, target: Path, formats: Iterable[str] | s
         df = result.quantiles()
         df["date"] = df["date"].dt.strftime("%Y-%m-%d")
         df.to_csv(tmp / "quantiles.csv", index=False, float_format="%.6g")
-        write_json(tmp / "summary.json", _summary(v))
+        write_json(tmp / "summary.json", _summary(v, hh), sort_keys=True)  # the same bytes when re-rendered
         v.save(tmp, settings={"household": hh, "formats": list(fmts)})
         render(v, tmp, fmts, hh)
     return target
 
 
-def _summary(v: RunView) -> dict[str, Any]:
-    """The run's ``result.summary()`` (as the view took it) with, per series, the no-disruption outlook's median horizon average
-    (the figure the report compares against; ``baseline_mean`` is the no-noise baseline path's)."""
+def _summary(v: RunView, household: Mapping[str, float]) -> dict[str, Any]:
+    """The run's ``result.summary()`` (as the view took it) with, per series, the no-disruption
+    outlook's median and 95th percentile of the horizon average (the figures the report compares
+    against; ``baseline_mean`` is the no-noise baseline path's), and the household budget of each
+    fuel bought (:mod:`energysim.household`; amounts in USD, unrounded)."""
     out = copy.deepcopy(v.summary)
     for s, entry in out["series"].items():
         entry["no_disruption_mean_p50"] = round(v.baseline_mean(s), 6)
+        if s in v.baseline_p95_means:
+            entry["no_disruption_mean_p95"] = round(v.baseline_p95_mean(s), 6)
+    out["household"] = {
+        s: {"amount_per_month": b.amount_per_month, "months": round(b.months, 6),
+            "per_month_usd": {"no_disruption_outlook": round(b.baseline_per_month, 4), "low_p5": round(b.low_per_month, 4),
+                              "most_likely_p50": round(b.typical_per_month, 4), "high_p95": round(b.high_per_month, 4),
+                              "bad_month_p95": round(b.bad_month, 4)},
+            "reserve_usd": round(b.reserve, 4), "reserve_without_scenario_usd": round(b.reserve_without_scenario, 4),
+            "reserve_added_by_scenario_usd": round(b.reserve_added_by_scenario, 4)}
+        for s, b in household_budgets(v, household).items()
+    }
     return out
 
 
@@ -191,6 +204,7 @@ def rerender(run_dir: Path, formats: Iterable[str] | str | None = None,
                 shutil.copytree(p, tmp / p.name)
             else:
                 shutil.copy2(p, tmp / p.name)
+        write_json(tmp / "summary.json", _summary(v, hh), sort_keys=True)  # its household block follows the amounts
         v.save(tmp, settings={"household": hh, "formats": list(fmts)})
         render(v, tmp, fmts, hh)
     return run_dir
