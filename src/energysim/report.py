@@ -151,7 +151,7 @@ def write_run(result: SimulationResult, target: Path, formats: Iterable[str] | s
         df = result.quantiles()
         df["date"] = df["date"].dt.strftime("%Y-%m-%d")
         df.to_csv(tmp / "quantiles.csv", index=False, float_format="%.6g")
-        write_json(tmp / "summary.json", _summary(v, hh), sort_keys=True)  # the same bytes when re-rendered
+        write_json(tmp / "summary.json", _summary(v, hh))
         v.save(tmp, settings={"household": hh, "formats": list(fmts)})
         render(v, tmp, fmts, hh)
     return target
@@ -176,7 +176,17 @@ def _summary(v: RunView, household: Mapping[str, float]) -> dict[str, Any]:
             "reserve_added_by_scenario_usd": round(b.reserve_added_by_scenario, 4)}
         for s, b in household_budgets(v, household).items()
     }
-    return out
+    return _sorted_keys(out)
+
+
+def _sorted_keys(value: Any) -> Any:
+    """``value`` with every mapping's keys in sorted order: the same JSON whether the view was
+    made from a run (the result's order) or loaded from a run folder (sorted)."""
+    if isinstance(value, dict):
+        return {k: _sorted_keys(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted_keys(x) for x in value]
+    return value
 
 
 def _is_rendered(name: str) -> bool:
@@ -204,7 +214,7 @@ def rerender(run_dir: Path, formats: Iterable[str] | str | None = None,
                 shutil.copytree(p, tmp / p.name)
             else:
                 shutil.copy2(p, tmp / p.name)
-        write_json(tmp / "summary.json", _summary(v, hh), sort_keys=True)  # its household block follows the amounts
+        write_json(tmp / "summary.json", _summary(v, hh))  # its household block follows the amounts
         v.save(tmp, settings={"household": hh, "formats": list(fmts)})
         render(v, tmp, fmts, hh)
     return run_dir

@@ -312,8 +312,8 @@ def atomic_folder(target: Path) -> Iterator[Path]:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def write_json(path: Path, payload: Any, sort_keys: bool = False) -> None:
-    path.write_text(json.dumps(payload, indent=2, sort_keys=sort_keys) + "\n", encoding="utf-8")
+def write_json(path: Path, payload: Any) -> None:
+    path.write_text(json.dumps(payload, indent=2, sort_keys=False) + "\n", encoding="utf-8")
 
 
 def save_figure(fig: Any, stem: Path, formats: tuple[str, ...] = ("png", "svg"),
