@@ -56,7 +56,7 @@ def gallery(scenario_dir: Path, out_dir: Path, paths: int | None) -> None:
     written whole (files of other names in it are kept), or not at all.
     """
     from . import charts, texts
-    from .runio import atomic_folder, check_out_replaced
+    from .runio import atomic_folder, carry_over, check_out_replaced
 
     if not scenario_dir.is_dir():
         raise ScenarioError.at(str(scenario_dir), "no such folder" if not scenario_dir.exists() else "not a folder",
@@ -68,7 +68,7 @@ def gallery(scenario_dir: Path, out_dir: Path, paths: int | None) -> None:
     views = _simulated(files, paths)
     entries: list[tuple[str, str, str, str]] = []
     with atomic_folder(out_dir) as tmp:
-        _keep_others(out_dir, tmp)
+        carry_over(out_dir, tmp, _left_by_a_write)
         for path, view in zip(files, views):
             s = charts.headline_series(view)
             name = gallery_file_name(view.scenario.name, s)
@@ -97,19 +97,9 @@ def _simulated(files: list[Path], paths: int | None) -> list:  # type: ignore[ty
     return views
 
 
-def _keep_others(folder: Path, tmp: Path) -> None:
-    """Copy into ``tmp`` what ``folder`` holds besides what the gallery writes."""
-    import shutil
-
-    if not folder.is_dir():
-        return
-    for p in sorted(folder.iterdir()):
-        if p.name.startswith(".") and (".tmp-" in p.name or ".old-" in p.name):
-            continue  # what an interrupted write left, not the user's
-        if p.is_dir():
-            shutil.copytree(p, tmp / p.name)
-        else:
-            shutil.copy2(p, tmp / p.name)
+def _left_by_a_write(name: str) -> bool:
+    """What an interrupted write left in the gallery folder, not the user's: not carried over."""
+    return name.startswith(".") and (".tmp-" in name or ".old-" in name)
 
 
 def _gallery_readme(entries: list[tuple[str, str, str, str]]) -> str:

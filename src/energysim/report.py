@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 import copy
 import math
-import shutil
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -40,7 +39,7 @@ from .report_tables import (  # noqa: F401  (Table, budget_table: re-exported pu
     household_budgets,
 )
 from .results import SimulationResult
-from .runio import atomic_folder, write_json
+from .runio import atomic_folder, carry_over, write_json
 from .runview import RESULTS_FILE, RunView
 from .scenario.schema import Scenario
 
@@ -207,13 +206,7 @@ def rerender(run_dir: Path, formats: Iterable[str] | str | None = None,
     fmts = parse_formats(formats if formats is not None else settings.get("formats"))
     hh = dict(household) if household is not None else dict(settings.get("household", default_household(v.scenario)))
     with atomic_folder(run_dir) as tmp:
-        for p in sorted(run_dir.iterdir()):
-            if p.name == RESULTS_FILE or _is_rendered(p.name):
-                continue
-            if p.is_dir():
-                shutil.copytree(p, tmp / p.name)
-            else:
-                shutil.copy2(p, tmp / p.name)
+        carry_over(run_dir, tmp, lambda name: name == RESULTS_FILE or _is_rendered(name))
         write_json(tmp / "summary.json", _summary(v, hh))  # its household block follows the amounts
         v.save(tmp, settings={"household": hh, "formats": list(fmts)})
         render(v, tmp, fmts, hh)

@@ -99,7 +99,7 @@ _BUDGET_COLUMNS = ("baseline_per_month", "low_per_month", "typical_per_month", "
 
 
 def budget_table(v: RunView, budgets: Mapping[str, FuelBudget]) -> Table:
-    cents = texts.money_cents(sum(b.reserve for b in budgets.values()))  # as in the summary
+    cents = texts.budgets_in_cents(budgets)  # as in the summary
 
     def cells(bs: list[FuelBudget]) -> list[str]:
         total = {a: sum(getattr(b, a) for b in bs) for a in _BUDGET_COLUMNS + ("reserve_without_scenario",)}
@@ -111,14 +111,13 @@ def budget_table(v: RunView, budgets: Mapping[str, FuelBudget]) -> Table:
     rows = [[v.label(s), f"{b.amount_per_month:g} {v.unit_words(s)[2]}s", *cells([b])] for s, b in budgets.items()]
     if len(budgets) > 1:
         rows.append(["Sum of the rows", "", *cells(list(budgets.values()))])
-    months = next(iter(budgets.values())).months if budgets else v.horizon_months()
     return Table(
         ["Fuel", "Per month", "No-disruption outlook", "Low (1 in 20)", "Most likely", "High (1 in 20)",
          "Bad month (1 in 20)", f"Reserve against higher prices, {v.period()}", "Of which added by the scenario"],
         rows,
         "Monthly cost in US dollars = amount per month x average price. Bad month: the riskiest month's high "
         "(1 in 20) price. Reserve against higher prices = (high average price - no-disruption price) x amount x "
-        f"{texts.months_text(months)}: what a family would need on top of the no-disruption budget if "
+        f"{texts.months_text(v.horizon_months())}: what a family would need on top of the no-disruption budget if "
         "prices average as high as in 1 future out of 20. Most of it covers the ordinary ups and downs of oil "
         "prices, which are there with or without the scenario. Of which added by the scenario = this reserve "
         "minus the same reserve for the futures without the scenario's disruptions and incidents (the same "

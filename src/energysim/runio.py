@@ -312,6 +312,20 @@ def atomic_folder(target: Path) -> Iterator[Path]:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def carry_over(folder: Path, tmp: Path, skip: Callable[[str], bool]) -> None:
+    """Copy into ``tmp`` (an :func:`atomic_folder` replacing ``folder``) what ``folder`` holds,
+    but the names ``skip`` says the new write makes itself (or must not keep)."""
+    if not folder.is_dir():
+        return
+    for p in sorted(folder.iterdir()):
+        if skip(p.name):
+            continue
+        if p.is_dir():
+            shutil.copytree(p, tmp / p.name)
+        else:
+            shutil.copy2(p, tmp / p.name)
+
+
 def write_json(path: Path, payload: Any) -> None:
     path.write_text(json.dumps(payload, indent=2, sort_keys=False) + "\n", encoding="utf-8")
 

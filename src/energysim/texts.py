@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import textwrap
+from collections.abc import Mapping
 
 from .household import FuelBudget
 from .runview import RunView
@@ -66,9 +67,9 @@ def fmt_price(unit: str, value: float) -> str:
     return f"${value:,.2f}"
 
 
-def futures(n: int) -> str:
-    """``1 future``, ``20,000 futures``."""
-    return f"{n:,} future" + ("" if n == 1 else "s")
+def futures(n: int, kind: str = "") -> str:
+    """``1 future``, ``20,000 futures``; with ``kind``, ``20,000 simulated futures``."""
+    return f"{n:,} {kind + ' ' if kind else ''}future" + ("" if n == 1 else "s")
 
 
 def months_text(months: float) -> str:
@@ -97,6 +98,12 @@ CENTS_BELOW_USD = 100.0
 def money_cents(reserve_usd: float) -> bool:
     """Whether household amounts are printed in cents: when the reserve is small (a short horizon)."""
     return abs(reserve_usd) < CENTS_BELOW_USD
+
+
+def budgets_in_cents(budgets: Mapping[str, FuelBudget]) -> bool:
+    """:func:`money_cents` of the household's whole reserve: one precision for the budget table
+    and the summary."""
+    return money_cents(sum(b.reserve for b in budgets.values()))
 
 
 def fmt_money(value: float, cents: bool = False) -> str:
@@ -235,7 +242,7 @@ def footer_lines(v: RunView) -> list[str]:
     base = f"EIA STEO {b.steo_release} baseline" if b.steo_release else "user-supplied baseline"
     return [
         f"Source: Monte Carlo simulation on EIA weekly prices and the {base}; data up to {m['data_vintage']}.",
-        f"{v.n_paths:,} simulated future{'' if v.n_paths == 1 else 's'} · seed {m['seed']} · scenario {m['scenario']} #{m['scenario_hash']}"
+        f"{futures(v.n_paths, 'simulated')} · seed {m['seed']} · scenario {m['scenario']} #{m['scenario_hash']}"
         f" · energysim {m['version']}",
     ]
 
@@ -271,12 +278,13 @@ def alt_text(v: RunView, s: str) -> str:
 
 def caption(v: RunView, s: str) -> str:
     axis, _, _ = v.unit_words(s)
+    warning = small_run_warning(v)
     hist = "real weekly prices of the last 12 months (black line), then " if s in v.history_values else ""
     return (f"{v.label(s)}, {axis}: {hist}the simulated range: most likely path (dark line), half of the "
             f"futures (dark band), 9 in 10 futures (light band) and the no-disruption outlook (dashed: "
             f"{OUTLOOK_DEFINITION}). "
             f"{futures(v.n_paths)}; scenario: {v.scenario.title or v.scenario.name}."
-            + (f" {small_run_warning(v)}" if small_run_warning(v) else ""))
+            + (f" {warning}" if warning else ""))
 
 
 def wrap(text: str, width: int) -> str:
@@ -294,7 +302,7 @@ def _riskiest_month_words(v: RunView) -> str:
 def _reserve_sentences(v: RunView, budgets: dict[str, FuelBudget]) -> str:
     """The household reserve against higher prices, and how much of it the scenario adds."""
     items = list(budgets.items())
-    cents = money_cents(sum(fb.reserve for _, fb in items))
+    cents = budgets_in_cents(budgets)
     reserve, without, added = reserve_parts(sum(fb.reserve for _, fb in items),
                                             sum(fb.reserve_without_scenario for _, fb in items), cents)
     if reserve <= 0:
@@ -325,7 +333,7 @@ def _reserve_sentences(v: RunView, budgets: dict[str, FuelBudget]) -> str:
 def summary_sentences(v: RunView, budgets: dict[str, FuelBudget]) -> list[str]:
     """Three to five sentences a newcomer understands, first in the report (the household's
     reserve and the scenario's share of it in one item)."""
-    out = [f"This report looks at {v.n_paths:,} possible future{'' if v.n_paths == 1 else 's'} for oil and fuel "
+    out = [f"This report looks at {futures(v.n_paths, 'possible')} for oil and fuel "
            f"prices in {v.period()} under one scenario: {v.scenario.title or v.scenario.name}."]
     b = "brent_usd_per_bbl"
     if b in v.series:
@@ -347,7 +355,7 @@ def summary_sentences(v: RunView, budgets: dict[str, FuelBudget]) -> list[str]:
             f"{fb.amount_per_month:g} {v.unit_words(s)[2]}s of {v.label(s).split()[-1]}" for s, fb in items)
         typ = sum(fb.typical_per_month for _, fb in items)
         base = sum(fb.baseline_per_month for _, fb in items)
-        cents = money_cents(sum(fb.reserve for _, fb in items))  # as in the budget table
+        cents = budgets_in_cents(budgets)
         out.append(f"A household buying {spend} a month would most likely spend about {fmt_money(typ, cents)} a month "
                    f"on it (no-disruption outlook: {fmt_money(base, cents)}). " + _reserve_sentences(v, budgets))
     out.append("These are ranges from a simple model, not forecasts: the section \u201cWhat this model leaves out\u201d "
