@@ -121,6 +121,7 @@ def test_differences_csv_equals_the_separate_runs_path_by_path(tmp_path: Path) -
     for suffix in ("png", "svg"):
         assert (out / f"fans_brent_usd_per_bbl.{suffix}").is_file()
         assert (out / f"medians_overlay.{suffix}").is_file()
+        assert (out / f"differences.{suffix}").is_file()
 
 
 def test_paired_difference_is_tighter_than_independent_draws() -> None:
