@@ -19,6 +19,7 @@ and look at the new PNGs in tests/images/ before committing them.
 from __future__ import annotations
 
 import colorsys
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -28,10 +29,11 @@ from pathlib import Path
 
 import matplotlib
 import numpy as np
+import pandas as pd
 import pytest
 from matplotlib.testing.compare import compare_images
 
-from energysim import charts, texts
+from energysim import charts, charts_differences, texts
 from energysim.runview import MAX_LEVELS, SUMMARY_LEVELS, RunView
 from energysim.scenario import scenario_from_dict
 
@@ -104,10 +106,7 @@ def _strip_svg(text: str) -> str:
     return re.sub(r"<dc:title>.*?</dc:title>|Matplotlib v[\w.+-]+", "", text, flags=re.S)
 
 
-@pytest.mark.parametrize("series", MAIN)
-def test_main_charts_match_the_baseline_images(view: RunView, series: str, tmp_path: Path) -> None:
-    fig = charts.fan_chart(view, series)
-    png, svg = charts.save_chart(fig, tmp_path / f"fan_{series}")
+def _matches_the_baseline_image(png: Path, svg: Path) -> None:
     versions_file = IMAGES / "VERSIONS.json"
     if UPDATE:
         IMAGES.mkdir(exist_ok=True)
@@ -120,6 +119,38 @@ def test_main_charts_match_the_baseline_images(view: RunView, series: str, tmp_p
     if made_with == matplotlib.__version__:
         expected = _strip_svg((IMAGES / svg.name).read_text(encoding="utf-8"))
         assert _strip_svg(svg.read_text(encoding="utf-8")) == expected
+
+
+@pytest.mark.parametrize("series", MAIN)
+def test_main_charts_match_the_baseline_images(view: RunView, series: str, tmp_path: Path) -> None:
+    _matches_the_baseline_image(*charts.save_chart(charts.fan_chart(view, series), tmp_path / f"fan_{series}"))
+
+
+def synthetic_comparison() -> tuple[list[RunView], list[str], pd.DataFrame]:
+    """Three synthetic runs and a hand-made table of their monthly paired differences against the
+    first (no simulation): one scenario that only adds, skewed with an atom at zero (P5 = 0, the
+    median under the mean), and one that can go either way."""
+    names = ["synthetic", "adds_a_shock", "either_way"]
+    base = synthetic_view()
+    views = [dataclasses.replace(base, metadata={**base.metadata, "scenario": n}) for n in names]
+    months = [f"2026-{m:02d}" for m in range(1, 13)]
+    bump = np.exp(-0.5 * ((np.arange(12) - 2.0) / 1.5) ** 2)  # a spring shock
+    rows = []
+    for s, size in (("brent_usd_per_bbl", 3.0), ("us_gasoline_usd_per_gal", 0.08), ("us_diesel_usd_per_gal", 0.12),
+                    ("net_supply_loss_mbd", 0.5)):
+        for name, mean, p05, p50, p95 in (
+                ("adds_a_shock", 0.3 * size * bump, 0 * bump, 0.2 * size * bump, size * bump),
+                ("either_way", np.full(12, 0.1 * size), np.full(12, -0.6 * size), np.full(12, 0.1 * size),
+                 np.linspace(0.4, 0.9, 12) * size)):
+            rows += [{"scenario": name, "reference": names[0], "series": s, "month": m, "mean_difference": mean[k],
+                      "p05": p05[k], "p50": p50[k], "p95": p95[k]} for k, m in enumerate(months)]
+    return views, names, pd.DataFrame(rows)
+
+
+def test_differences_chart_matches_the_baseline_image(tmp_path: Path) -> None:
+    views, names, table = synthetic_comparison()
+    fig = charts_differences.differences_chart(views, names, table, views[0].price_series)
+    _matches_the_baseline_image(*charts.save_chart(fig, tmp_path / "differences"))
 
 
 @pytest.mark.parametrize("series", MAIN)
@@ -292,3 +323,37 @@ def test_dollar_ticks_stay_narrow() -> None:
     assert ticks("bbl", [0, 500000, 1000000, 1500000]) == ["$0", "$0.5M", "$1M", "$1.5M"]
     assert ticks("gal", [2.5, 3.0, 3.5]) == ["$2.50", "$3.00", "$3.50"]
     assert ticks("gal", [0, 500, 1000, 1500]) == ["$0", "$500", "$1,000", "$1,500"]  # no cents on dollar steps
+
+
+def test_difference_ticks_are_signed_dollars() -> None:
+    """A difference reads "+$0.10" or "−$0.05" (more or less than the reference) and "$0" (the
+    same); as few decimals as tell the ticks apart, cents for less than a dollar."""
+    def ticks(locs: list[float]) -> list[str]:
+        return charts_differences.SignedDollars().format_ticks(locs)
+
+    assert ticks([-0.05, 0.0, 0.05, 0.1]) == ["−$0.05", "$0", "+$0.05", "+$0.10"]
+    assert ticks([-2.0, 0.0, 2.0, 4.0]) == ["−$2", "$0", "+$2", "+$4"]
+    assert ticks([0.0, 0.5, 1.0]) == ["$0", "+$0.50", "+$1.00"]
+    assert ticks([0.0, 0.005, 0.01]) == ["$0", "+$0.005", "+$0.010"]
+    assert ticks([-1e-17, 1500.0]) == ["$0", "+$1,500"]  # a zero that floating point missed has no sign
+
+
+def test_differences_chart_keeps_long_scenario_names_inside_the_figure() -> None:
+    """Names may be 64 characters long: the legend takes fewer columns rather than running off the
+    figure, and the title and subtitle shorten the reference's name."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    views, names, table = synthetic_comparison()
+    long = ["r" * 64, "s" * 60, "either_way"]
+    table = table.replace({"adds_a_shock": long[1]})
+    fig = charts_differences.differences_chart(views, long, table, views[0].price_series)
+    r = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(r)
+    (legend,) = fig.legends
+    assert legend.get_window_extent(r).x1 <= fig.bbox.width
+    assert legend._ncols < 4
+    assert long[1] in [t.get_text() for t in legend.get_texts()]
+    for t in fig.texts:
+        assert t.get_window_extent(r).x1 <= fig.bbox.width, t.get_text()
+    short = charts_differences.differences_chart(views, names, synthetic_comparison()[2], views[0].price_series)
+    assert short.legends[0]._ncols == 4

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
-from energysim import charts, charts_compare, load_scenario, simulate, texts
+from energysim import charts, charts_compare, charts_differences, load_scenario, simulate, texts
 from energysim.cli import main
 from energysim.compare import (
     Comparison,
@@ -121,6 +121,7 @@ def test_differences_csv_equals_the_separate_runs_path_by_path(tmp_path: Path) -
     for suffix in ("png", "svg"):
         assert (out / f"fans_brent_usd_per_bbl.{suffix}").is_file()
         assert (out / f"medians_overlay.{suffix}").is_file()
+        assert (out / f"differences.{suffix}").is_file()
 
 
 def test_paired_difference_is_tighter_than_independent_draws() -> None:
@@ -155,9 +156,15 @@ def test_runs_on_different_draws_cannot_be_paired() -> None:
 
 
 @pytest.fixture(scope="module")
-def compare_views() -> tuple[list[RunView], list[str]]:
+def compare_runs() -> tuple[list, list[str]]:  # type: ignore[type-arg]
     names = ["baseline_2026", "maduro_capture", "regional_escalation"]
-    return [RunView.of(_run(SCENARIOS / f"{n}.yaml")) for n in names], names
+    return [_run(SCENARIOS / f"{n}.yaml") for n in names], names
+
+
+@pytest.fixture(scope="module")
+def compare_views(compare_runs) -> tuple[list[RunView], list[str]]:
+    runs, names = compare_runs
+    return [RunView.of(r) for r in runs], names
 
 
 def _drawn_texts(fig: Figure) -> list[tuple[Text, Bbox]]:
@@ -173,6 +180,15 @@ def _drawn_texts(fig: Figure) -> list[tuple[Text, Bbox]]:
             drawn.update({t: y0 <= t.get_position()[1] <= y1 for t in ax.get_yticklabels()})
         return [(t, t.get_window_extent(r)) for t in fig.findobj(Text)
                 if t.get_visible() and t.get_text().strip() and drawn.get(t, True)]
+
+
+def _inside_and_apart(fig: Figure, items: list[tuple[Text, Bbox]]) -> None:
+    fw, fh = fig.bbox.width, fig.bbox.height
+    for i, (ta, a) in enumerate(items):
+        assert a.x0 >= 0 and a.y0 >= 0 and a.x1 <= fw + 0.5 and a.y1 <= fh + 0.5, f"outside: {ta!r}"
+        for tb, b in items[i + 1:]:
+            assert not (min(a.x1, b.x1) - max(a.x0, b.x0) > 0.5 and min(a.y1, b.y1) - max(a.y0, b.y0) > 0.5), \
+                f"{ta!r} overlaps {tb!r}"
 
 
 @pytest.mark.parametrize("chart", ["fans", "medians"])
@@ -191,12 +207,7 @@ def test_compare_charts_read_like_the_fan_charts(compare_views, chart: str) -> N
     for v in views:
         assert texts.footer_lines(v)[1] in words
     assert words.count(texts.footer_lines(views[0])[0]) == 1  # the source once
-    fw, fh = fig.bbox.width, fig.bbox.height
-    for i, (ta, a) in enumerate(items):
-        assert a.x0 >= 0 and a.y0 >= 0 and a.x1 <= fw + 0.5 and a.y1 <= fh + 0.5, f"outside: {ta!r}"
-        for tb, b in items[i + 1:]:
-            assert not (min(a.x1, b.x1) - max(a.x0, b.x0) > 0.5 and min(a.y1, b.y1) - max(a.y0, b.y0) > 0.5), \
-                f"{ta!r} overlaps {tb!r}"
+    _inside_and_apart(fig, items)
 
 
 def test_medians_overlay_draws_one_band_and_tells_the_medians_apart(compare_views) -> None:
@@ -209,3 +220,42 @@ def test_medians_overlay_draws_one_band_and_tells_the_medians_apart(compare_view
         medians = [ln for ln in ax.get_lines() if ln.get_label() in names]
         assert len({ln.get_color() for ln in medians}) == 3
         assert len({str(ln._unscaled_dash_pattern) for ln in medians}) == 3  # the dashes as drawn
+
+
+def _is_signed_dollars(text: str) -> bool:
+    return text == "$0" or re.fullmatch(r"[+\u2212]\$\d[\d,]*(\.\d+)?", text) is not None
+
+
+def test_differences_chart_draws_each_scenario_against_a_zero_line(compare_runs, compare_views) -> None:
+    """One panel per price series; in each, the reference's zero line and, per other scenario in
+    its colour, the band from P5 to P95, the mean and the median of the monthly paired difference
+    as monthly_differences.csv gives them; signed dollar ticks; texts inside and apart."""
+    runs, names = compare_runs
+    views, _ = compare_views
+    table = Comparison(tuple(names), tuple(runs)).monthly_differences()
+    series = views[0].price_series
+    fig = charts_differences.differences_chart(views, names, table, series)
+    assert len(fig.axes) == len(series) == 3
+    hexes = [matplotlib.colors.to_hex(c) for c in charts_compare.SCENARIO_COLOURS[:3]]
+    for ax, s in zip(fig.axes, series):
+        assert ax.get_title(loc="left") == views[0].label(s)
+        zero = [ln for ln in ax.get_lines() if list(ln.get_ydata()) == [0, 0]]
+        assert len(zero) == 1 and matplotlib.colors.to_hex(zero[0].get_color()) == hexes[0]
+        assert [matplotlib.colors.to_hex(b.get_facecolor()[0]) for b in ax.collections] == hexes[1:]
+        for k, (band, name) in enumerate(zip(ax.collections, names[1:]), start=1):
+            want = table[(table.scenario == name) & (table.series == s)]
+            ys = band.get_paths()[0].vertices[:, 1]
+            assert np.isclose(ys.min(), want.p05.min()) and np.isclose(ys.max(), want.p95.max())
+            drawn = [ln.get_ydata() for ln in ax.get_lines() if matplotlib.colors.to_hex(ln.get_color()) == hexes[k]]
+            for col in ("mean_difference", "p50"):
+                assert any(np.allclose(y, want[col]) for y in drawn), (s, name, col)
+    items = _drawn_texts(fig)
+    yt = [t.get_text() for t, _ in items if any(t in ax.get_yticklabels() for ax in fig.axes)]
+    assert yt and all(_is_signed_dollars(t) for t in yt), yt
+    assert "$0" in yt and any(t.startswith("+") for t in yt)
+    words = [t.get_text() for t, _ in items]
+    assert any(w.startswith("How much more") and "baseline_2026" in w for w in words)
+    assert set(names[1:]) <= set(words) and "$0: same as baseline_2026" in words
+    for v in views:
+        assert texts.footer_lines(v)[1] in words
+    _inside_and_apart(fig, items)

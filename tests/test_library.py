@@ -64,7 +64,7 @@ def test_compare_diff_and_list_on_the_whole_library(tmp_path: Path, capsys: pyte
         assert p.stem in printed
     names = {f.name for f in out.iterdir()}
     assert {"comparison.csv", "differences.csv", "monthly_differences.csv", "medians_overlay.png",
-            "medians_overlay.svg", "fans_us_diesel_usd_per_gal.png"} <= names
+            "medians_overlay.svg", "fans_us_diesel_usd_per_gal.png", "differences.png", "differences.svg"} <= names
     for p in FILES:
         parent = read_yaml(p)[0].get("extends")
         if parent:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Sequence
+from typing import cast
 
 import matplotlib
 from matplotlib.artist import Artist
@@ -32,6 +33,8 @@ SCENARIO_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B
 SCENARIO_LINES = ("solid", (0, (5, 2)), (0, (6, 2, 1.5, 2)), (0, (1.5, 1.5)))
 #: Where the legend starts, below the title [in].
 _LEGEND_TOP_IN = 0.45
+#: The height of a subtitle line, between the title and the legend [in].
+_SUBTITLE_IN = 0.27
 
 
 def _title(v: RunView, label: str, width: int) -> str:
@@ -39,22 +42,35 @@ def _title(v: RunView, label: str, width: int) -> str:
     return "\n".join(textwrap.wrap(text, width)[:3])
 
 
-def _figure(views: Sequence[RunView], title: str, width: float, panels: float, legend_rows: int) -> Figure:
-    """A figure ``width`` inches wide: the title, room for a legend of ``legend_rows`` rows, panels
-    ``panels`` inches high, and the runs' provenance footer (the source once, then each scenario)."""
+def _figure(views: Sequence[RunView], title: str, width: float, panels: float, legend_rows: int,
+            subtitle: str = "") -> Figure:
+    """A figure ``width`` inches wide: the title (and a one-line subtitle), room for a legend of
+    ``legend_rows`` rows, panels ``panels`` inches high, and the runs' provenance footer (the
+    source once, then each scenario)."""
     lines = list(dict.fromkeys(line for v in views for line in texts.footer_lines(v)))
-    head = _LEGEND_TOP_IN + 0.21 * legend_rows
+    head = _legend_top_in(subtitle) + 0.21 * legend_rows
     fig = Figure(figsize=(width, head + panels + FOOTER_BOTTOM_IN + len(lines) * FOOTER_LINE_IN), dpi=100)
     h = fig.get_figheight()
     fig.text(0.02, 1 - 0.12 / h, title, ha="left", va="top", fontsize=12, fontweight="bold", color=PALETTE["text"])
+    if subtitle:
+        fig.text(0.02, 1 - _LEGEND_TOP_IN / h, subtitle, ha="left", va="top", fontsize=9.5, color=PALETTE["muted"])
     foot = footer(fig, lines)
     fig.set_layout_engine(ConstrainedLayoutEngine(rect=(0, foot, 1, 1 - foot - head / h)))
     return fig
 
 
-def _legend(fig: Figure, handles: Sequence[Artist], names: Sequence[str], ncols: int) -> None:
-    """The legend under the title, above the panels (never on the data)."""
-    fig.legend(handles, names, loc="upper left", bbox_to_anchor=(0.02, 1 - _LEGEND_TOP_IN / fig.get_figheight()),
+def _legend_top_in(subtitle: str) -> float:
+    """Where the legend starts, below the top of the figure [in]: under the title and the subtitle."""
+    return _LEGEND_TOP_IN + (_SUBTITLE_IN if subtitle else 0.0)
+
+
+def _legend(fig: Figure, handles: Sequence[Artist | tuple[Artist, ...]], names: Sequence[str], ncols: int,
+            subtitle: str = "") -> None:
+    """The legend under the title (and subtitle), above the panels (never on the data); a tuple of
+    artists is one entry, drawn on top of each other (matplotlib's HandlerTuple; its type hints
+    leave tuples out)."""
+    top = _legend_top_in(subtitle) / fig.get_figheight()
+    fig.legend(cast(list[Artist], list(handles)), names, loc="upper left", bbox_to_anchor=(0.02, 1 - top),
                ncols=ncols, frameon=False, fontsize=8.5, handlelength=3, borderaxespad=0, borderpad=0)
 
 

@@ -2,7 +2,8 @@
 
 ``compare`` runs every scenario with the same paths and seed (common random numbers) and writes
 a folder atomically: ``comparison.csv``, ``differences.csv``, ``monthly_differences.csv`` and
-the charts. Every file is loaded and checked before anything is simulated or written.
+the charts, ``differences.png`` among them (the paired differences month by month). Every file
+is loaded and checked before anything is simulated or written.
 """
 
 from __future__ import annotations
@@ -136,10 +137,13 @@ def compare(scenarios: tuple[Path, ...], paths: int | None, seed: int | None, ou
     """Run SCENARIOS on the same random draws and compare them with the first.
 
     Writes comparison.csv (per scenario), differences.csv (paired differences against the
-    first), monthly_differences.csv and side-by-side charts.
+    first), monthly_differences.csv, side-by-side fan charts (fans_<series>), the medians
+    overlaid (medians_overlay) and differences.png/.svg: how much each scenario adds to the
+    first, future by future, month by month (average and 9 futures in 10).
     """
     from . import charts_compare
     from .charts import save_chart
+    from .charts_differences import differences_chart
     from .compare import Comparison
     from .engine import simulate
     from .runio import atomic_folder, check_out_replaced, safe_child
@@ -177,12 +181,14 @@ def compare(scenarios: tuple[Path, ...], paths: int | None, seed: int | None, ou
     with atomic_folder(target) as tmp:
         comp.comparison().to_csv(tmp / "comparison.csv", index=False, float_format="%.6g")
         comp.differences().to_csv(tmp / "differences.csv", index=False, float_format="%.6g")
-        comp.monthly_differences().to_csv(tmp / "monthly_differences.csv", index=False, float_format="%.6g")
+        monthly = comp.monthly_differences()
+        monthly.to_csv(tmp / "monthly_differences.csv", index=False, float_format="%.6g")
         views = [RunView.of(r) for r in results]
         prices = views[0].price_series
         for s in prices:
             save_chart(charts_compare.side_by_side_fans(views, labels, s), tmp / f"fans_{s}")
         save_chart(charts_compare.medians_overlay(views, labels, prices), tmp / "medians_overlay")
+        save_chart(differences_chart(views, labels, monthly, prices), tmp / "differences")
     if not quiet:
         click.echo(comparison_text(results, labels))
         click.echo(f"\nWrote {target}/ ({time.monotonic() - t0:.1f} s, {n_paths:,} paths per scenario, seed {n_seed})")
