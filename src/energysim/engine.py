@@ -11,6 +11,7 @@ the chunk size or the number of workers.
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import math
 import numbers
 import os
@@ -28,7 +29,7 @@ from .kernels import draws
 from .models import retail
 from .results import Accumulator, SimulationResult
 from .sampling import BLOCK_PATHS, ChunkStreams
-from .scenario.loader import LoadedScenario, content_hash
+from .scenario.loader import LoadedScenario, content_hash, validate_scenario
 from .scenario.schema import Scenario
 
 __all__ = ["simulate", "run_block", "BLOCK_PATHS", "estimate_bytes", "available_memory_bytes"]
@@ -440,7 +441,7 @@ def simulate(
     Parameters
     ----------
     scenario : LoadedScenario or Scenario
-        From :func:`energysim.load_scenario` (or a validated :class:`Scenario`).
+        From :func:`energysim.load_scenario`, or a :class:`Scenario` (validated again here).
     paths, seed : int, optional
         Override ``simulation.paths`` and ``simulation.seed``.
     workers : int, optional
@@ -454,26 +455,36 @@ def simulate(
     progress : callable(done_paths, total_paths), optional
         Called after each chunk.
 
+    The scenario is validated again first, with the rules of :func:`energysim.load_scenario`
+    (:func:`energysim.validate_scenario`): a scenario changed in code with
+    ``model_copy(update=...)``, which does not validate, is checked before any work, e.g.::
+
+        d = sc.disruptions[0]
+        edited = sc.model_copy(update={"disruptions": [d.model_copy(update={"probability": 0.9})]})
+        simulate(edited)   # runs; a probability of 1.5 would raise ScenarioError
+
     Raises
     ------
     ScenarioError
-        If ``paths``, ``seed``, ``workers`` or ``chunk_blocks`` is not an integer (a bool, a
-        float or text) or is out of range (``seed`` below 0, the others below 1), or if the run
+        If the scenario breaks a rule of the scenario format (``scenario 'name': key path: rule``);
+        if ``paths``, ``seed``, ``workers`` or ``chunk_blocks`` is not an integer (a bool, a
+        float or text) or is out of range (``seed`` below 0, the others below 1); or if the run
         would need more memory than the machine has available.
+    TypeError
+        If ``scenario`` is neither a :class:`LoadedScenario` nor a :class:`Scenario`.
     """
     loaded = scenario if isinstance(scenario, LoadedScenario) else None
     sc = loaded.scenario if loaded else scenario
     if not isinstance(sc, Scenario):
         raise TypeError(f"simulate() needs a loaded scenario, not {type(sc).__name__}")
-    paths = sc.simulation.paths if paths is None else _whole_arg("paths", paths, 1)
-    seed = sc.simulation.seed if seed is None else _whole_arg("seed", seed, 0)
+    paths = None if paths is None else _whole_arg("paths", paths, 1)
+    seed = None if seed is None else _whole_arg("seed", seed, 0)
     workers = min(4, os.cpu_count() or 1) if workers is None else _whole_arg("workers", workers, 1)
     chunk_blocks = None if chunk_blocks is None else _whole_arg("chunk_blocks", chunk_blocks, 1)
-    if paths < 1:
-        raise ScenarioError.at(sc.name, "paths must be at least 1", key="simulation.paths", given=paths)
-    if seed < 0:
-        raise ScenarioError.at(sc.name, "seed must be a non-negative integer", key="simulation.seed", given=seed)
-    inp = inputs if inputs is not None else build_inputs(loaded if loaded else sc)
+    sc = validate_scenario(sc)
+    paths = sc.simulation.paths if paths is None else paths
+    seed = sc.simulation.seed if seed is None else seed
+    inp = inputs if inputs is not None else build_inputs(dataclasses.replace(loaded, scenario=sc) if loaded else sc)
     _tune_allocator()
     series = sc.series_names()
     chunk_blocks = chunk_blocks or _default_chunk_blocks(inp.n_steps)
