@@ -1,6 +1,6 @@
 """The Python route refuses bad input as the files and the command line do: a scenario changed in
 code (``model_copy`` does not validate) is checked again by ``simulate()`` with the loader's rules,
-before any work."""
+before any work, and a mapping with ``extends`` is refused by ``scenario_from_dict``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 import energysim
 from energysim import engine
@@ -109,6 +110,23 @@ def test_a_shipped_fuel_left_out_in_code_stays_out(loaded: Any) -> None:
 def test_validate_scenario_needs_a_scenario(loaded: Any) -> None:
     with pytest.raises(TypeError, match="needs a Scenario, not LoadedScenario"):
         validate_scenario(loaded)
+
+
+def test_scenario_from_dict_refuses_extends() -> None:
+    """A mapping cannot inherit (its parent's folder is unknown): it used to run as a no-event
+    baseline, its parent's disruptions silently left out."""
+    data = yaml.safe_load("name: my_case\nextends: maduro_capture.yaml\n")
+    with pytest.raises(ScenarioError) as info:
+        scenario_from_dict(data)
+    [problem] = info.value.problems
+    assert problem.key == "extends" and "energysim.load_scenario(path)" in problem.rule
+    assert problem.given == "'maduro_capture.yaml'"
+
+
+def test_a_dump_without_extends_rebuilds_the_scenario(loaded: Any) -> None:
+    sc = loaded.scenario
+    rebuilt = scenario_from_dict(sc.model_dump(exclude={"extends"}))
+    assert rebuilt == sc.model_copy(update={"extends": None})
 
 
 def test_a_file_with_extends_still_loads(loaded: Any) -> None:

@@ -287,13 +287,24 @@ def _problems_from(exc: ValidationError, origins: Origins, file: str) -> list[Pr
 
 def scenario_from_dict(data: dict[str, Any], origins: Origins | None = None, file: str = "<dict>") -> Scenario:
     """Validate a plain mapping (e.g. ``yaml.safe_load`` of a scenario text) as a scenario, with
-    the rules and messages of :func:`load_scenario` (no ``extends`` resolution).
+    the rules and messages of :func:`load_scenario`.
+
+    A mapping cannot inherit: ``extends`` names a parent file, which only :func:`load_scenario`
+    reads (relative to the child's folder), so a mapping with ``extends`` is refused rather than
+    run without its parent's keys. ``origins`` (key path -> file and line) and ``file`` say where
+    the keys were written, for the messages.
 
     Raises
     ------
     ScenarioError
         Every problem found (``file: key: rule (given: ...)``), as for a file.
     """
+    if isinstance(data, dict) and data.get("extends") is not None:
+        line = (origins or {}).get(("extends",), (file, None))[1]
+        raise ScenarioError.at(
+            file, "a mapping cannot inherit: scenario_from_dict() reads no parent file; load the scenario "
+            "with energysim.load_scenario(path), or drop 'extends' from a mapping that holds every key "
+            "(such as a scenario's model_dump())", line=line, key="extends", given=data["extends"])
     return validate_merged(data, origins or {}, file)
 
 
