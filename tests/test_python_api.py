@@ -9,6 +9,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 
@@ -132,3 +133,8 @@ def test_a_dump_without_extends_rebuilds_the_scenario(loaded: Any) -> None:
 def test_a_file_with_extends_still_loads(loaded: Any) -> None:
     assert loaded.scenario.extends == "baseline_2026.yaml" and loaded.scenario.disruptions
 
+
+def test_the_largest_seed_runs() -> None:
+    sc = energysim.load_scenario(ROOT / "scenarios" / "baseline_2026.yaml")
+    result = energysim.simulate(sc, paths=8, seed=engine.MAX_SEED, workers=1)
+    assert result.metadata["seed"] == 2**63 - 1 and np.isfinite(result.quantile_path("brent_usd_per_bbl", 0.5)).all()
