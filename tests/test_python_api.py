@@ -138,3 +138,32 @@ def test_the_largest_seed_runs() -> None:
     sc = energysim.load_scenario(ROOT / "scenarios" / "baseline_2026.yaml")
     result = energysim.simulate(sc, paths=8, seed=engine.MAX_SEED, workers=1)
     assert result.metadata["seed"] == 2**63 - 1 and np.isfinite(result.quantile_path("brent_usd_per_bbl", 0.5)).all()
+
+
+# --- what a result hands out ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def result(loaded: Any) -> Any:
+    return energysim.simulate(loaded, paths=600, seed=5, keep_paths=True, workers=1)
+
+
+G = "us_gasoline_usd_per_gal"
+
+
+def test_a_result_hands_out_read_only_arrays(result: Any) -> None:
+    """``q *= 0.264`` (a conversion to litres) on the array ``quantile_path`` returns used to
+    change the result's own quantiles, and every chart drawn after."""
+    before = result.quantiles()
+    q = result.quantile_path(G, 0.05)
+    with pytest.raises(ValueError, match="read-only"):
+        q *= 0.264172
+    with pytest.raises(ValueError, match="read-only"):
+        result.paths(G)[0, 0] = 1.0
+    for a in (result.path_mean[G], result.path_max[G], result.monthly_mean[G], result.baseline[G], result.dates):
+        with pytest.raises(ValueError, match="read-only"):
+            a[0] = a[0]
+    assert result.quantiles().equals(before)
+    assert np.shares_memory(result.paths(G), result.paths(G))  # views, not copies
+    litres = result.quantile_path(G, 0.05) * 0.264172  # a new array: what a conversion should do
+    assert litres.flags.writeable

@@ -389,6 +389,13 @@ class Accumulator:
         )
 
 
+def _read_only(a: np.ndarray) -> np.ndarray:
+    """A view of ``a`` that cannot be written (``a`` itself is left as it is)."""
+    view = a.view()
+    view.flags.writeable = False
+    return view
+
+
 @dataclass
 class SimulationResult:
     """What a run produced. ``quantiles()`` and ``paths(series)`` are the main accessors."""
@@ -410,12 +417,23 @@ class SimulationResult:
     #: ``keep_paths`` as given to :func:`energysim.simulate` (None: decided by the memory it takes)
     keep_paths_asked: bool | None = field(default=None, repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        """Every array the result hands out is a read-only view (no copy): a caller converting
+        units in place (``q *= 0.264``) gets numpy's "read-only" error instead of changing the
+        result's quantiles, summaries and later charts."""
+        self.dates, self.months = _read_only(self.dates), _read_only(self.months)
+        for table in (self._quantiles, self._paths or {}, self.path_mean, self.path_max, self.monthly_mean,
+                      self.baseline):
+            for key, a in table.items():
+                table[key] = _read_only(a)
+
     @property
     def n_paths(self) -> int:
         return int(self.metadata["paths"])
 
     def quantile_path(self, series: str, level: float) -> np.ndarray:
-        """The ``level`` quantile of ``series`` at every date, shape (steps,)."""
+        """The ``level`` quantile of ``series`` at every date, shape (steps,); read-only (a view of
+        the result's own array: ``.copy()`` it to change it)."""
         self._check(series)
         i = self._level_index(level)
         return self._quantiles[series][i]
@@ -441,7 +459,8 @@ class SimulationResult:
         return pd.concat(frames, ignore_index=True)
 
     def paths(self, series: str) -> np.ndarray:
-        """Every path of ``series``, shape (paths, steps)."""
+        """Every path of ``series``, shape (paths, steps); read-only (the result's own array, not a
+        copy: ``.copy()`` it to change it)."""
         self._check(series)
         if self._paths is None:
             if self.keep_paths_asked is False:
