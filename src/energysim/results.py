@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import numbers
 import threading
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +22,7 @@ import pandas as pd
 
 from . import __version__
 from .data import DATA_VINTAGE
-from .errors import ScenarioError
+from .errors import ScenarioError, a_type
 from .inputs import RunInputs
 from .scenario.schema import Scenario
 
@@ -389,6 +390,30 @@ class Accumulator:
         )
 
 
+def _level_arg(value: object, name: str = "level") -> float:
+    """A quantile level given to a result's method: a number from 0 to 1 (not text, not NaN)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise ScenarioError.at(None, f"{name} must be a number (a quantile level from 0 to 1, such as 0.95), "
+                               f"not {a_type(value)}", key=name, given=value)
+    level = float(value)
+    if not 0.0 <= level <= 1.0:  # NaN too
+        raise ScenarioError.at(None, f"{name} must be a quantile level from 0 to 1 (0.95 for the 95th percentile)",
+                               key=name, given=value)
+    return level
+
+
+def _levels_arg(value: object) -> list[float]:
+    """The ``levels`` of :meth:`SimulationResult.monthly_quantiles`: a non-empty sequence of levels."""
+    if (isinstance(value, (str, bytes, numbers.Number)) or not isinstance(value, Iterable)
+            or (isinstance(value, np.ndarray) and value.ndim == 0)):
+        raise ScenarioError.at(None, "levels must be a sequence of quantile levels such as (0.05, 0.5, 0.95), not "
+                               f"{a_type(value)} (monthly_quantile takes one level)", key="levels", given=value)
+    levels = [_level_arg(q, f"levels[{i}]") for i, q in enumerate(value)]
+    if not levels:
+        raise ScenarioError.at(None, "levels must hold at least one quantile level", key="levels", given=value)
+    return levels
+
+
 def _read_only(a: np.ndarray) -> np.ndarray:
     """A view of ``a`` that cannot be written (``a`` itself is left as it is)."""
     view = a.view()
@@ -433,16 +458,26 @@ class SimulationResult:
 
     def quantile_path(self, series: str, level: float) -> np.ndarray:
         """The ``level`` quantile of ``series`` at every date, shape (steps,); read-only (a view of
-        the result's own array: ``.copy()`` it to change it)."""
+        the result's own array: ``.copy()`` it to change it). The levels computed are
+        :attr:`levels`: the fan chart's and the scenario's ``outputs.quantiles``.
+
+        Raises
+        ------
+        KeyError
+            An unknown series, or a level not computed (the message says how to add it).
+        ScenarioError
+            A level that is not a number from 0 to 1.
+        """
         self._check(series)
-        i = self._level_index(level)
+        i = self._level_index(_level_arg(level))
         return self._quantiles[series][i]
 
     def _level_index(self, level: float) -> int:
         for i, q in enumerate(self.levels):
             if math.isclose(q, level):
                 return i
-        raise KeyError(f"quantile {level} not computed; available: {self.levels}")
+        raise KeyError(f"quantile {level:g} not computed; available: {', '.join(f'{q:g}' for q in self.levels)}; "
+                       "add it to outputs.quantiles in the scenario and run again to compute it")
 
     def _check(self, series: str) -> None:
         if series not in self.series:
@@ -474,7 +509,7 @@ class SimulationResult:
         """Chance that ``series`` reaches ``threshold`` at least once, and its Monte Carlo s.e."""
         self._check(series)
         if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real):
-            raise ScenarioError.at(None, f"threshold must be a number (a price), not a {type(threshold).__name__}",
+            raise ScenarioError.at(None, f"threshold must be a number (a price), not {a_type(threshold)}",
                                    key="threshold", given=threshold)
         if not math.isfinite(threshold):
             raise ScenarioError.at(None, "threshold must be a finite number (a price)", key="threshold",
@@ -494,18 +529,25 @@ class SimulationResult:
 
         Computed once per (series, level), the levels not yet known in one partition, on the
         month-major memory of the per-path monthly averages (a contiguous row per month: 2-3x
-        faster than along the paths axis of the (paths, months) view; the same numbers)."""
+        faster than along the paths axis of the (paths, months) view; the same numbers).
+
+        Raises
+        ------
+        ScenarioError
+            ``levels`` not a sequence of numbers from 0 to 1 (one level: :meth:`monthly_quantile`).
+        """
         self._check(series)
-        missing = sorted({float(q) for q in levels} - {q for s, q in self._monthly_q if s == series})
+        asked = _levels_arg(levels)
+        missing = sorted(set(asked) - {q for s, q in self._monthly_q if s == series})
         if missing:
             rows = np.ascontiguousarray(self.monthly_mean[series].T)
             for q, values in zip(missing, np.quantile(rows, missing, axis=1)):
                 self._monthly_q[(series, q)] = values
-        return np.vstack([self._monthly_q[(series, float(q))] for q in levels])
+        return np.vstack([self._monthly_q[(series, q)] for q in asked])
 
     def monthly_quantile(self, series: str, level: float) -> np.ndarray:
         """:meth:`monthly_quantiles` of one level, shape (months,)."""
-        return self.monthly_quantiles(series, (level,))[0]
+        return self.monthly_quantiles(series, (_level_arg(level),))[0]
 
     def peak_month(self, series: str, level: float = 0.95) -> tuple[str, float]:
         """The month whose ``level`` quantile of the monthly average is highest, and that value."""
