@@ -167,3 +167,28 @@ def test_a_result_hands_out_read_only_arrays(result: Any) -> None:
     assert np.shares_memory(result.paths(G), result.paths(G))  # views, not copies
     litres = result.quantile_path(G, 0.05) * 0.264172  # a new array: what a conversion should do
     assert litres.flags.writeable
+
+
+def test_a_threshold_no_path_reached_has_the_report_s_bound_as_its_error(result: Any) -> None:
+    """p = 0 used to come with an error of 0, which reads as certainty; the error is now the
+    one-sided 95 % bound the report prints as "under X%" (about 3/n), and the same in summary()."""
+    from energysim import texts
+
+    n = result.n_paths
+    never = float(result.path_max[G].max()) + 1.0
+    p, err = result.threshold_probability(G, never)
+    assert p == 0.0 and err == pytest.approx(1 - 0.05 ** (1 / n)) and 2.9 / n < err < 3.0 / n
+    assert texts.fmt_probability(p, err, n) == f"under {100 * err:.2g}%"
+    always = float(result.path_max[G].min())
+    assert result.threshold_probability(G, always) == (1.0, err)
+    mid = float(np.median(result.path_max[G]))
+    p, err = result.threshold_probability(G, mid)
+    assert 0 < p < 1 and err == pytest.approx(np.sqrt(p * (1 - p) / n))
+
+
+def test_summary_carries_the_bound_of_a_threshold_no_path_reached(loaded: Any) -> None:
+    sc = loaded.scenario
+    high = sc.model_copy(update={"outputs": sc.outputs.model_copy(update={"thresholds": {G: [1000.0]}})})
+    r = energysim.simulate(high, paths=300, seed=2, workers=1)
+    [entry] = r.summary()["series"][G]["thresholds"]
+    assert entry["probability"] == 0.0 and entry["mc_standard_error"] == round(1 - 0.05 ** (1 / 300), 6) > 0

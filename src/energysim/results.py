@@ -26,7 +26,7 @@ from .errors import ScenarioError, a_type
 from .inputs import RunInputs
 from .scenario.schema import Scenario
 
-__all__ = ["SimulationResult", "Accumulator", "QuantileSketch", "chunk_stats", "FAN_QUANTILES"]
+__all__ = ["SimulationResult", "Accumulator", "QuantileSketch", "chunk_stats", "FAN_QUANTILES", "never_seen_bound"]
 
 #: Quantiles always computed, whatever the scenario asks: the fan chart's bands.
 FAN_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -390,6 +390,13 @@ class Accumulator:
         )
 
 
+def never_seen_bound(n: int) -> float:
+    """One-sided 95 % upper bound on the probability of an event never seen in ``n`` independent
+    trials: the exact (Clopper-Pearson) ``1 - 0.05 ** (1 / n)``, which the rule of three 3/n
+    approximates for large ``n``. By symmetry, 1 minus it bounds from below one seen every time."""
+    return -math.expm1(math.log(0.05) / n)
+
+
 def _level_arg(value: object, name: str = "level") -> float:
     """A quantile level given to a result's method: a number from 0 to 1 (not text, not NaN)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
@@ -506,7 +513,13 @@ class SimulationResult:
         return self._paths[series]
 
     def threshold_probability(self, series: str, threshold: float) -> tuple[float, float]:
-        """Chance that ``series`` reaches ``threshold`` at least once, and its Monte Carlo s.e."""
+        """Chance that ``series`` reaches ``threshold`` at least once, and its Monte Carlo error.
+
+        The error is the binomial standard error ``sqrt(p (1 - p) / n)``, except where no path
+        reached the threshold (``p`` = 0) or every path did (``p`` = 1): that formula then gives
+        0, which would read as certainty, so the error is the one-sided 95 % bound for an event
+        never (always) seen in ``n`` paths, :func:`never_seen_bound` (about 3/n): the chance is
+        below it (above 1 minus it). The report says the same in words ("under 0.15%")."""
         self._check(series)
         if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real):
             raise ScenarioError.at(None, f"threshold must be a number (a price), not {a_type(threshold)}",
@@ -515,7 +528,9 @@ class SimulationResult:
             raise ScenarioError.at(None, "threshold must be a finite number (a price)", key="threshold",
                                    given=threshold)
         p = float(np.mean(self.path_max[series] >= threshold))
-        return p, math.sqrt(max(p * (1 - p), 0.0) / self.n_paths)
+        if p <= 0.0 or p >= 1.0:
+            return p, never_seen_bound(self.n_paths)
+        return p, math.sqrt(p * (1 - p) / self.n_paths)
 
     def horizon_mean_quantiles(self, series: str) -> dict[float, float]:
         """Quantiles over paths of the horizon-average of ``series``."""
@@ -556,7 +571,9 @@ class SimulationResult:
         return str(self.months[k]), float(q[k])
 
     def summary(self) -> dict[str, Any]:
-        """Summary figures per series, as written to summary.json."""
+        """Summary figures per series, as written to summary.json (a threshold's
+        ``mc_standard_error`` is :meth:`threshold_probability`'s error: the 95 % bound where no
+        path, or every path, reached it)."""
         per_series: dict[str, Any] = {}
         thresholds = self.scenario.outputs.thresholds
         for s in self.series:
