@@ -192,3 +192,12 @@ def test_summary_carries_the_bound_of_a_threshold_no_path_reached(loaded: Any) -
     r = energysim.simulate(high, paths=300, seed=2, workers=1)
     [entry] = r.summary()["series"][G]["thresholds"]
     assert entry["probability"] == 0.0 and entry["mc_standard_error"] == round(1 - 0.05 ** (1 / 300), 6) > 0
+
+
+def test_a_result_s_repr_is_one_short_line(result: Any) -> None:
+    """A notebook cell ending in ``result`` printed the whole scenario (6,000 characters)."""
+    text = repr(result)
+    assert "\n" not in text and len(text) < 400
+    for part in ("scenario='maduro_capture'", "paths=600", "seed=5", "2026-01-01 to 2026-12-31 (week, 53 steps)",
+                 G, "0.95", "paths_kept=True"):
+        assert part in text, text

@@ -459,6 +459,14 @@ class SimulationResult:
             for key, a in table.items():
                 table[key] = _read_only(a)
 
+    def __repr__(self) -> str:
+        """One line: what was run and what the result holds (the scenario itself is ``.scenario``)."""
+        h = self.metadata.get("horizon", {})
+        return (f"SimulationResult(scenario={self.scenario.name!r}, paths={self.n_paths:,}, "
+                f"seed={self.metadata.get('seed')}, horizon={h.get('start')} to {h.get('end')} "
+                f"({h.get('step')}, {len(self.dates)} steps), series={list(self.series)}, "
+                f"levels={[float(q) for q in self.levels]}, paths_kept={self._paths is not None})")
+
     @property
     def n_paths(self) -> int:
         return int(self.metadata["paths"])
