@@ -420,15 +420,11 @@ class Outputs(_Model):
 
 
 class Scenario(_Model):
-    """A scenario file, after inheritance (``extends``) is resolved.
+    """A scenario file, after inheritance (``extends``) is resolved."""
 
-    Made by :func:`energysim.load_scenario` (a file) or :func:`energysim.scenario_from_dict` (a
-    mapping), which raise :class:`energysim.ScenarioError` naming each key at fault (calling
-    ``Scenario(**data)`` directly raises pydantic's ValidationError instead). Frozen: change a
-    value with ``model_copy(update=...)``, which does not validate; :func:`energysim.simulate`
-    validates the scenario again before it runs (:func:`energysim.validate_scenario` does it
-    alone).
-    """
+    # (This docstring is the JSON Schema's description. In Python: built by load_scenario or
+    # scenario_from_dict; changed with model_copy(update=...), which does not validate, and
+    # validated again by simulate() and validate_scenario(); see energysim.scenario.)
 
     name: str = Field(pattern=NAME_PATTERN, description="Short id: lowercase letters, digits, _ and -.")
     title: str = Field("", description="One line shown on charts.")
