@@ -359,6 +359,11 @@ def test_volumes_above_world_demand_are_refused(volume: Any, demand: Any, fragme
     ({"seed": 1.9}, "seed", "whole number (an int) for seed, not a float"),
     ({"seed": False}, "seed", "not a bool"),
     ({"seed": -1}, "seed", "at least 0"),
+    ({"seed": 2**63}, "seed", "at most 2^63 - 1"),
+    ({"seed": 2**64}, "seed", "at most 2^63 - 1"),
+    ({"keep_paths": "no"}, "keep_paths", "True, False or None"),
+    ({"keep_paths": 0}, "keep_paths", "not an int"),
+    ({"progress": 5}, "progress", "a function progress(done_paths, total_paths) or None for progress, not an int"),
     ({"workers": 0}, "workers", "at least 1"),
     ({"workers": -2}, "workers", "at least 1"),
     ({"workers": 1.5}, "workers", "not a float"),
@@ -398,6 +403,39 @@ def test_threshold_probability_refuses_what_is_not_a_price(small_result: Any, th
 def test_threshold_probability_takes_numpy_numbers(small_result: Any) -> None:
     assert (small_result.threshold_probability("brent_usd_per_bbl", np.float64(1.0))
             == small_result.threshold_probability("brent_usd_per_bbl", 1))
+
+
+@pytest.mark.parametrize(("call", "key", "fragment"), [
+    (lambda r: r.monthly_quantiles("brent_usd_per_bbl", 0.5), "levels", "a sequence of quantile levels"),
+    (lambda r: r.monthly_quantiles("brent_usd_per_bbl", "0.5"), "levels", "not a str"),
+    (lambda r: r.monthly_quantiles("brent_usd_per_bbl", []), "levels", "at least one"),
+    (lambda r: r.monthly_quantiles("brent_usd_per_bbl", (0.5, 95)), "levels[1]", "from 0 to 1"),
+    (lambda r: r.monthly_quantile("brent_usd_per_bbl", 1.5), "level", "from 0 to 1"),
+    (lambda r: r.monthly_quantile("brent_usd_per_bbl", float("nan")), "level", "from 0 to 1"),
+    (lambda r: r.monthly_quantile("brent_usd_per_bbl", None), "level", "not a NoneType"),
+    (lambda r: r.peak_month("brent_usd_per_bbl", 95), "level", "from 0 to 1"),
+    (lambda r: r.quantile_path("brent_usd_per_bbl", "0.5"), "level", "a number (a quantile level from 0 to 1"),
+    (lambda r: r.quantile_path("brent_usd_per_bbl", True), "level", "not a bool"),
+    (lambda r: r.quantile_path("brent_usd_per_bbl", 50), "level", "from 0 to 1"),
+])
+def test_result_methods_refuse_what_is_not_a_level(small_result: Any, call: Any, key: str, fragment: str) -> None:
+    with pytest.raises(ScenarioError) as info:
+        call(small_result)
+    [problem] = info.value.problems
+    assert problem.key == key and fragment in problem.rule, problem.format()
+
+
+def test_a_level_not_computed_says_how_to_compute_it(small_result: Any) -> None:
+    with pytest.raises(KeyError, match="quantile 0.9 not computed; available: 0.05, 0.25, 0.5, 0.75, 0.95; "
+                       "add it to outputs.quantiles in the scenario"):
+        small_result.quantile_path("brent_usd_per_bbl", 0.9)
+
+
+def test_result_methods_take_numpy_levels(small_result: Any) -> None:
+    s = "brent_usd_per_bbl"
+    np.testing.assert_array_equal(small_result.monthly_quantiles(s, np.array([0.1, 0.9])),
+                                  small_result.monthly_quantiles(s, (0.1, 0.9)))
+    np.testing.assert_array_equal(small_result.quantile_path(s, np.float64(0.5)), small_result.quantile_path(s, 0.5))
 
 
 def test_paths_not_kept_on_request_says_so(small_result: Any) -> None:

@@ -146,7 +146,9 @@ def _variant(sc, kind: str):  # noqa: ANN001, ANN202
         return sc.model_copy(update={"fuels": fuels})
     if kind == "one_fuel":  # an odd number of fuels: the last one computed as its own pair
         first = next(iter(sc.fuels))
-        return sc.model_copy(update={"fuels": {first: sc.fuels[first]}})
+        one = sc.model_copy(update={"fuels": {first: sc.fuels[first]}})  # and no threshold of the others
+        kept = {s: t for s, t in sc.outputs.thresholds.items() if s in one.series_names()}
+        return one.model_copy(update={"outputs": sc.outputs.model_copy(update={"thresholds": kept})})
     if kind == "three_fuels":  # a pair and a quiet third fuel
         fuels = dict(sc.fuels)
         last = list(fuels)[-1]

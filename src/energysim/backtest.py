@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ScenarioError
-from .scenario.loader import LoadedScenario, resolve_file, scenario_from_dict
+from .scenario.loader import LoadedScenario, resolve_file, validate_merged
 from .scenario.yamlio import format_key, read_yaml
 
 __all__ = ["Observation", "Episode", "Row", "load_episode", "episode_files", "find_episode", "run_episode", "score",
@@ -166,7 +166,7 @@ def load_episode(path: str | Path) -> Episode:
         raise ScenarioError.at(file, "an episode file needs an observed: list (the real price moves)", key="observed")
     raw_obs = merged.pop("observed")
     origins = {k: v for k, v in origins.items() if not (k and k[0] == "observed")}
-    scenario = scenario_from_dict(merged, origins, file)
+    scenario = validate_merged(merged, origins, file)
     loaded = LoadedScenario(scenario=scenario, path=path, merged=merged, origins=origins, chain=chain)
     h = scenario.horizon
     return Episode(loaded=loaded, observed=_parse_observed(raw_obs, file, lines, h.start, h.end))

@@ -11,6 +11,7 @@ the chunk size or the number of workers.
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import math
 import numbers
 import os
@@ -22,16 +23,16 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ScenarioError
+from .errors import ScenarioError, a_type
 from .inputs import RunInputs, build_inputs
 from .kernels import draws
 from .models import retail
 from .results import Accumulator, SimulationResult
 from .sampling import BLOCK_PATHS, ChunkStreams
-from .scenario.loader import LoadedScenario, content_hash
+from .scenario.loader import LoadedScenario, content_hash, validate_scenario
 from .scenario.schema import Scenario
 
-__all__ = ["simulate", "run_block", "BLOCK_PATHS", "estimate_bytes", "available_memory_bytes"]
+__all__ = ["simulate", "run_block", "BLOCK_PATHS", "estimate_bytes", "available_memory_bytes", "MAX_SEED"]
 
 BRENT = "brent_usd_per_bbl"
 LOSS = "net_supply_loss_mbd"
@@ -408,15 +409,32 @@ def _tune_allocator() -> None:
     mallopt(m_arena_max, 1)
 
 
-def _whole_arg(name: str, value: object, least: int) -> int:
-    """An integer argument of :func:`simulate`, at least ``least``: booleans, floats (even 2.0)
-    and text are refused, not truncated."""
+#: The largest seed, as in scenario files and on the command line (a seed is a signed 64-bit integer).
+MAX_SEED = 2**63 - 1
+
+
+def _whole_arg(name: str, value: object, least: int, most: int | None = None) -> int:
+    """An integer argument of :func:`simulate`, from ``least`` to ``most``: booleans, floats (even
+    2.0) and text are refused, not truncated."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ScenarioError.at(None, f"simulate() needs a whole number (an int) for {name}, not a "
-                               f"{type(value).__name__}", key=name, given=value)
-    if value < least:
+        raise ScenarioError.at(None, f"simulate() needs a whole number (an int) for {name}, not {a_type(value)}",
+                               key=name, given=value)
+    whole = int(value)
+    if whole < least:
         raise ScenarioError.at(None, f"simulate() needs {name} of at least {least}", key=name, given=value)
-    return int(value)
+    if most is not None and whole > most:
+        limit = "2^63 - 1" if most == MAX_SEED else f"{most:,}"
+        raise ScenarioError.at(None, f"simulate() needs {name} of at most {limit} ({most:,}), as in a scenario file",
+                               key=name, given=value)
+    return whole
+
+
+def _keep_paths_arg(value: object) -> bool | None:
+    """``keep_paths`` of :func:`simulate`: True, False or None (text such as ``"no"`` is not read as True)."""
+    if value is None or isinstance(value, (bool, np.bool_)):
+        return None if value is None else bool(value)
+    raise ScenarioError.at(None, "simulate() needs True, False or None (decided by the memory it takes) for "
+                           f"keep_paths, not {a_type(value)}", key="keep_paths", given=value)
 
 
 def simulate(
@@ -440,7 +458,7 @@ def simulate(
     Parameters
     ----------
     scenario : LoadedScenario or Scenario
-        From :func:`energysim.load_scenario` (or a validated :class:`Scenario`).
+        From :func:`energysim.load_scenario`, or a :class:`Scenario` (validated again here).
     paths, seed : int, optional
         Override ``simulation.paths`` and ``simulation.seed``.
     workers : int, optional
@@ -454,26 +472,41 @@ def simulate(
     progress : callable(done_paths, total_paths), optional
         Called after each chunk.
 
+    The scenario is validated again first, with the rules of :func:`energysim.load_scenario`
+    (:func:`energysim.validate_scenario`): a scenario changed in code with
+    ``model_copy(update=...)``, which does not validate, is checked before any work, e.g.::
+
+        d = sc.disruptions[0]
+        edited = sc.model_copy(update={"disruptions": [d.model_copy(update={"probability": 0.9})]})
+        simulate(edited)   # runs; a probability of 1.5 would raise ScenarioError
+
     Raises
     ------
     ScenarioError
-        If ``paths``, ``seed``, ``workers`` or ``chunk_blocks`` is not an integer (a bool, a
-        float or text) or is out of range (``seed`` below 0, the others below 1), or if the run
+        If the scenario breaks a rule of the scenario format (``scenario 'name': key path: rule``);
+        if ``paths``, ``seed``, ``workers`` or ``chunk_blocks`` is not an integer (a bool, a
+        float or text) or is out of range (``seed`` from 0 to 2^63 - 1, the others at least 1);
+        if ``keep_paths`` is not True, False or None, or ``progress`` not callable; or if the run
         would need more memory than the machine has available.
+    TypeError
+        If ``scenario`` is neither a :class:`LoadedScenario` nor a :class:`Scenario`.
     """
     loaded = scenario if isinstance(scenario, LoadedScenario) else None
     sc = loaded.scenario if loaded else scenario
     if not isinstance(sc, Scenario):
         raise TypeError(f"simulate() needs a loaded scenario, not {type(sc).__name__}")
-    paths = sc.simulation.paths if paths is None else _whole_arg("paths", paths, 1)
-    seed = sc.simulation.seed if seed is None else _whole_arg("seed", seed, 0)
+    paths = None if paths is None else _whole_arg("paths", paths, 1)
+    seed = None if seed is None else _whole_arg("seed", seed, 0, MAX_SEED)
     workers = min(4, os.cpu_count() or 1) if workers is None else _whole_arg("workers", workers, 1)
     chunk_blocks = None if chunk_blocks is None else _whole_arg("chunk_blocks", chunk_blocks, 1)
-    if paths < 1:
-        raise ScenarioError.at(sc.name, "paths must be at least 1", key="simulation.paths", given=paths)
-    if seed < 0:
-        raise ScenarioError.at(sc.name, "seed must be a non-negative integer", key="simulation.seed", given=seed)
-    inp = inputs if inputs is not None else build_inputs(loaded if loaded else sc)
+    keep_paths = _keep_paths_arg(keep_paths)
+    if progress is not None and not callable(progress):
+        raise ScenarioError.at(None, "simulate() needs a function progress(done_paths, total_paths) or None for "
+                               f"progress, not {a_type(progress)}", key="progress", given=progress)
+    sc = validate_scenario(sc)
+    paths = sc.simulation.paths if paths is None else paths
+    seed = sc.simulation.seed if seed is None else seed
+    inp = inputs if inputs is not None else build_inputs(dataclasses.replace(loaded, scenario=sc) if loaded else sc)
     _tune_allocator()
     series = sc.series_names()
     chunk_blocks = chunk_blocks or _default_chunk_blocks(inp.n_steps)

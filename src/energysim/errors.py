@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-__all__ = ["EnergysimError", "ScenarioError", "Problem"]
+__all__ = ["EnergysimError", "ScenarioError", "Problem", "a_type"]
 
 
 class EnergysimError(Exception):
@@ -66,6 +66,12 @@ class ScenarioError(EnergysimError, ValueError):
     ) -> "ScenarioError":
         shown = None if given is None else _short(given)
         return cls(Problem(file, line, key, rule, shown))
+
+
+def a_type(value: object) -> str:
+    """The type of ``value`` with its article, for "..., not a str" messages: ``an int``, ``a float``."""
+    name = type(value).__name__
+    return ("an " if name[:1].lower() in "aeiou" else "a ") + name
 
 
 def _short(value: object, limit: int = 80) -> str:

@@ -16,7 +16,7 @@ import pandas as pd
 from . import data
 from .errors import ScenarioError
 from .models.retail import seasonal_offset
-from .scenario.loader import LoadedScenario
+from .scenario.loader import LoadedScenario, validate_scenario
 from .scenario.schema import Baseline, Horizon, Scenario, fuel_series
 from .timegrid import baseline_gap, time_grid
 
@@ -146,11 +146,23 @@ def baseline_path(baseline: Baseline, horizon: Horizon, dates: np.ndarray, base_
 
 
 def build_inputs(loaded: LoadedScenario | Scenario) -> RunInputs:
-    """Resolve a scenario's data-dependent inputs (reads files)."""
+    """Resolve a scenario's data-dependent inputs (reads files).
+
+    The scenario is validated again first (:func:`energysim.scenario.validate_scenario`, about
+    1 ms), as one changed with ``model_copy`` was not.
+
+    Raises
+    ------
+    ScenarioError
+        A scenario that breaks a rule of the format, or a baseline that cannot be read or does
+        not cover the horizon.
+    """
     if isinstance(loaded, Scenario):
         scenario, base_dir, file = loaded, Path.cwd(), "<scenario>"
     else:
         scenario, base_dir, file = loaded.scenario, loaded.base_dir, str(loaded.path)
+    scenario = validate_scenario(scenario)
+    if not isinstance(loaded, Scenario):
         declared = loaded.origins.get(("market", "baseline", "csv"))
         if declared is not None:  # relative to the file that names it, which may be a parent
             base_dir = Path(declared[0]).parent

@@ -11,6 +11,7 @@ import textwrap
 from collections.abc import Mapping
 
 from .household import FuelBudget
+from .results import never_seen_bound
 from .runview import RunView
 
 __all__ = [
@@ -131,9 +132,9 @@ def _decimals_for(se_pct: float) -> int:
 
 
 def _bound(n_paths: int) -> float:
-    """One-sided 95 % upper bound on a probability never seen in ``n_paths`` paths [%]: the exact
-    (Clopper-Pearson) ``1 - 0.05 ** (1 / n)``, which the rule of three 3/n approximates for large n."""
-    return 100.0 * -math.expm1(math.log(0.05) / n_paths)
+    """One-sided 95 % upper bound on a probability never seen in ``n_paths`` paths [%]
+    (:func:`energysim.results.never_seen_bound`)."""
+    return 100.0 * never_seen_bound(n_paths)
 
 
 def _bound_text(n_paths: int) -> str:

@@ -422,6 +422,10 @@ class Outputs(_Model):
 class Scenario(_Model):
     """A scenario file, after inheritance (``extends``) is resolved."""
 
+    # (This docstring is the JSON Schema's description. In Python: built by load_scenario or
+    # scenario_from_dict; changed with model_copy(update=...), which does not validate, and
+    # validated again by simulate() and validate_scenario(); see energysim.scenario.)
+
     name: str = Field(pattern=NAME_PATTERN, description="Short id: lowercase letters, digits, _ and -.")
     title: str = Field("", description="One line shown on charts.")
     description: str = Field("", description="What the scenario assumes, in plain words.")
