@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import energysim.engine
-from energysim import charts_compare, charts_differences, load_scenario, simulate
+from energysim import charts, charts_compare, charts_differences, load_scenario, no_disruption_reference, simulate
 from energysim.compare import (
     Comparison,
     comparison_table,
@@ -125,3 +125,16 @@ def test_medians_overlay_draws_runs_on_different_time_grids(runs) -> None:  # ty
     fig = charts_compare.medians_overlay([weekly, monthly], ["weekly", "monthly"], [G])
     lines = [ln for ln in fig.axes[0].get_lines() if ln.get_label() in ("weekly", "monthly")]
     assert [len(ln.get_xdata()) for ln in lines] == [weekly.dates.size, monthly.dates.size]
+
+
+def test_fan_chart_and_outlook_check_their_arguments_before_simulating(runs, no_simulation) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ScenarioError, match=r"^series: unknown series 'gasoline'; this run has: brent_usd_per_bbl"):
+        charts.fan_chart(runs["b"], "gasoline")
+    with pytest.raises(ScenarioError, match=r"^run: fan_chart needs a SimulationResult from energysim\.simulate "
+                                            r"\(or a RunView\), not a LoadedScenario; simulate it first"):
+        charts.fan_chart(runs["loaded"], G)
+    with pytest.raises(ScenarioError, match=r"^result: no_disruption_reference needs a SimulationResult .*"
+                                            r"not a LoadedScenario"):
+        no_disruption_reference(runs["loaded"])
+    with pytest.raises(ScenarioError, match=r"^run: RunView\.of needs a SimulationResult"):
+        RunView.of(runs["loaded"])

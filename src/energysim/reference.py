@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .arguments import check_run
 from .results import SimulationResult
 from .scenario.schema import Scenario
 
@@ -69,9 +70,16 @@ def _medians(result: SimulationResult) -> Reference:
 def no_disruption_reference(result: SimulationResult, *, workers: int | None = None) -> Reference:
     """The no-disruption outlook of ``result``: its scenario without events, rerun with the same
     seed and inputs on the same paths (the first :data:`MAX_PATHS` of them at most; no second
-    simulation when the scenario has no events)."""
+    simulation when the scenario has no events).
+
+    Raises
+    ------
+    ScenarioError
+        If ``result`` is not a :class:`~energysim.results.SimulationResult` (e.g. a scenario not
+        simulated yet)."""
     from .engine import simulate
 
+    check_run(result, (SimulationResult,), "no_disruption_reference", key="result")
     sc = without_events(result.scenario)
     if sc is None:
         return _medians(result)
