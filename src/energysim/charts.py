@@ -183,7 +183,8 @@ def fan_chart(run: RunView | SimulationResult, series: str, *, finish: bool = Tr
     0.25 s less per chart).
 
     A :class:`~energysim.results.SimulationResult` is turned into a :class:`RunView` first, which
-    simulates the run's no-disruption outlook (:func:`energysim.reference.no_disruption_reference`).
+    simulates the run's no-disruption outlook once per result
+    (:func:`energysim.reference.no_disruption_reference` keeps it for the result's next charts).
 
     Raises
     ------

@@ -145,8 +145,8 @@ class RunView:
 
     @classmethod
     def of(cls, run: "RunView | SimulationResult") -> "RunView":
-        """``run`` itself if a view, else the view of a result (which simulates its no-disruption
-        outlook, see :func:`energysim.reference.no_disruption_reference`)."""
+        """``run`` itself if a view, else the view of a result (its no-disruption outlook is
+        simulated once per result, see :func:`energysim.reference.no_disruption_reference`)."""
         check_run(run, (SimulationResult, RunView), "RunView.of")
         return run if isinstance(run, RunView) else cls.from_result(run)
 
