@@ -34,6 +34,7 @@ import pytest
 from matplotlib.testing.compare import compare_images
 
 from energysim import charts, charts_differences, texts
+from energysim.errors import ScenarioError
 from energysim.runview import MAX_LEVELS, SUMMARY_LEVELS, RunView
 from energysim.scenario import scenario_from_dict
 
@@ -164,7 +165,7 @@ def test_charts_render_without_warnings(view: RunView, series: str) -> None:
 
 def test_same_inputs_give_the_same_bytes(view: RunView) -> None:
     s = "us_gasoline_usd_per_gal"
-    for fmt in ("png", "svg"):
+    for fmt in ("png", "svg", "pdf"):
         a = charts.chart_bytes(charts.fan_chart(view, s), fmt)
         b = charts.chart_bytes(charts.fan_chart(synthetic_view(), s), fmt)
         assert a == b, fmt
@@ -172,6 +173,27 @@ def test_same_inputs_give_the_same_bytes(view: RunView) -> None:
     assert b"Software" not in png and b"Creation" not in png
     svg = charts.chart_bytes(charts.fan_chart(view, s), "svg").decode()
     assert "<dc:date>" not in svg
+    assert b"CreationDate" not in charts.chart_bytes(charts.fan_chart(view, s), "pdf")
+
+
+def test_save_chart_adds_the_extension_to_a_name_with_dots(view: RunView, tmp_path: Path) -> None:
+    """One file per name: ``gas_prob_0.6`` and ``gas_prob_0.9`` were both saved as ``gas_prob_0.png``."""
+    fig = charts.fan_chart(view, "us_gasoline_usd_per_gal", finish=False)
+    written = [charts.save_chart(fig, tmp_path / f"gas_prob_{p}", ("png",)) for p in (0.6, 0.9)]
+    assert written == [[tmp_path / "gas_prob_0.6.png"], [tmp_path / "gas_prob_0.9.png"]]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gas_prob_0.6.png", "gas_prob_0.9.png"]
+    # a str name and a single format; a name given with its extension stands for the name without it
+    assert charts.save_chart(fig, str(tmp_path / "fan"), "svg") == [tmp_path / "fan.svg"]
+    assert charts.save_chart(fig, tmp_path / "fan.png") == [tmp_path / "fan.png", tmp_path / "fan.svg"]
+
+
+def test_save_chart_refuses_an_unsupported_format_and_writes_nothing(view: RunView, tmp_path: Path) -> None:
+    fig = charts.fan_chart(view, "us_gasoline_usd_per_gal", finish=False)
+    with pytest.raises(ScenarioError, match=r"^formats: unsupported format 'jpg'; supported: png, svg, pdf"):
+        charts.save_chart(fig, tmp_path / "fan", ("png", "jpg"))
+    with pytest.raises(ScenarioError, match=r"^formats: give one format or a list of them, out of png, svg, pdf"):
+        charts.save_chart(fig, tmp_path / "fan", 5)  # type: ignore[arg-type]
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("series", MAIN)

@@ -55,3 +55,19 @@ def test_calibration_check_against_steo_matches_a_run():
     by_month = [float(v) for v in re.findall(r"\d\.\d\d", _table_row(text, "Gasoline median by month, Jan / Jun / Dec")[2])]
     gasoline = median_path("us_gasoline_usd_per_gal")
     assert by_month == [round(float(gasoline[months == m].mean()), 2) for m in (1, 6, 12)]
+
+
+def test_readme_python_examples_run(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Every ```python block of the README runs as written (from a folder holding scenarios/), and
+    its "Python API" section shows what an analyst needs: charts, comparisons, monthly quantiles,
+    a scenario changed in code."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert blocks
+    section = text[text.index("## Python API"):text.index("\n## ", text.index("## Python API") + 1)]
+    for name in ("fan_chart", "save_chart", "Comparison", "monthly_quantiles", "scenario_from_dict", "model_copy"):
+        assert name in section, name
+    (tmp_path / "scenarios").symlink_to(ROOT / "scenarios")
+    monkeypatch.chdir(tmp_path)
+    for k, code in enumerate(blocks):
+        exec(compile(code, f"README.md (python block {k + 1})", "exec"), {})

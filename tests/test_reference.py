@@ -47,3 +47,29 @@ def test_a_large_run_s_outlook_uses_its_first_paths(monkeypatch) -> None:
     first = simulate(without_events(loaded.scenario), paths=1000, seed=3, inputs=run.inputs)
     np.testing.assert_array_equal(ref.path["us_gasoline_usd_per_gal"], first.quantile_path("us_gasoline_usd_per_gal", 0.5))
     assert ref.mean["brent_usd_per_bbl"] == np.quantile(first.path_mean["brent_usd_per_bbl"], 0.5)
+
+
+def test_the_outlook_is_simulated_once_per_result(monkeypatch) -> None:
+    """A second chart of the same result does not simulate the no-disruption outlook again; a
+    result of another seed gets its own outlook, not the first one's."""
+    import energysim.engine
+    from energysim import charts
+
+    calls: list[int] = []
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(kwargs["seed"])
+        return simulate(*args, **kwargs)
+
+    loaded = load_scenario(ROOT / "scenarios" / "maduro_capture.yaml")
+    run = simulate(loaded, paths=400, seed=3, workers=1)
+    monkeypatch.setattr(energysim.engine, "simulate", counted)
+    for series in ("us_gasoline_usd_per_gal", "brent_usd_per_bbl"):
+        charts.fan_chart(run, series, finish=False)
+    first = no_disruption_reference(run)
+    assert calls == [3]
+    other = simulate(loaded, paths=400, seed=4, workers=1)
+    second = no_disruption_reference(other)
+    assert calls == [3, 4] and second is not first
+    assert not np.array_equal(second.path["brent_usd_per_bbl"], first.path["brent_usd_per_bbl"])
+    assert no_disruption_reference(other) is second and calls == [3, 4]

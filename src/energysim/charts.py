@@ -34,8 +34,9 @@ from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import Formatter, FuncFormatter  # noqa: E402
 
 from . import texts  # noqa: E402
+from .arguments import check_run, check_series  # noqa: E402
 from .results import SimulationResult  # noqa: E402
-from .runio import save_figure  # noqa: E402
+from .runio import FIGURE_FORMATS, save_figure  # noqa: E402
 from .runview import RunView  # noqa: E402
 
 if TYPE_CHECKING:
@@ -179,7 +180,19 @@ def fan_chart(run: RunView | SimulationResult, series: str, *, finish: bool = Tr
     it looks the same wherever it is shown later (a notebook draws outside the style).
     ``finish=False`` skips that draw, for a figure that only goes to :func:`save_chart` or
     :func:`chart_bytes`: they draw it under the style anyway, and the bytes are the same (about
-    0.25 s less per chart)."""
+    0.25 s less per chart).
+
+    A :class:`~energysim.results.SimulationResult` is turned into a :class:`RunView` first, which
+    simulates the run's no-disruption outlook once per result
+    (:func:`energysim.reference.no_disruption_reference` keeps it for the result's next charts).
+
+    Raises
+    ------
+    ScenarioError
+        If ``run`` is not a result or a view (e.g. a scenario not simulated yet) or ``series`` is
+        not one of its series; checked before any simulation."""
+    check_run(run, (SimulationResult, RunView), "fan_chart")
+    check_series([run], series, "fan_chart")
     v = RunView.of(run)
     with matplotlib.rc_context(STYLE):
         fig = _fan_chart(v, series)
@@ -188,10 +201,24 @@ def fan_chart(run: RunView | SimulationResult, series: str, *, finish: bool = Tr
     return fig
 
 
-def save_chart(fig: Figure, stem: Path, formats: tuple[str, ...] = ("png", "svg")) -> list[Path]:
-    """Save ``fig`` as ``stem.png`` (200 dpi, 2x for screens) and/or ``stem.svg``, reproducibly."""
+def save_chart(fig: Figure, stem: str | Path, formats: str | Sequence[str] = ("png", "svg")) -> list[Path]:
+    """Save ``fig`` as ``stem.png`` (200 dpi, 2x for screens), ``stem.svg`` and/or ``stem.pdf``,
+    reproducibly: the same figure gives the same bytes (``fig.savefig`` would write the date and
+    the software into the files). ``formats`` is one format or a list of them.
+
+    The extension is added to ``stem``, dots and all: ``gas_prob_0.6`` gives ``gas_prob_0.6.png``.
+    A ``stem`` that already ends in a format's extension (``fan.png``) stands for the name
+    without it (``fan.png`` and ``fan.svg``).
+
+    Raises
+    ------
+    ScenarioError
+        If a format is not one of :data:`~energysim.runio.FIGURE_FORMATS` (nothing is written)."""
+    path = Path(stem)
+    if path.suffix.lower().lstrip(".") in FIGURE_FORMATS:
+        path = path.with_suffix("")
     with matplotlib.rc_context(STYLE):
-        return save_figure(fig, stem, formats)
+        return save_figure(fig, path, formats)
 
 
 def chart_bytes(fig: Figure, fmt: str) -> bytes:

@@ -21,7 +21,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from . import texts
+from .arguments import check_labels, check_runs, check_series, check_series_list
 from .charts import FOOTER_BOTTOM_IN, FOOTER_LINE_IN, PALETTE, STYLE, date_axis, footer, price_axis
+from .compare import on_common_draws
 from .results import SimulationResult
 from .runview import RunView
 
@@ -75,15 +77,26 @@ def _legend(fig: Figure, handles: Sequence[Artist | tuple[Artist, ...]], names: 
 
 
 def side_by_side_fans(runs: Sequence[RunView | SimulationResult], labels: Sequence[str], series: str) -> Figure:
-    """One fan chart per scenario (median, 50 % and 90 % bands, baseline), on a shared y axis."""
+    """One fan chart per scenario (median, 50 % and 90 % bands, baseline), on a shared y axis.
+
+    The title says "same random draws" only when the runs share paths, seed and time grid
+    (:func:`energysim.compare.on_common_draws`).
+
+    Raises
+    ------
+    ScenarioError
+        If ``runs`` is not a list of results or views, ``labels`` not one text per run, or
+        ``series`` missing from a run; checked before any simulation."""
+    runs, labels = _runs_and_labels(runs, labels, "side_by_side_fans")
+    check_series(runs, series, "side_by_side_fans")
     views = [RunView.of(r) for r in runs]
     v0 = views[0]
     n = len(views)
     ncols = min(n, 3)
     nrows = math.ceil(n / ncols)
+    axis = "same axis, same random draws" if on_common_draws(views) else "same axis"
     with matplotlib.rc_context(STYLE):
-        fig = _figure(views, f"{v0.label(series)}: scenarios side by side (same axis, same random draws)",
-                      4.2 * ncols, 3.6 * nrows, 1)
+        fig = _figure(views, f"{v0.label(series)}: scenarios side by side ({axis})", 4.2 * ncols, 3.6 * nrows, 1)
         axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
         for k, (v, name) in enumerate(zip(views, labels)):
             ax = axes[k // ncols][k % ncols]
@@ -110,7 +123,16 @@ def side_by_side_fans(runs: Sequence[RunView | SimulationResult], labels: Sequen
 def medians_overlay(runs: Sequence[RunView | SimulationResult], labels: Sequence[str],
                     series: Sequence[str]) -> Figure:
     """One panel per series: each scenario's median, told apart by colour and line style, over the
-    first scenario's 50 % band for scale (one light band: overlapping bands blend into mud)."""
+    first scenario's 50 % band for scale (one light band: overlapping bands blend into mud).
+    Each median is drawn on its run's own dates.
+
+    Raises
+    ------
+    ScenarioError
+        If ``runs`` is not a list of results or views, ``labels`` not one text per run, or
+        ``series`` not a list of series that every run has; checked before any simulation."""
+    runs, labels = _runs_and_labels(runs, labels, "medians_overlay")
+    series = check_series_list(runs, series, "medians_overlay")
     views = [RunView.of(r) for r in runs]
     v0 = views[0]
     ncols = 3
@@ -122,7 +144,7 @@ def medians_overlay(runs: Sequence[RunView | SimulationResult], labels: Sequence
             ax = axes[i][0]
             dates = v0.dates.astype(object)
             for k, (v, name) in enumerate(zip(views, labels)):
-                ax.plot(dates, v.quantile_path(s, 0.5), color=SCENARIO_COLOURS[k % len(SCENARIO_COLOURS)], lw=2,
+                ax.plot(v.dates.astype(object), v.quantile_path(s, 0.5), color=SCENARIO_COLOURS[k % len(SCENARIO_COLOURS)], lw=2,
                         ls=SCENARIO_LINES[k % len(SCENARIO_LINES)], label=name)
             ax.fill_between(dates, v0.quantile_path(s, 0.25), v0.quantile_path(s, 0.75), color="#e3e3e3", lw=0,
                             zorder=0.5, label=f"Half of futures ({labels[0]})")
@@ -132,3 +154,10 @@ def medians_overlay(runs: Sequence[RunView | SimulationResult], labels: Sequence
         handles, names = axes[0][0].get_legend_handles_labels()
         _legend(fig, handles, names, ncols)
     return fig
+
+
+def _runs_and_labels(runs: Sequence[RunView | SimulationResult], labels: Sequence[str],
+                     caller: str) -> tuple[list[RunView | SimulationResult], list[str]]:
+    """At least one run (a result or a view) and one label per run, checked."""
+    checked = check_runs(runs, (SimulationResult, RunView), caller)
+    return checked, check_labels(labels, len(checked), caller)

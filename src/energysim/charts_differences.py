@@ -24,8 +24,11 @@ from matplotlib.patches import Patch
 from matplotlib.textpath import TextToPath
 from matplotlib.ticker import Formatter, MaxNLocator
 
+from .arguments import check_labels, check_runs, check_series_list
 from .charts import PALETTE, STYLE, date_axis
 from .charts_compare import SCENARIO_COLOURS, SCENARIO_LINES, _figure, _legend
+from .compare import check_comparable
+from .errors import ScenarioError
 from .results import SimulationResult
 from .runview import RunView
 
@@ -41,6 +44,9 @@ _MAX_COLS = 4
 _LEGEND_PT = 8.5
 #: The figure's width [in].
 _WIDTH_IN = 9.0
+
+#: The columns of the table drawn.
+_TABLE_COLUMNS = frozenset({"scenario", "series", "month", "mean_difference", "p05", "p50", "p95"})
 
 #: A legend entry: its handle (an artist, or artists drawn on top of each other) and its text.
 _Entry = tuple[Artist | tuple[Artist, ...], str]
@@ -126,6 +132,21 @@ def _difference_axis(ax: Axes, label: str, months: Sequence[str]) -> None:
     ax.set_xlim(*span.astype("datetime64[D]").astype(object))
 
 
+def _check_table(table: object, labels: Sequence[str], series: Sequence[str]) -> None:
+    """``table`` as :func:`energysim.compare.monthly_differences_table` gives it, with rows for every
+    scenario after the first and every series drawn."""
+    if not isinstance(table, pd.DataFrame) or not _TABLE_COLUMNS <= set(table.columns):
+        raise ScenarioError.at(None, "differences_chart needs the table of "
+                               "energysim.compare.monthly_differences_table (columns "
+                               f"{', '.join(sorted(_TABLE_COLUMNS))})", key="table", given=type(table).__name__)
+    present = set(zip(table["scenario"], table["series"]))
+    for name in labels[1:]:
+        for s in series:
+            if (name, s) not in present:
+                raise ScenarioError.at(None, f"the table has no monthly differences of {name} for {s}; make it "
+                                       "from the same runs and labels", key="table")
+
+
 def differences_chart(runs: Sequence[RunView | SimulationResult], labels: Sequence[str], table: pd.DataFrame,
                       series: Sequence[str]) -> Figure:
     """One panel per series: for each scenario after the first, its paired difference from the
@@ -133,7 +154,20 @@ def differences_chart(runs: Sequence[RunView | SimulationResult], labels: Sequen
     it): the band from P5 to P95, the mean as a line and the median as dots, over a zero line
     in the first scenario's colour.
 
-    Units are the series' own ([USD/bbl], [USD/gal]); the y ticks are signed dollars."""
+    Units are the series' own ([USD/bbl], [USD/gal]); the y ticks are signed dollars.
+
+    Raises
+    ------
+    ScenarioError
+        If ``runs`` is not a list of at least two results or views on the same paths, seed and
+        time grid (the differences are paired), ``labels`` not one text per run, ``series`` not a
+        list of series every run has, or ``table`` lacks a scenario's rows of a series; checked
+        before any simulation."""
+    runs = check_runs(runs, (SimulationResult, RunView), "differences_chart", least=2)
+    labels = check_labels(labels, len(runs), "differences_chart")
+    check_comparable(runs)
+    series = check_series_list(runs, series, "differences_chart")
+    _check_table(table, labels, series)
     views = [RunView.of(r) for r in runs]
     v0, ref, others = views[0], labels[0], list(enumerate(labels))[1:]
     alpha = _BAND_ALPHA.get(len(others), _BAND_ALPHA_MANY)
@@ -154,8 +188,6 @@ def differences_chart(runs: Sequence[RunView | SimulationResult], labels: Sequen
             ax.axhline(0.0, color=ref_colour, lw=1.4, zorder=2)
             for k, name in others:
                 rows = table[(table["scenario"] == name) & (table["series"] == s)].sort_values("month")
-                if rows.empty:
-                    raise ValueError(f"the table has no monthly differences of {name} for {s}")
                 means.append(_scenario(ax, rows, k, alpha, edges=len(others) > 1))
             ax.set_title(v0.label(s), loc="left", fontsize=10)
             _difference_axis(ax, v0.unit_words(s)[0], months)

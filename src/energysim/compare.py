@@ -12,7 +12,10 @@ two independent runs: its standard error ``sd(d) / sqrt(n)`` is reported next to
 independent-draw comparison would have, ``sqrt((var f(A) + var f(B)) / n)``.
 
 Everything here works on :class:`~energysim.results.SimulationResult` objects; nothing reads or
-writes files (see :mod:`energysim.cli_compare`).
+writes files (see :mod:`energysim.cli_compare`). Each public function checks its arguments first
+(:mod:`energysim.arguments`, :func:`check_comparable`) and raises a one-line
+:class:`~energysim.errors.ScenarioError` for results that are not on the same paths, seed and
+time grid where paths are paired, labels that are not one per result, or an unknown series.
 """
 
 from __future__ import annotations
@@ -20,14 +23,19 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from .arguments import check_labels, check_run, check_runs, check_series
 from .errors import Problem, ScenarioError
 from .results import SimulationResult
 
-__all__ = ["MEASURES", "DIFF_QUANTILES", "check_comparable", "paired_differences", "summarise_difference",
+if TYPE_CHECKING:
+    from .runview import RunView
+
+__all__ = ["MEASURES", "DIFF_QUANTILES", "check_comparable", "on_common_draws", "paired_differences", "summarise_difference",
            "comparison_table", "differences_table", "monthly_differences_table", "Comparison"]
 
 #: Per-path reductions compared: the average over the horizon and the highest value reached.
@@ -37,22 +45,34 @@ MEASURES = ("horizon_average", "peak")
 DIFF_QUANTILES = (0.05, 0.5, 0.95)
 
 
-def check_comparable(results: Sequence[SimulationResult]) -> None:
+def check_comparable(results: Sequence[SimulationResult | RunView]) -> None:
     """Refuse a comparison whose runs do not share paths, seed and time grid.
 
     Paired differences are only meaningful path by path on the same draws and the same dates.
     """
     if len(results) < 2:
         raise ScenarioError.at(None, "a comparison needs at least two scenarios", given=len(results))
+    problems = _pairing_problems(results)
+    if problems:
+        raise ScenarioError(problems)
+
+
+def on_common_draws(runs: Sequence[SimulationResult | RunView]) -> bool:
+    """Whether ``runs`` share paths, seed and time grid: path ``i`` of each is the same future
+    but for the assumptions that differ (what "same random draws" in a chart claims)."""
+    return not _pairing_problems(runs)
+
+
+def _pairing_problems(results: Sequence[SimulationResult | RunView]) -> list[Problem]:
     ref = results[0]
     problems = []
     for r in results[1:]:
         for key in ("paths", "seed", "horizon"):
-            if r.metadata[key] != ref.metadata[key]:
+            if r.metadata.get(key) != ref.metadata.get(key):
                 problems.append(Problem(
-                    r.scenario.name, None, key if key != "horizon" else "horizon",
-                    f"must equal the first scenario's ({ref.scenario.name}: {ref.metadata[key]}) "
-                    "so that paths can be paired", str(r.metadata[key])))
+                    r.scenario.name, None, key,
+                    f"must equal the first scenario's ({ref.scenario.name}: {ref.metadata.get(key)}) "
+                    "so that paths can be paired", str(r.metadata.get(key))))
         if not problems and not np.array_equal(r.dates, ref.dates):
             problems.append(Problem(r.scenario.name, None, "horizon",
                                     f"time grid differs from {ref.scenario.name}'s", None))
@@ -60,8 +80,7 @@ def check_comparable(results: Sequence[SimulationResult]) -> None:
         if missing:
             problems.append(Problem(r.scenario.name, None, "fuels",
                                     f"lacks series of {ref.scenario.name}: {', '.join(missing)}", None))
-    if problems:
-        raise ScenarioError(problems)
+    return problems
 
 
 def paired_differences(a: SimulationResult, b: SimulationResult, series: str) -> dict[str, np.ndarray]:
@@ -72,7 +91,17 @@ def paired_differences(a: SimulationResult, b: SimulationResult, series: str) ->
     dict
         ``horizon_average`` and ``peak``: shape (paths,); ``monthly``: shape (paths, months).
         Units are the series' own (e.g. [USD/bbl]).
+
+    Raises
+    ------
+    ScenarioError
+        If ``a`` and ``b`` are not results of the same paths, seed and time grid (their paths
+        would not pair), or if ``series`` is not one of theirs.
     """
+    check_run(a, (SimulationResult,), "paired_differences", key="a")
+    check_run(b, (SimulationResult,), "paired_differences", key="b")
+    check_comparable([a, b])
+    check_series([a, b], series, "paired_differences")
     return {
         "horizon_average": b.path_mean[series] - a.path_mean[series],
         "peak": b.path_max[series] - a.path_max[series],
@@ -91,6 +120,11 @@ def summarise_difference(diff: np.ndarray, a: np.ndarray, b: np.ndarray) -> dict
     numbers; ``mc_se_independent`` what it would be had A and B been drawn independently.
     ``share_higher`` is the share of paths on which B is above A.
     """
+    diff, a, b = (np.asarray(x, dtype=float) for x in (diff, a, b))
+    if diff.ndim != 1 or diff.shape[0] == 0 or a.shape != diff.shape or b.shape != diff.shape:
+        raise ScenarioError.at(None, "summarise_difference needs diff, a and b of one value per path each, "
+                               "as many in each (arrays of shape (paths,))", key="diff",
+                               given=f"shapes {diff.shape}, {a.shape}, {b.shape}")
     n = diff.shape[0]
     qs = np.quantile(diff, DIFF_QUANTILES)
     ddof = 1 if n > 1 else 0
@@ -111,6 +145,7 @@ def comparison_table(results: Sequence[SimulationResult], labels: Sequence[str])
     ``level`` is the quantile (``horizon_average``, ``peak_month_p95``) or the price threshold
     (``threshold_probability``).
     """
+    results, labels = _runs_and_labels(results, labels, "comparison_table", least=1)
     rows: list[dict[str, object]] = []
     for label, r in zip(labels, results):
         for s in r.series:
@@ -138,7 +173,7 @@ def differences_table(results: Sequence[SimulationResult], labels: Sequence[str]
     Columns: ``scenario, reference, series, measure, mean_difference, p05, p50, p95,
     share_higher, mc_se_paired, mc_se_independent, paths``.
     """
-    check_comparable(results)
+    results, labels = _runs_and_labels(results, labels, "differences_table")
     ref, ref_label = results[0], labels[0]
     rows: list[dict[str, object]] = []
     for label, r in zip(labels[1:], results[1:]):
@@ -153,13 +188,13 @@ def differences_table(results: Sequence[SimulationResult], labels: Sequence[str]
 def monthly_differences_table(results: Sequence[SimulationResult], labels: Sequence[str]) -> pd.DataFrame:
     """For each scenario against the first, per series and month: mean and 90 % interval of the
     paired difference of the monthly average."""
-    check_comparable(results)
+    results, labels = _runs_and_labels(results, labels, "monthly_differences_table")
     ref, ref_label = results[0], labels[0]
     rows: list[dict[str, object]] = []
     months = [str(m) for m in ref.months]
     for label, r in zip(labels[1:], results[1:]):
         for s in ref.series:
-            d = paired_differences(ref, r, s)["monthly"]
+            d = r.monthly_mean[s] - ref.monthly_mean[s]
             mean = d.mean(axis=0)
             lo, mid, hi = np.quantile(d, DIFF_QUANTILES, axis=0)
             for k, month in enumerate(months):
@@ -177,9 +212,9 @@ class Comparison:
     results: tuple[SimulationResult, ...]
 
     def __post_init__(self) -> None:
-        if len(self.labels) != len(self.results):
-            raise ValueError("one label per result")
-        check_comparable(self.results)
+        results, labels = _runs_and_labels(self.results, self.labels, "Comparison")
+        object.__setattr__(self, "results", tuple(results))
+        object.__setattr__(self, "labels", tuple(labels))
 
     def comparison(self) -> pd.DataFrame:
         return comparison_table(self.results, self.labels)
@@ -189,3 +224,14 @@ class Comparison:
 
     def monthly_differences(self) -> pd.DataFrame:
         return monthly_differences_table(self.results, self.labels)
+
+
+def _runs_and_labels(results: Sequence[SimulationResult], labels: Sequence[str], caller: str,
+                     least: int = 2) -> tuple[list[SimulationResult], list[str]]:
+    """Results and their labels checked: results of :func:`energysim.simulate`, one label each,
+    and (for paired differences, ``least`` = 2) on the same paths, seed and time grid."""
+    runs = check_runs(results, (SimulationResult,), caller, least=least)
+    names = check_labels(labels, len(runs), caller)
+    if least >= 2:
+        check_comparable(runs)
+    return runs, names

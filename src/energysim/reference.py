@@ -21,10 +21,12 @@ scenario without any disruption would read as several per cent "above" it.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
 
+from .arguments import check_run
 from .results import SimulationResult
 from .scenario.schema import Scenario
 
@@ -69,7 +71,33 @@ def _medians(result: SimulationResult) -> Reference:
 def no_disruption_reference(result: SimulationResult, *, workers: int | None = None) -> Reference:
     """The no-disruption outlook of ``result``: its scenario without events, rerun with the same
     seed and inputs on the same paths (the first :data:`MAX_PATHS` of them at most; no second
-    simulation when the scenario has no events)."""
+    simulation when the scenario has no events).
+
+    Computed once per result: the outlook is kept while ``result`` lives, so the charts and
+    views of the same result (:func:`energysim.charts.fan_chart`, ``RunView.of``) do not
+    simulate it again. Another result, even of the same scenario, gets its own.
+
+    Raises
+    ------
+    ScenarioError
+        If ``result`` is not a :class:`~energysim.results.SimulationResult` (e.g. a scenario not
+        simulated yet)."""
+    check_run(result, (SimulationResult,), "no_disruption_reference", key="result")
+    kept = _KEPT.get(id(result))
+    if kept is not None and kept[0]() is result:
+        return kept[1]
+    ref = _outlook(result, workers)
+    key = id(result)
+    _KEPT[key] = (weakref.ref(result, lambda _: _KEPT.pop(key, None)), ref)
+    return ref
+
+
+#: The outlook of each living result, by the result's id; the weak reference tells that the id
+#: is still the same result's, and its callback drops the entry when the result is collected.
+_KEPT: dict[int, tuple[weakref.ref[SimulationResult], Reference]] = {}
+
+
+def _outlook(result: SimulationResult, workers: int | None) -> Reference:
     from .engine import simulate
 
     sc = without_events(result.scenario)

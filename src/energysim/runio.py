@@ -20,7 +20,7 @@ import shutil
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from typing import Any
 from .errors import ScenarioError
 
 __all__ = ["atomic_folder", "check_out_file", "check_out_folder", "check_out_replaced", "interrupts_recorded",
-           "safe_child", "write_file", "write_json", "written"]
+           "safe_child", "write_file", "write_json", "written", "save_figure", "figure_formats", "FIGURE_FORMATS"]
 
 _interrupted = threading.Event()
 _written: list[Path] = []
@@ -330,14 +330,33 @@ def write_json(path: Path, payload: Any) -> None:
     path.write_text(json.dumps(payload, indent=2, sort_keys=False) + "\n", encoding="utf-8")
 
 
-def save_figure(fig: Any, stem: Path, formats: tuple[str, ...] = ("png", "svg"),
+#: The formats a figure is saved in, each without a date or software stamp in the file.
+FIGURE_FORMATS = ("png", "svg", "pdf")
+_NO_STAMP: dict[str, dict[str, Any]] = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}
+
+
+def figure_formats(formats: str | Sequence[str]) -> tuple[str, ...]:
+    """``formats`` (one format, or a list of them) checked against :data:`FIGURE_FORMATS`."""
+    given = [formats] if isinstance(formats, str) else formats
+    if not isinstance(given, Sequence) or not given or not all(isinstance(f, str) for f in given):
+        raise ScenarioError.at(None, f"give one format or a list of them, out of {', '.join(FIGURE_FORMATS)}",
+                               key="formats", given=formats)
+    wanted = tuple(f.lower().lstrip(".") for f in given)
+    bad = [f for f, w in zip(given, wanted) if w not in FIGURE_FORMATS]
+    if bad:
+        raise ScenarioError.at(None, f"unsupported format {bad[0]!r}; supported: {', '.join(FIGURE_FORMATS)}",
+                               key="formats", given=formats)
+    return wanted
+
+
+def save_figure(fig: Any, stem: Path, formats: str | Sequence[str] = ("png", "svg"),
                 on_save: Callable[[Path], None] | None = None) -> list[Path]:
-    """Save a figure reproducibly (no timestamps in the files)."""
+    """Save a figure reproducibly (no timestamps in the files) as ``stem`` + ``.`` + each format:
+    the extension is added to the name, never put in place of a dot in it."""
     out = []
-    for fmt in formats:
-        path = stem.with_suffix("." + fmt)
-        meta: dict[str, Any] = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(fmt, {})
-        fig.savefig(path, format=fmt, dpi=200 if fmt == "png" else None, metadata=meta)
+    for fmt in figure_formats(formats):
+        path = stem.with_name(f"{stem.name}.{fmt}")
+        fig.savefig(path, format=fmt, dpi=200 if fmt == "png" else None, metadata=_NO_STAMP[fmt])
         out.append(path)
         if on_save:
             on_save(path)

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from .arguments import check_run
 from .errors import ScenarioError
 from .household import horizon_months
 from .reference import Reference, no_disruption_reference
@@ -144,6 +145,9 @@ class RunView:
 
     @classmethod
     def of(cls, run: "RunView | SimulationResult") -> "RunView":
+        """``run`` itself if a view, else the view of a result (its no-disruption outlook is
+        simulated once per result, see :func:`energysim.reference.no_disruption_reference`)."""
+        check_run(run, (SimulationResult, RunView), "RunView.of")
         return run if isinstance(run, RunView) else cls.from_result(run)
 
     # --- plain accessors ----------------------------------------------------------------------
