@@ -269,8 +269,10 @@ def _duration_optional_for_threat(schema: dict[str, Any]) -> None:
 
 
 class Window(_Model):
-    start: dt.date
-    end: dt.date
+    """The dates between which incidents can start."""
+
+    start: dt.date = Field(description="First day an incident can start (YYYY-MM-DD).")
+    end: dt.date = Field(description="Last day an incident can start (YYYY-MM-DD); after start.")
 
     @model_validator(mode="after")
     def _check(self) -> "Window":
@@ -488,6 +490,15 @@ class Scenario(_Model):
                     f"disruption {d.name!r} cannot start inside the horizon "
                     f"({self.horizon.start} to {self.horizon.end})",
                     str(lo) if lo == hi else f"{lo} to {hi}")
+        for i, hz in enumerate(self.hazards):
+            w = hz.window
+            if w is not None and (w.end < self.horizon.start or w.start > self.horizon.end):
+                # as for a disruption's start: no incident could start inside the horizon
+                raise _cross(
+                    ("hazards", i, "window"),
+                    f"hazard {hz.name!r} cannot start inside the horizon ({self.horizon.start} to "
+                    f"{self.horizon.end}): its whole window lies outside it",
+                    f"{w.start} to {w.end}")
         for kind, items in events:
             for i, item in enumerate(items):
                 rule = _volume_above_demand(item.volume_mbd, self.market.world_demand_mbd)
