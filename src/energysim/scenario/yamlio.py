@@ -42,6 +42,16 @@ _ALLOWED_TAGS = {
 }
 
 
+#: PyYAML's wording of common slips, and what to do about them
+_SYNTAX_HINTS = {
+    "found character '\\t' that cannot start any token":
+        "a tab character, where YAML takes only spaces (indentation included): replace the tab with spaces",
+    "mapping values are not allowed here":
+        "mapping values are not allowed here: a 'key: value' where only a value can be; if this line holds "
+        "a key, indent it as the keys above it; if ': ' is part of a text, put the text in quotes",
+}
+
+
 def format_key(path: KeyPath) -> str:
     """``('disruptions', 0, 'volume_mbd')`` -> ``disruptions[0].volume_mbd``."""
     out = ""
@@ -173,9 +183,14 @@ def read_yaml(path: Path) -> tuple[dict[str, Any], LineMap]:
         col = f", column {mark.column + 1}" if mark else ""
         problem = (exc.problem or exc.context or "syntax error").strip()
         ctx_mark = exc.context_mark
-        if exc.problem and exc.context and ctx_mark is not None and mark is not None and ctx_mark.line != mark.line:
+        if problem.startswith("expected <block end>") and ctx_mark is not None:
+            problem = (f"the indentation of this line does not match the lines above it (the block that starts "
+                       f"at line {ctx_mark.line + 1}, column {ctx_mark.column + 1}); keys of one mapping, and "
+                       "items of one list, start in the same column")
+        elif exc.problem and exc.context and ctx_mark is not None and mark is not None and ctx_mark.line != mark.line:
             # e.g. an unclosed quote: the error is found at the end, the cause is where it opened
             problem += f" ({exc.context.strip()} that starts at line {ctx_mark.line + 1}, column {ctx_mark.column + 1})"
+        problem = _SYNTAX_HINTS.get(problem, problem)
         raise ScenarioError.at(file, f"YAML syntax error{col}: {problem}", line=line) from None
     except yaml.YAMLError as exc:
         raise ScenarioError.at(file, f"YAML error: {exc}") from None
