@@ -42,3 +42,80 @@ def test_hazard_window_outside_the_horizon_is_refused(window: dict[str, str], gi
     [problem] = _problems(_hazard(window))
     assert problem == (f"<dict>: hazards[0].window: hazard 'h' cannot start inside the horizon (2026-01-01 to "
                        f"2026-12-31): its whole window lies outside it (given: '{given}')")
+
+
+# --- values of the wrong kind ---------------------------------------------------------------------
+
+_EVENT = {"name": "e", "start": "2026-03-01", "volume_mbd": 1.0, "duration_days": 30}
+# one key of each kind of value the format has, as a path into the scenario mapping, and the
+# kinds of value among _WRONG it takes (a mapping is a distribution or a model's keys: other errors)
+_KEYS = {
+    "number or distribution": (("disruptions", 0, "volume_mbd"), {"number", "mapping"}),
+    "number in a distribution": (("disruptions", 0, "volume_mbd", "low"), {"number"}),
+    "date or date distribution": (("disruptions", 0, "start"), {"mapping"}),
+    "date in a date distribution": (("disruptions", 0, "start", "low"), set()),
+    "plain number": (("fuels", "us_diesel", "taxes"), {"number"}),
+    "whole number": (("simulation", "paths"), {"number"}),
+    "date": (("horizon", "start"), set()),
+    "text": (("title",), {"text"}),
+    "mapping of keys": (("responses",), {"mapping"}),
+    "optional mapping": (("disruptions", 0, "risk_premium"), {"mapping", "empty value"}),
+    "list of items": (("disruptions",), {"list"}),
+    "list of numbers": (("outputs", "quantiles"), {"list"}),
+    "mapping of entries": (("outputs", "thresholds"), {"mapping"}),
+}
+_WRONG = {"list": [1.0, 2.0], "mapping": {"a": 1}, "boolean": True, "empty value": None, "text": "abc",
+          "number": 7}
+
+
+def _scenario_with(path: tuple[Any, ...], value: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {"name": "x", "disruptions": [
+        {**_EVENT, "volume_mbd": {"dist": "uniform", "low": 1, "high": 2},
+         "start": {"dist": "uniform", "low": "2026-03-01", "high": "2026-04-01"}}]}
+    node: Any = data
+    for part in path[:-1]:
+        node = node.setdefault(part, {}) if isinstance(part, str) else node[part]
+    node[path[-1]] = value
+    return data
+
+
+@pytest.mark.parametrize("kind", sorted(_KEYS))
+@pytest.mark.parametrize("wrong", sorted(_WRONG))
+def test_a_value_of_the_wrong_kind_says_what_the_key_expects(kind: str, wrong: str) -> None:
+    """Every message about a wrong kind of value says what the key takes and what was given, in
+    the format's words (no pydantic type or class names)."""
+    (path, takes), value = _KEYS[kind], _WRONG[wrong]
+    try:
+        scenario_from_dict(_scenario_with(path, value))
+    except ScenarioError as exc:
+        messages = [p.format() for p in exc.problems]
+    else:
+        assert wrong in takes
+        return
+    for m in messages:
+        assert "Input should" not in m and "instance of" not in m and "Datetimes" not in m, m
+    if wrong in ("list", "mapping", "boolean", "empty value") and wrong not in takes:
+        assert any(f"not {'an' if wrong == 'empty value' else 'a'} {wrong}" in m for m in messages), messages
+    if wrong == "boolean":
+        assert all("YAML reads yes, no, on, off, true and false as booleans" in m for m in messages), messages
+
+
+@pytest.mark.parametrize(("value", "fix"), [
+    ([1.0, 1.8, 2.5], "for one of several values write {dist: choice, values: [1, 1.8, 2.5]}"),
+    ([0.5], "for one of several values write {dist: choice, values: [0.5]}"),
+    ([{"dist": "fixed", "value": 1}], None),  # not several numbers: no choice to suggest
+])
+def test_a_list_for_a_number_suggests_a_choice(value: Any, fix: str | None) -> None:
+    [message] = _problems(_scenario_with(("disruptions", 0, "volume_mbd"), value))
+    assert "expected a number or a distribution" in message and "not a list" in message
+    assert (fix in message) if fix else ("choice" not in message)
+
+
+def test_a_boolean_in_a_distribution_is_not_read_as_a_number() -> None:
+    """``low: no`` would otherwise be 0 and ``high: yes`` 1."""
+    data = _scenario_with(("disruptions", 0, "probability"), {"dist": "uniform", "low": False, "high": True})
+    assert [m.split(": ", 2)[1] for m in _problems(data)] == ["disruptions[0].probability.low",
+                                                               "disruptions[0].probability.high"]
+    data = _scenario_with(("disruptions", 0, "volume_mbd"), {"dist": "choice", "values": [1, True]})
+    assert _problems(data) == ["<dict>: disruptions[0].volume_mbd.values[1]: expected a number, not a boolean; "
+                               "YAML reads yes, no, on, off, true and false as booleans (given: True)"]

@@ -10,16 +10,16 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-import types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from ..errors import Problem, ScenarioError
+from ..errors import Problem, ScenarioError, short_value
 from ..timegrid import baseline_gap
 from .schema import NAME_PATTERN, Scenario
+from .shapes import SHAPE_ERRORS, annotation_at, model_at, shape_rule
 from .yamlio import KeyPath, format_key, read_yaml
 
 __all__ = ["load_scenario", "resolve_file", "LoadedScenario", "scenario_from_dict", "content_hash"]
@@ -144,68 +144,6 @@ def resolve_file(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, An
     return merged, merged_orig, chain + (real,)
 
 
-def _unwrap(tp: Any) -> Any:
-    """Strip ``Annotated`` and ``Optional`` from a type annotation."""
-    import typing
-
-    while True:
-        origin = typing.get_origin(tp)
-        if origin is typing.Annotated:
-            tp = typing.get_args(tp)[0]
-        elif origin in (typing.Union, types.UnionType):
-            args = [a for a in typing.get_args(tp) if a is not type(None)]
-            if len(args) != 1:
-                return tp
-            tp = args[0]
-        else:
-            return tp
-
-
-def _model_at(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> type[BaseModel] | None:
-    """The pydantic model class found at the raw error location ``loc`` inside ``model``.
-
-    ``loc`` is pydantic's own: it contains the tag of a distribution (``'pert'``) where a
-    distribution was chosen, which selects the member of the union.
-    """
-    import typing
-
-    current: Any = model
-    for part in loc:
-        current = _unwrap(current)
-        if isinstance(part, str) and part.startswith(("function-", "tagged-union[")):
-            continue
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            f = current.model_fields.get(str(part))
-            if f is None:
-                return None
-            current = f.annotation
-            continue
-        origin = typing.get_origin(current)
-        args = typing.get_args(current)
-        if origin is list and isinstance(part, int) and args:
-            current = args[0]
-        elif origin is dict and len(args) == 2:
-            current = args[1]
-        elif origin in (typing.Union, types.UnionType):
-            members = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
-            chosen = [m for m in members if _tag_of(m) == part]
-            if len(chosen) != 1:
-                return None
-            current = chosen[0]
-        else:
-            return None
-    current = _unwrap(current)
-    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
-
-
-def _tag_of(model: type[BaseModel]) -> Any:
-    import typing
-
-    f = model.model_fields.get("dist")
-    args = typing.get_args(f.annotation) if f is not None else ()
-    return args[0] if args else None
-
-
 _UNION_TAGS = {"fixed", "uniform", "triangular", "pert", "normal", "lognormal", "choice",
                "function-before", "function-after"}
 
@@ -235,7 +173,7 @@ def _problems_from(exc: ValidationError, origins: Origins, file: str) -> list[Pr
         given: Any = err.get("input")
         if etype == "extra_forbidden":
             key = loc[-1]
-            model = _model_at(Scenario, tuple(err["loc"])[:-1])
+            model = model_at(Scenario, tuple(err["loc"])[:-1])
             allowed = sorted(model.model_fields) if model else []
             hint = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
             msg = f"unknown key {key!r}" + (f"; did you mean {hint[0]!r}?" if hint else "")
@@ -265,6 +203,12 @@ def _problems_from(exc: ValidationError, origins: Origins, file: str) -> list[Pr
                 msg = f"must be {_BOUND_RULES[etype]} {bound:,}"
             elif isinstance(bound, float):
                 msg = f"must be {_BOUND_RULES[etype]} {bound:g}"
+        elif etype in SHAPE_ERRORS or isinstance(given, bool):  # a value of the wrong kind
+            expected = annotation_at(Scenario, tuple(err["loc"]))
+            if expected is not None:
+                msg = shape_rule(expected, given)
+            if given is None or isinstance(given, (dict, list)):  # the rule says what it is
+                given = None
         elif isinstance(given, (dict, list)):
             given = None
         key_loc = loc
@@ -279,7 +223,7 @@ def _problems_from(exc: ValidationError, origins: Origins, file: str) -> list[Pr
         origin = origins.get(probe)
         problems.append(Problem(origin[0] if origin else file, origin[1] if origin else None,
                                 format_key(key_loc) or None, msg,
-                                None if given is None else repr(given)[:80]))
+                                None if given is None else short_value(given)))
     return problems
 
 
