@@ -3,10 +3,12 @@ tests/bad_scenarios/, checks that each is refused; this checks the finer rules).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+import energysim
 from energysim.errors import ScenarioError
 from energysim.scenario import scenario_from_dict
 
@@ -40,7 +42,7 @@ def test_hazard_window_overlapping_the_horizon_is_accepted(window: dict[str, str
 ])
 def test_hazard_window_outside_the_horizon_is_refused(window: dict[str, str], given: str) -> None:
     [problem] = _problems(_hazard(window))
-    assert problem == (f"<dict>: hazards[0].window: hazard 'h' cannot start inside the horizon (2026-01-01 to "
+    assert problem == (f"<dict>: hazards[h].window: hazard 'h' cannot start inside the horizon (2026-01-01 to "
                        f"2026-12-31): its whole window lies outside it (given: '{given}')")
 
 
@@ -114,8 +116,69 @@ def test_a_list_for_a_number_suggests_a_choice(value: Any, fix: str | None) -> N
 def test_a_boolean_in_a_distribution_is_not_read_as_a_number() -> None:
     """``low: no`` would otherwise be 0 and ``high: yes`` 1."""
     data = _scenario_with(("disruptions", 0, "probability"), {"dist": "uniform", "low": False, "high": True})
-    assert [m.split(": ", 2)[1] for m in _problems(data)] == ["disruptions[0].probability.low",
-                                                               "disruptions[0].probability.high"]
+    assert [m.split(": ", 2)[1] for m in _problems(data)] == ["disruptions[e].probability.low",
+                                                               "disruptions[e].probability.high"]
     data = _scenario_with(("disruptions", 0, "volume_mbd"), {"dist": "choice", "values": [1, True]})
-    assert _problems(data) == ["<dict>: disruptions[0].volume_mbd.values[1]: expected a number, not a boolean; "
+    assert _problems(data) == ["<dict>: disruptions[e].volume_mbd.values[1]: expected a number, not a boolean; "
                                "YAML reads yes, no, on, off, true and false as booleans (given: True)"]
+
+
+# --- list items are named the same way in every message ------------------------------------------
+
+
+def _load_problems(path: Path) -> list[tuple[int | None, str | None]]:
+    with pytest.raises(ScenarioError) as info:
+        energysim.load_scenario(path)
+    return [(p.line, p.key) for p in info.value.problems]
+
+
+_PARENT = """name: parent
+disruptions:
+  - name: first
+    start: 2026-02-01
+    volume_mbd: 1
+    duration_days: 30
+  - name: second
+    start: 2026-06-01
+    volume_mbd: 1
+    duration_days: 30
+hazards:
+  - {name: pirates, rate_per_year: 2, volume_mbd: 0.05, duration_days: 5}
+"""
+
+
+@pytest.mark.parametrize(("start", "at_yaml_level"), [("2026-13-01", True), ("03/01/2026", False)])
+def test_a_child_item_is_named_alike_by_the_yaml_reader_and_the_schema(tmp_path: Path, start: str,
+                                                                        at_yaml_level: bool) -> None:
+    """An impossible date is found while the file is read, a date in another format when the
+    merged scenario is checked (where the child's item follows its parent's two): same key."""
+    (tmp_path / "parent.yaml").write_text(_PARENT)
+    child = tmp_path / "child.yaml"
+    child.write_text("name: child\nextends: parent.yaml\ndisruptions:\n"
+                     f"  - name: closure\n    start: {start}\n    volume_mbd: 1\n    duration_days: 30\n")
+    assert _load_problems(child) == [(5, "disruptions[closure].start")]
+
+
+def test_items_without_a_usable_name_are_named_by_their_index_in_their_file(tmp_path: Path) -> None:
+    (tmp_path / "parent.yaml").write_text(_PARENT)
+    child = tmp_path / "child.yaml"
+    child.write_text("name: child\nextends: parent.yaml\ndisruptions:\n"
+                     "  - {name: first, probability: 0.5}\n"                       # overrides the parent's
+                     "  - {name: Big closure, start: 2026-03-01, volume_mbd: -x, duration_days: 3}\n"
+                     "  - [{start: 2026-03-01}]\n"
+                     "hazards: [{rate_per_year: 1, volume_mbd: 1, duration_days: 3}, {name: h, rate_per_year: 1,"
+                     " volume_mbd: 1}, {rate_per_year: 2, volume_mbd: 1, duration_days: 3}]\n")
+    assert sorted(_load_problems(child), key=str) == sorted([
+        (5, "disruptions[1].name"),         # a name with a space: not a usable one
+        (5, "disruptions[1].volume_mbd"),
+        (6, "disruptions[2]"),               # a list, not an item
+        (7, "hazards[0].name"),              # three items on one line, after the parent's
+        (7, "hazards[h].duration_days"),
+        (7, "hazards[2].name"),
+    ], key=str)
+
+
+def test_items_of_a_python_mapping_are_named_alike() -> None:
+    data = {"name": "x", "disruptions": [{"name": "a", "start": "2026-03-01", "volume_mbd": 1},
+                                         {"start": "2026-03-01", "volume_mbd": 1, "duration_days": 3}]}
+    assert sorted(p.split(": ")[1] for p in _problems(data)) == ["disruptions[1].name", "disruptions[a].duration_days"]

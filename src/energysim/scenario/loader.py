@@ -20,7 +20,7 @@ from ..errors import Problem, ScenarioError, short_value
 from ..timegrid import baseline_gap
 from .schema import NAME_PATTERN, Scenario
 from .shapes import SHAPE_ERRORS, annotation_at, model_at, shape_rule
-from .yamlio import KeyPath, format_key, read_yaml
+from .yamlio import KeyPath, format_key, read_yaml, unique_names
 
 __all__ = ["load_scenario", "resolve_file", "LoadedScenario", "scenario_from_dict", "content_hash"]
 
@@ -161,9 +161,50 @@ def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(out)
 
 
-def _problems_from(exc: ValidationError, origins: Origins, file: str) -> list[Problem]:
+def _item_labels(loc: KeyPath, data: Any, origins: Origins, files: dict[str, Any]) -> dict[KeyPath, str | int]:
+    """How a message names the list items on ``loc`` (indexes into the merged ``data``): by name
+    where the item has one of its own (see :func:`yamlio.unique_names`), else by its index in
+    the file where it is written (a child's items follow its parent's in the merged list)."""
+    labels: dict[KeyPath, str | int] = {}
+    node = data
+    for depth, part in enumerate(loc):
+        if isinstance(node, dict):
+            node = node.get(part) if isinstance(part, str) else None
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            names = unique_names([item.get("name") if isinstance(item, dict) else None for item in node])
+            labels[loc[:depth + 1]] = names.get(part, _index_in_file(loc[:depth], part, node[part], origins, files))
+            node = node[part]
+        else:
+            break
+    return labels
+
+
+def _index_in_file(list_path: KeyPath, k: int, item: Any, origins: Origins, files: dict[str, Any]) -> int:
+    """The index, in the file that wrote it, of item ``k`` of the merged list at ``list_path``."""
+    origin = origins.get(list_path + (k,))
+    if origin is None:
+        return k
+    file, line = origin
+    if file not in files:
+        try:
+            files[file] = read_yaml(Path(file))
+        except ScenarioError:
+            files[file] = ({}, {})
+    raw, lines = files[file]
+    written: Any = raw
+    for part in list_path:
+        written = written.get(part) if isinstance(written, dict) else None
+    if not isinstance(written, list):
+        return k
+    at_line = [j for j in range(len(written)) if lines.get(list_path + (j,)) == line]
+    same = [j for j in at_line if written[j] == item]  # several items on one line: [{...}, {...}]
+    return (same or at_line or [k])[0]
+
+
+def _problems_from(exc: ValidationError, origins: Origins, file: str, data: Any = None) -> list[Problem]:
     problems: list[Problem] = []
     seen: set[tuple[Any, ...]] = set()
+    files: dict[str, Any] = {}  # the files read again to find an item's index in them
     for err in exc.errors(include_url=False):
         loc = _clean_loc(tuple(err["loc"]))
         etype = err["type"]
@@ -222,7 +263,7 @@ def _problems_from(exc: ValidationError, origins: Origins, file: str) -> list[Pr
             probe = probe[:-1]
         origin = origins.get(probe)
         problems.append(Problem(origin[0] if origin else file, origin[1] if origin else None,
-                                format_key(key_loc) or None, msg,
+                                format_key(key_loc, _item_labels(key_loc, data, origins, files)) or None, msg,
                                 None if given is None else short_value(given)))
     return problems
 
@@ -232,7 +273,7 @@ def scenario_from_dict(data: dict[str, Any], origins: Origins | None = None, fil
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(_problems_from(exc, origins or {}, file)) from None
+        raise ScenarioError(_problems_from(exc, origins or {}, file, data)) from None
 
 
 def load_scenario(path: str | Path) -> LoadedScenario:
