@@ -300,7 +300,7 @@ def test_volume_written_in_kbd_is_refused_before_the_run(tmp_path: Path, capsys:
     path.write_text(text.replace(old, "volume_mbd: 500"), encoding="utf-8")
     line = text[: text.index(old)].count("\n") + 1
     demand = energysim.load_scenario(scenarios / "maduro_capture.yaml").scenario.market.world_demand_mbd.value
-    expected = (f"error: {path}:{line}: disruptions[0].volume_mbd: 500 mb/d is more than world demand "
+    expected = (f"error: {path}:{line}: disruptions[pdvsa_transition].volume_mbd: 500 mb/d is more than world demand "
                 f"({demand:g} mb/d); volumes are in million barrels per day (500 kb/d = 0.5)\n")
     assert main(["validate", str(path)]) == 2
     assert capsys.readouterr().err == expected
@@ -343,7 +343,7 @@ def test_volumes_above_world_demand_are_refused(volume: Any, demand: Any, fragme
     with pytest.raises(ScenarioError) as info:
         scenario_from_dict(_with_volume(volume, demand, kind))
     [problem] = info.value.problems
-    assert problem.key == f"{kind}[0].volume_mbd"
+    assert problem.key == f"{kind}[e].volume_mbd"
     assert fragment in problem.rule and "volumes are in million barrels per day" in problem.rule
 
 
@@ -462,7 +462,7 @@ def test_a_real_loss_still_needs_its_duration(volume: Any) -> None:
     with pytest.raises(ScenarioError) as info:
         scenario_from_dict(_threat(volume))
     [problem] = info.value.problems
-    assert problem.key == "disruptions[0].duration_days" and problem.rule == "required key is missing"
+    assert problem.key == "disruptions[t].duration_days" and problem.rule == "required key is missing"
 
 
 def test_pure_threat_runs_and_raises_brent_above_its_outlook() -> None:

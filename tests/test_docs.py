@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 import energysim
+from energysim.scenario import scenario_from_dict
 from energysim.scenario.docgen import BEGIN, END, reference_markdown
 from energysim.scenario.jsonschema import scenario_json_schema
 
@@ -71,3 +72,37 @@ def test_readme_python_examples_run(tmp_path: Path, monkeypatch) -> None:  # typ
     monkeypatch.chdir(tmp_path)
     for k, code in enumerate(blocks):
         exec(compile(code, f"README.md (python block {k + 1})", "exec"), {})
+
+
+def test_every_default_in_the_reference_is_stated():
+    """A default given as "see below" has a section below (a nested mapping with its own keys);
+    any other default is written out."""
+    text = reference_markdown()
+    sections = set(re.findall(r"^### `([^`]+)`", text, flags=re.M))
+    deferred = [m.group(1) for m in re.finditer(r"^\| `([^`]+)` \|.*\| see below \|", text, flags=re.M)]
+    assert deferred and all(key in sections for key in deferred), [k for k in deferred if k not in sections]
+
+
+# optional keys whose default comes from the shipped data (the reference names its source)
+_DATA_DRIVEN = {("SpareCapacity", "available_mbd")}
+
+
+def test_json_schema_states_the_defaults_a_scenario_gets():
+    """Every optional number or distribution of an event or a response carries its default in the
+    JSON Schema, and a scenario that writes those defaults out is the one that leaves them out."""
+    defs = scenario_json_schema()["$defs"]
+    given: dict[str, dict[str, object]] = {}
+    for model in ("Disruption", "SpareCapacity", "StockRelease", "CrackSpread"):
+        props, required = defs[model]["properties"], set(defs[model].get("required", []))
+        unstated = {k for k, v in props.items() if "default" not in v and k not in required
+                    and (model, k) not in _DATA_DRIVEN and k != "duration_days"}  # required but for a threat
+        assert not unstated, (model, unstated)
+        given[model] = {k: v["default"] for k, v in props.items() if "default" in v and v["default"] is not None}
+    event = {"name": "e", "start": "2026-03-01", "volume_mbd": 1.0, "duration_days": 30}
+    fuel = {"crack_spread": {"sd": 0.1, "reversion_per_year": 5.0}}
+    implicit = {"name": "x", "disruptions": [event], "fuels": {"us_diesel": fuel}}
+    explicit = {"name": "x", "disruptions": [{**given["Disruption"], **event}],
+                "responses": {"spare_capacity": given["SpareCapacity"], "stock_release": given["StockRelease"]},
+                "fuels": {"us_diesel": {"crack_spread": {**given["CrackSpread"], **fuel["crack_spread"]}}}}
+    assert given["Disruption"]["probability"] is not None
+    assert scenario_from_dict(explicit) == scenario_from_dict(implicit)

@@ -36,10 +36,10 @@ def _edit_disruption(sc: Scenario, **update: Any) -> Scenario:
 
 EDITS = {
     "volume above world demand": (lambda sc: _edit_disruption(sc, volume_mbd=Fixed(value=500.0)),
-                                  "disruptions[0].volume_mbd", "more than world demand"),
+                                  "disruptions[pdvsa_transition].volume_mbd", "more than world demand"),
     "probability above 1": (lambda sc: _edit_disruption(sc, probability=Fixed(value=1.5)),
-                            "disruptions[0].probability", "must be <= 1"),
-    "negative probability": (lambda sc: _edit_disruption(sc, probability=-1.0), "disruptions[0].probability",
+                            "disruptions[pdvsa_transition].probability", "must be <= 1"),
+    "negative probability": (lambda sc: _edit_disruption(sc, probability=-1.0), "disruptions[pdvsa_transition].probability",
                              "must be >= 0"),
     "negative volatility": (lambda sc: sc.model_copy(update={"market": sc.market.model_copy(
         update={"volatility_annual": Fixed(value=-0.5)})}), "market.volatility_annual", "must be >= 0"),
@@ -49,7 +49,7 @@ EDITS = {
         update={"end": dt.date(2025, 6, 1)})}), "horizon", "end must be after start"),
     "a quantile level of 1.5": (lambda sc: sc.model_copy(update={"outputs": sc.outputs.model_copy(
         update={"quantiles": [1.5]})}), "outputs.quantiles", "strictly between 0 and 1"),
-    "text for a distribution": (lambda sc: _edit_disruption(sc, volume_mbd="lots"), "disruptions[0].volume_mbd",
+    "text for a distribution": (lambda sc: _edit_disruption(sc, volume_mbd="lots"), "disruptions[pdvsa_transition].volume_mbd",
                                 None),
 }
 

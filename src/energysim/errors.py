@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-__all__ = ["EnergysimError", "ScenarioError", "Problem", "a_type"]
+__all__ = ["EnergysimError", "ScenarioError", "Problem", "a_type", "short_value"]
 
 
 class EnergysimError(Exception):
@@ -64,7 +64,7 @@ class ScenarioError(EnergysimError, ValueError):
         key: str | None = None,
         given: object = None,
     ) -> "ScenarioError":
-        shown = None if given is None else _short(given)
+        shown = None if given is None else short_value(given)
         return cls(Problem(file, line, key, rule, shown))
 
 
@@ -74,7 +74,8 @@ def a_type(value: object) -> str:
     return ("an " if name[:1].lower() in "aeiou" else "a ") + name
 
 
-def _short(value: object, limit: int = 80) -> str:
+def short_value(value: object, limit: int = 80) -> str:
+    """A value as a message shows it: a date as YYYY-MM-DD, anything else as its repr, cut at ``limit``."""
     text = value.isoformat() if isinstance(value, dt.date) else repr(value)
     if len(text) > limit:
         text = text[: limit - 3] + "..."

@@ -17,12 +17,24 @@ import math
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from scipy import special
 
 __all__ = ["Dist", "DateDist", "Fixed", "Uniform", "Triangular", "Pert", "Normal", "LogNormal", "Choice", "beta_table"]
 
 _Z90 = 1.2815515655446004  # standard normal 90th percentile
+
+
+def _not_boolean(value: Any) -> Any:
+    """``low: no`` is not 0: YAML reads yes, no, on, off, true and false as booleans, which
+    pydantic would otherwise take for 1 and 0."""
+    if isinstance(value, bool):
+        raise ValueError("expected a number, not a boolean")
+    return value
+
+
+#: A parameter of a distribution: a number (a boolean is refused).
+Real = Annotated[float, BeforeValidator(_not_boolean)]
 
 
 class _Base(BaseModel):
@@ -54,7 +66,7 @@ class Fixed(_Base):
     """A known value."""
 
     dist: Literal["fixed"] = "fixed"
-    value: float
+    value: Real
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
         return np.full(np.shape(u), self.value)
@@ -70,8 +82,8 @@ class Uniform(_Base):
     """Every value between ``low`` and ``high`` equally likely."""
 
     dist: Literal["uniform"]
-    low: float
-    high: float
+    low: Real
+    high: Real
 
     @model_validator(mode="after")
     def _check(self) -> "Uniform":
@@ -93,9 +105,9 @@ class Triangular(_Base):
     """Triangular between ``low`` and ``high`` with most likely value ``mode``."""
 
     dist: Literal["triangular"]
-    low: float
-    mode: float
-    high: float
+    low: Real
+    mode: Real
+    high: Real
 
     @model_validator(mode="after")
     def _check(self) -> "Triangular":
@@ -138,10 +150,10 @@ class Pert(_Base):
     """Beta-PERT between ``low`` and ``high`` with most likely value ``mode`` (shape 4 by default)."""
 
     dist: Literal["pert"]
-    low: float
-    mode: float
-    high: float
-    shape: float = Field(4.0, gt=0)
+    low: Real
+    mode: Real
+    high: Real
+    shape: Real = Field(4.0, gt=0)
 
     @model_validator(mode="after")
     def _check(self) -> "Pert":
@@ -187,10 +199,10 @@ class Normal(_Base):
     """Normal with ``mean`` and standard deviation ``sd``, optionally truncated to [low, high]."""
 
     dist: Literal["normal"]
-    mean: float
-    sd: float = Field(ge=0)
-    low: float | None = None
-    high: float | None = None
+    mean: Real
+    sd: Real = Field(ge=0)
+    low: Real | None = None
+    high: Real | None = None
 
     @model_validator(mode="after")
     def _check(self) -> "Normal":
@@ -233,10 +245,10 @@ class LogNormal(_Base):
     """Lognormal, by ``median`` and ``p90`` (p90 > median > 0) or by ``mu`` and ``sigma`` of the log."""
 
     dist: Literal["lognormal"]
-    median: float | None = None
-    p90: float | None = None
-    mu: float | None = None
-    sigma: float | None = None
+    median: Real | None = None
+    p90: Real | None = None
+    mu: Real | None = None
+    sigma: Real | None = None
 
     @model_validator(mode="after")
     def _check(self) -> "LogNormal":
@@ -280,8 +292,8 @@ class Choice(_Base):
     """One of ``values``, with probabilities proportional to ``weights`` (equal if omitted)."""
 
     dist: Literal["choice"]
-    values: list[float] = Field(min_length=1)
-    weights: list[float] | None = None
+    values: list[Real] = Field(min_length=1)
+    weights: list[Real] | None = None
 
     @model_validator(mode="after")
     def _check(self) -> "Choice":
@@ -396,7 +408,7 @@ class ChoiceDate(_DateBase):
 
     dist: Literal["choice"]
     values: list[dt.date] = Field(min_length=1)
-    weights: list[float] | None = None
+    weights: list[Real] | None = None
 
     @model_validator(mode="after")
     def _check(self) -> "ChoiceDate":

@@ -49,10 +49,10 @@ def _type_text(annotation: Any) -> str:
     # a plain number field (scenario.params.Number) reads as its base type
     text = re.sub(r"Annotated\[([^,\[\]]+(?:\[[^\]]*\])?), BeforeValidator\([^)]*\)\]", r"\1", str(annotation))
     text = text.replace("typing.", "")
-    if "Fixed" in text and "Uniform" in text:
-        return "number or distribution"
     if "FixedDate" in text:
         return "date or date distribution"
+    if "Fixed" in text and "Uniform" in text:
+        return "number or distribution"
     for token in ("datetime.date", "<class '", "'>", "energysim.scenario.schema.", "NoneType"):
         text = text.replace(token, "date" if token == "datetime.date" else "null" if token == "NoneType" else "")
     return text.replace("Literal", "one of ").replace(" | ", " or ")
@@ -80,22 +80,25 @@ def _default_text(path: str, field: FieldInfo) -> str:
     if path in _DATA_DEFAULTS:
         return _DATA_DEFAULTS[path]
     if field.default is not PydanticUndefined:
-        return "—" if field.default is None else f"`{field.default}`"
-    if field.default_factory is not None:
+        value = field.default
+    elif field.default_factory is not None:
         try:
             value = field.default_factory()  # type: ignore[call-arg]
         except Exception:  # noqa: BLE001 - data-driven default unavailable while documenting
             return "from data"
-        if isinstance(value, BaseModel):
-            return "see below"
-        if hasattr(value, "model_dump"):
-            value = value.model_dump()
-        if isinstance(value, dict) and value.get("dist") == "fixed":
-            value = value["value"]
-        if isinstance(value, dict) and "dist" in value:
-            value = ", ".join(f"{k}: {v}" for k, v in value.items())
-        return f"`{value}`"
-    return "**required**"
+    else:
+        return "**required**"
+    if value is None:
+        return "—"
+    if hasattr(value, "dist"):  # a distribution object: as it would be written
+        value = value.model_dump()
+    if isinstance(value, BaseModel):  # a section of its own, with its defaults
+        return "see below"
+    if isinstance(value, dict) and value.get("dist") == "fixed":
+        value = value["value"]
+    if isinstance(value, dict) and "dist" in value:
+        value = ", ".join(f"{k}: {v}" for k, v in value.items())
+    return f"`{value}`"
 
 
 def _rows(model: type[BaseModel], prefix: str, seen: set[str]) -> list[str]:

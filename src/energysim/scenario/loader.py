@@ -10,18 +10,18 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-import types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from ..errors import Problem, ScenarioError
+from ..errors import Problem, ScenarioError, short_value
 from ..timegrid import baseline_gap
 from . import defaults
 from .schema import NAME_PATTERN, Scenario
-from .yamlio import KeyPath, format_key, read_yaml
+from .shapes import SHAPE_ERRORS, annotation_at, model_at, shape_rule
+from .yamlio import KeyPath, format_key, read_yaml, unique_names
 
 __all__ = ["load_scenario", "resolve_file", "LoadedScenario", "scenario_from_dict", "validate_scenario",
            "validate_merged", "content_hash"]
@@ -146,68 +146,6 @@ def resolve_file(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, An
     return merged, merged_orig, chain + (real,)
 
 
-def _unwrap(tp: Any) -> Any:
-    """Strip ``Annotated`` and ``Optional`` from a type annotation."""
-    import typing
-
-    while True:
-        origin = typing.get_origin(tp)
-        if origin is typing.Annotated:
-            tp = typing.get_args(tp)[0]
-        elif origin in (typing.Union, types.UnionType):
-            args = [a for a in typing.get_args(tp) if a is not type(None)]
-            if len(args) != 1:
-                return tp
-            tp = args[0]
-        else:
-            return tp
-
-
-def _model_at(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> type[BaseModel] | None:
-    """The pydantic model class found at the raw error location ``loc`` inside ``model``.
-
-    ``loc`` is pydantic's own: it contains the tag of a distribution (``'pert'``) where a
-    distribution was chosen, which selects the member of the union.
-    """
-    import typing
-
-    current: Any = model
-    for part in loc:
-        current = _unwrap(current)
-        if isinstance(part, str) and part.startswith(("function-", "tagged-union[")):
-            continue
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            f = current.model_fields.get(str(part))
-            if f is None:
-                return None
-            current = f.annotation
-            continue
-        origin = typing.get_origin(current)
-        args = typing.get_args(current)
-        if origin is list and isinstance(part, int) and args:
-            current = args[0]
-        elif origin is dict and len(args) == 2:
-            current = args[1]
-        elif origin in (typing.Union, types.UnionType):
-            members = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
-            chosen = [m for m in members if _tag_of(m) == part]
-            if len(chosen) != 1:
-                return None
-            current = chosen[0]
-        else:
-            return None
-    current = _unwrap(current)
-    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
-
-
-def _tag_of(model: type[BaseModel]) -> Any:
-    import typing
-
-    f = model.model_fields.get("dist")
-    args = typing.get_args(f.annotation) if f is not None else ()
-    return args[0] if args else None
-
-
 _UNION_TAGS = {"fixed", "uniform", "triangular", "pert", "normal", "lognormal", "choice",
                "function-before", "function-after"}
 
@@ -225,9 +163,50 @@ def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(out)
 
 
-def _problems_from(exc: ValidationError, origins: Origins, file: str) -> list[Problem]:
+def _item_labels(loc: KeyPath, data: Any, origins: Origins, files: dict[str, Any]) -> dict[KeyPath, str | int]:
+    """How a message names the list items on ``loc`` (indexes into the merged ``data``): by name
+    where the item has one of its own (see :func:`yamlio.unique_names`), else by its index in
+    the file where it is written (a child's items follow its parent's in the merged list)."""
+    labels: dict[KeyPath, str | int] = {}
+    node = data
+    for depth, part in enumerate(loc):
+        if isinstance(node, dict):
+            node = node.get(part) if isinstance(part, str) else None
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            names = unique_names([item.get("name") if isinstance(item, dict) else None for item in node])
+            labels[loc[:depth + 1]] = names.get(part, _index_in_file(loc[:depth], part, node[part], origins, files))
+            node = node[part]
+        else:
+            break
+    return labels
+
+
+def _index_in_file(list_path: KeyPath, k: int, item: Any, origins: Origins, files: dict[str, Any]) -> int:
+    """The index, in the file that wrote it, of item ``k`` of the merged list at ``list_path``."""
+    origin = origins.get(list_path + (k,))
+    if origin is None:
+        return k
+    file, line = origin
+    if file not in files:
+        try:
+            files[file] = read_yaml(Path(file))
+        except ScenarioError:
+            files[file] = ({}, {})
+    raw, lines = files[file]
+    written: Any = raw
+    for part in list_path:
+        written = written.get(part) if isinstance(written, dict) else None
+    if not isinstance(written, list):
+        return k
+    at_line = [j for j in range(len(written)) if lines.get(list_path + (j,)) == line]
+    same = [j for j in at_line if written[j] == item]  # several items on one line: [{...}, {...}]
+    return (same or at_line or [k])[0]
+
+
+def _problems_from(exc: ValidationError, origins: Origins, file: str, data: Any = None) -> list[Problem]:
     problems: list[Problem] = []
     seen: set[tuple[Any, ...]] = set()
+    files: dict[str, Any] = {}  # the files read again to find an item's index in them
     for err in exc.errors(include_url=False):
         loc = _clean_loc(tuple(err["loc"]))
         etype = err["type"]
@@ -237,7 +216,7 @@ def _problems_from(exc: ValidationError, origins: Origins, file: str) -> list[Pr
         given: Any = err.get("input")
         if etype == "extra_forbidden":
             key = loc[-1]
-            model = _model_at(Scenario, tuple(err["loc"])[:-1])
+            model = model_at(Scenario, tuple(err["loc"])[:-1])
             allowed = sorted(model.model_fields) if model else []
             hint = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
             msg = f"unknown key {key!r}" + (f"; did you mean {hint[0]!r}?" if hint else "")
@@ -267,6 +246,12 @@ def _problems_from(exc: ValidationError, origins: Origins, file: str) -> list[Pr
                 msg = f"must be {_BOUND_RULES[etype]} {bound:,}"
             elif isinstance(bound, float):
                 msg = f"must be {_BOUND_RULES[etype]} {bound:g}"
+        elif etype in SHAPE_ERRORS or isinstance(given, bool):  # a value of the wrong kind
+            expected = annotation_at(Scenario, tuple(err["loc"]))
+            if expected is not None:
+                msg = shape_rule(expected, given)
+            if given is None or isinstance(given, (dict, list)):  # the rule says what it is
+                given = None
         elif isinstance(given, (dict, list)):
             given = None
         key_loc = loc
@@ -280,8 +265,8 @@ def _problems_from(exc: ValidationError, origins: Origins, file: str) -> list[Pr
             probe = probe[:-1]
         origin = origins.get(probe)
         problems.append(Problem(origin[0] if origin else file, origin[1] if origin else None,
-                                format_key(key_loc) or None, msg,
-                                None if given is None else repr(given)[:80]))
+                                format_key(key_loc, _item_labels(key_loc, data, origins, files)) or None, msg,
+                                None if given is None else short_value(given)))
     return problems
 
 
@@ -314,7 +299,7 @@ def validate_merged(data: Any, origins: Origins, file: str) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(_problems_from(exc, origins, file)) from None
+        raise ScenarioError(_problems_from(exc, origins or {}, file, data)) from None
 
 
 def validate_scenario(scenario: Scenario) -> Scenario:

@@ -218,20 +218,14 @@ class Disruption(_Model):
     name: str = Field(pattern=NAME_PATTERN, description="Unique name (lowercase, digits, _ and -).")
     region: str = Field("", description="Where it happens (free text).")
     description: str = Field("", description="What it is, in plain words.")
-    probability: Probability = Field(  # type: ignore[valid-type]
-        default_factory=lambda: Fixed(value=1.0), description="Chance it happens at all [0-1]."
-    )
+    probability: Probability = Field(1.0, description="Chance it happens at all [0-1].")  # type: ignore[valid-type]
     start: DateParam = Field(description="Start date, or a distribution over dates.")
     volume_mbd: Any_ = Field(description="Peak volume lost [mb/d]; negative for a supply gain.")  # type: ignore[valid-type]
     duration_days: NonNegative = Field(  # type: ignore[valid-type]
         description="Days at full volume; may be left out for a pure threat (volume_mbd: 0), where it is 0."
     )
-    ramp_up_days: NonNegative = Field(  # type: ignore[valid-type]
-        default_factory=lambda: Fixed(value=0.0), description="Days from start to full volume."
-    )
-    recovery_days: NonNegative = Field(  # type: ignore[valid-type]
-        default_factory=lambda: Fixed(value=0.0), description="Days from full volume back to zero."
-    )
+    ramp_up_days: NonNegative = Field(0.0, description="Days from start to full volume.")  # type: ignore[valid-type]
+    recovery_days: NonNegative = Field(0.0, description="Days from full volume back to zero.")  # type: ignore[valid-type]
     risk_premium: RiskPremium | None = Field(None, description="Optional fear premium.")
 
     model_config = ConfigDict(json_schema_extra=lambda schema: _duration_optional_for_threat(schema))
@@ -269,8 +263,10 @@ def _duration_optional_for_threat(schema: dict[str, Any]) -> None:
 
 
 class Window(_Model):
-    start: dt.date
-    end: dt.date
+    """The dates between which incidents can start."""
+
+    start: dt.date = Field(description="First day an incident can start (YYYY-MM-DD).")
+    end: dt.date = Field(description="Last day an incident can start (YYYY-MM-DD); after start.")
 
     @model_validator(mode="after")
     def _check(self) -> "Window":
@@ -299,11 +295,11 @@ class SpareCapacity(_Model):
         default_factory=defaults.spare_capacity_mbd, description="Spare capacity that could be brought on [mb/d]."
     )
     lag_days: NonNegative = Field(  # type: ignore[valid-type]
-        default_factory=lambda: {"dist": "triangular", "low": 30, "mode": 60, "high": 90},
+        {"dist": "triangular", "low": 30, "mode": 60, "high": 90},
         description="Days before spare capacity answers a loss.",
     )
     share: Probability = Field(  # type: ignore[valid-type]
-        default_factory=lambda: {"dist": "uniform", "low": 0.3, "high": 0.8},
+        {"dist": "uniform", "low": 0.3, "high": 0.8},
         description="Share of the net loss that spare capacity replaces [0-1].",
     )
 
@@ -318,13 +314,13 @@ class StockRelease(_Model):
         None, gt=0, description="Release when Brent reaches this [USD/bbl]; null to disable."
     )
     rate_mbd: Positive = Field(  # type: ignore[valid-type]
-        default_factory=lambda: {"dist": "uniform", "low": 1.0, "high": 2.0}, description="Release rate [mb/d]."
+        {"dist": "uniform", "low": 1.0, "high": 2.0}, description="Release rate [mb/d]."
     )
     total_mb: Positive = Field(  # type: ignore[valid-type]
-        default_factory=lambda: {"dist": "choice", "values": [60, 120, 180]}, description="Total volume [million bbl]."
+        {"dist": "choice", "values": [60, 120, 180]}, description="Total volume [million bbl]."
     )
     lag_days: NonNegative = Field(  # type: ignore[valid-type]
-        default_factory=lambda: Fixed(value=13.0), description="Days from trigger to barrels on the market."
+        13.0, description="Days from trigger to barrels on the market (about 13 days for the US SPR, references §4)."
     )
 
 
@@ -339,7 +335,7 @@ class CrackSpread(_Model):
     sd: Number = Field(ge=0, description="Stationary standard deviation [USD/unit]; 0 switches it off.")
     reversion_per_year: Number = Field(gt=0, description="Speed of reversion to the mean [1/yr].")
     per_mbd_loss: Any_ = Field(  # type: ignore[valid-type]
-        default_factory=lambda: Fixed(value=0.0),
+        0.0,
         description="Extra crack spread per mb/d of net crude loss [USD/unit per mb/d] (e.g. heavy-sour diesel).",
     )
 
@@ -492,6 +488,15 @@ class Scenario(_Model):
                     f"disruption {d.name!r} cannot start inside the horizon "
                     f"({self.horizon.start} to {self.horizon.end})",
                     str(lo) if lo == hi else f"{lo} to {hi}")
+        for i, hz in enumerate(self.hazards):
+            w = hz.window
+            if w is not None and (w.end < self.horizon.start or w.start > self.horizon.end):
+                # as for a disruption's start: no incident could start inside the horizon
+                raise _cross(
+                    ("hazards", i, "window"),
+                    f"hazard {hz.name!r} cannot start inside the horizon ({self.horizon.start} to "
+                    f"{self.horizon.end}): its whole window lies outside it",
+                    f"{w.start} to {w.end}")
         for kind, items in events:
             for i, item in enumerate(items):
                 rule = _volume_above_demand(item.volume_mbd, self.market.world_demand_mbd)

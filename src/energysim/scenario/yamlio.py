@@ -9,7 +9,9 @@ nodes after alias expansion ("billion laughs").
 from __future__ import annotations
 
 import datetime as dt
+import re
 import stat
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,7 @@ import yaml
 
 from ..errors import ScenarioError
 
-__all__ = ["read_yaml", "KeyPath", "LineMap", "MAX_FILE_BYTES", "format_key", "missing_file_hint"]
+__all__ = ["read_yaml", "KeyPath", "LineMap", "MAX_FILE_BYTES", "format_key", "unique_names", "missing_file_hint"]
 
 MAX_FILE_BYTES = 2_000_000  # a scenario is a few kB; the STEO-sized inline baseline is < 50 kB
 MAX_DEPTH = 40
@@ -42,27 +44,47 @@ _ALLOWED_TAGS = {
 }
 
 
-def format_key(path: KeyPath) -> str:
-    """``('disruptions', 0, 'volume_mbd')`` -> ``disruptions[0].volume_mbd``."""
+#: PyYAML's wording of common slips, and what to do about them
+_SYNTAX_HINTS = {
+    "found character '\\t' that cannot start any token":
+        "a tab character, where YAML takes only spaces (indentation included): replace the tab with spaces",
+    "mapping values are not allowed here":
+        "mapping values are not allowed here: a 'key: value' where only a value can be; if this line holds "
+        "a key, indent it as the keys above it; if ': ' is part of a text, put the text in quotes",
+}
+
+
+def format_key(path: KeyPath, labels: Mapping[KeyPath, str | int] | None = None) -> str:
+    """``('disruptions', 0, 'volume_mbd')`` -> ``disruptions[0].volume_mbd``, or with ``labels``
+    (list item path -> what to show between the brackets) ``disruptions[closure].volume_mbd``."""
     out = ""
-    for part in path:
+    for i, part in enumerate(path):
         if isinstance(part, int):
-            out += f"[{part}]"
+            out += f"[{labels.get(path[:i + 1], part) if labels else part}]"
         else:
             out += ("." if out else "") + str(part)
     return out
+
+
+def unique_names(names: Sequence[object]) -> dict[int, str]:
+    """Index -> name of the list items a message names by their ``name``: those whose name is a
+    short text without spaces or brackets that no other item of the list has. The others are
+    named by their index in the file."""
+    usable = [n if isinstance(n, str) and re.fullmatch(r"[^\[\]\s]{1,64}", n) else None for n in names]
+    return {i: n for i, n in enumerate(usable) if n is not None and usable.count(n) == 1}
 
 
 class _Converter:
     def __init__(self, file: str) -> None:
         self.file = file
         self.lines: LineMap = {}
+        self.labels: dict[KeyPath, str | int] = {}  # list items named in messages (format_key)
         self.count = 0
         self._scalar = yaml.SafeLoader("")
 
     def fail(self, node: yaml.Node, rule: str, path: KeyPath, given: object = None) -> ScenarioError:
         return ScenarioError.at(
-            self.file, rule, line=node.start_mark.line + 1, key=format_key(path) or None, given=given
+            self.file, rule, line=node.start_mark.line + 1, key=format_key(path, self.labels) or None, given=given
         )
 
     def convert(self, node: yaml.Node, path: KeyPath, depth: int) -> Any:
@@ -89,6 +111,8 @@ class _Converter:
                 out[key] = self.convert(value_node, path + (key,), depth + 1)
             return out
         if isinstance(node, yaml.SequenceNode):
+            names = unique_names([_name_in(v) for v in node.value])
+            self.labels.update({path + (i,): name for i, name in names.items()})
             return [self.convert(v, path + (i,), depth + 1) for i, v in enumerate(node.value)]
         try:
             value = self._scalar.construct_object(node, deep=True)
@@ -100,6 +124,16 @@ class _Converter:
         if isinstance(value, dt.datetime):
             value = value.date()
         return value
+
+
+def _name_in(node: yaml.Node) -> str | None:
+    """The ``name`` of a list item, read from its node before the item is converted (so that a
+    message about any of its keys can name it), or None."""
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if key.value == "name" and isinstance(value, yaml.ScalarNode) and value.tag == "tag:yaml.org,2002:str":
+                return str(value.value)
+    return None
 
 
 def missing_file_hint(path: Path) -> str:
@@ -173,9 +207,14 @@ def read_yaml(path: Path) -> tuple[dict[str, Any], LineMap]:
         col = f", column {mark.column + 1}" if mark else ""
         problem = (exc.problem or exc.context or "syntax error").strip()
         ctx_mark = exc.context_mark
-        if exc.problem and exc.context and ctx_mark is not None and mark is not None and ctx_mark.line != mark.line:
+        if problem.startswith("expected <block end>") and ctx_mark is not None:
+            problem = (f"the indentation of this line does not match the lines above it (the block that starts "
+                       f"at line {ctx_mark.line + 1}, column {ctx_mark.column + 1}); keys of one mapping, and "
+                       "items of one list, start in the same column")
+        elif exc.problem and exc.context and ctx_mark is not None and mark is not None and ctx_mark.line != mark.line:
             # e.g. an unclosed quote: the error is found at the end, the cause is where it opened
             problem += f" ({exc.context.strip()} that starts at line {ctx_mark.line + 1}, column {ctx_mark.column + 1})"
+        problem = _SYNTAX_HINTS.get(problem, problem)
         raise ScenarioError.at(file, f"YAML syntax error{col}: {problem}", line=line) from None
     except yaml.YAMLError as exc:
         raise ScenarioError.at(file, f"YAML error: {exc}") from None
