@@ -1,10 +1,14 @@
 """Scenario inheritance (``extends``): a file and its chain of parents, read and merged.
 
 The parent is read first and the child merged over it (docs/scenario-format.md, "Inheritance"):
-mappings merge key by key, lists of named items (``disruptions``, ``hazards``) merge by ``name``
-(a child item with a parent's name overrides it key by key, new names are appended), and any
-other value in the child replaces the parent's; ``name``, ``extends``, ``title`` and
-``description`` are never inherited.
+
+- mappings merge key by key;
+- a mapping with a ``dist`` key is a whole distribution: it replaces the inherited value (a
+  mapping without ``dist`` over an inherited distribution changes only the keys it gives);
+- the lists ``disruptions`` and ``hazards`` merge by ``name``: a child item with a parent's name
+  overrides it key by key, a new name is appended;
+- any other value replaces the parent's; ``name``, ``extends``, ``title`` and ``description``
+  are never inherited.
 
 Every merged key keeps the file and line it was written at (:data:`Origins`), so that an error
 names the file where the user must act.
@@ -68,10 +72,14 @@ def resolve_file(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, An
     return merged, merged_orig, chain + (real,)
 
 
+def _is_distribution(value: Any) -> bool:
+    return isinstance(value, dict) and isinstance(value.get("dist"), str)
+
+
 def _merge(parent: Any, child: Any, p_orig: Origins, c_orig: Origins, path: KeyPath,
            out_orig: Origins, p_path: KeyPath, c_path: KeyPath) -> Any:
     """Deep-merge child over parent, re-indexing the origin maps into ``out_orig``."""
-    if isinstance(parent, dict) and isinstance(child, dict):
+    if isinstance(parent, dict) and isinstance(child, dict) and not _is_distribution(child):
         result: dict[str, Any] = {}
         for key in list(parent) + [k for k in child if k not in parent]:
             if key in child and key in parent:

@@ -1,0 +1,59 @@
+"""Scenario inheritance (``extends``): what a child changes, removes and adds, where each merged
+value was written, and the errors that name the child's file where the child must be fixed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from energysim.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+MADURO = ROOT / "scenarios" / "maduro_capture.yaml"
+
+
+def _child(tmp_path: Path, body: str, name: str = "child") -> Path:
+    """``name.yaml`` extending the shipped maduro_capture.yaml; ``body`` starts at line 3."""
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(f"name: {name}\nextends: {MADURO}\n{body}", encoding="utf-8")
+    return path
+
+
+# --- distributions -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("key", "written"), [
+    ("volume_mbd", {"dist": "uniform", "low": 0.3, "high": 0.9}),  # over a pert
+    ("volume_mbd", {"dist": "lognormal", "median": 0.5, "p90": 0.8}),
+    ("volume_mbd", {"dist": "fixed", "value": 0.7}),
+    ("volume_mbd", {"dist": "pert", "low": 0.1, "mode": 0.2, "high": 0.3}),  # the same kind, given whole
+    ("duration_days", {"dist": "triangular", "low": 30, "mode": 60, "high": 120}),  # over a choice
+    ("start", {"dist": "uniform", "low": "2026-02-01", "high": "2026-02-28"}),  # over a triangular of dates
+])
+def test_a_distribution_in_a_child_replaces_the_inherited_one_whole(tmp_path: Path, key: str, written: dict) -> None:
+    flow = "{" + ", ".join(f"{k}: {v}" for k, v in written.items()) + "}"
+    path = _child(tmp_path, f"disruptions:\n  - name: pdvsa_transition\n    {key}: {flow}\n")
+    loaded = load_scenario(path)
+    merged = loaded.merged["disruptions"][0][key]
+    assert {k: str(v) if key == "start" and k != "dist" else v for k, v in merged.items()} == written
+    origins = {k: v for k, v in loaded.origins.items() if k[:3] == ("disruptions", 0, key)}
+    assert set(origins) == {("disruptions", 0, key)} | {("disruptions", 0, key, k) for k in written}
+    assert set(origins.values()) == {(str(path), 5)}
+
+
+def test_a_number_and_a_distribution_replace_each_other(tmp_path: Path) -> None:
+    path = _child(tmp_path, "disruptions:\n  - name: pdvsa_transition\n    volume_mbd: 0.7\n"
+                            "fuels:\n  us_diesel:\n    crack_spread:\n      per_mbd_loss: {dist: fixed, value: 0.05}\n")
+    loaded = load_scenario(path)
+    assert loaded.merged["disruptions"][0]["volume_mbd"] == 0.7
+    assert loaded.scenario.disruptions[0].volume_mbd.support() == (0.7, 0.7)
+    assert loaded.scenario.fuels["us_diesel"].crack_spread.per_mbd_loss.support() == (0.05, 0.05)
+
+
+def test_a_mapping_without_dist_changes_only_the_keys_it_gives(tmp_path: Path) -> None:
+    """Over an inherited distribution, ``{high: 0.9}`` keeps the parent's kind and other keys."""
+    path = _child(tmp_path, "disruptions:\n  - name: pdvsa_transition\n    volume_mbd: {high: 0.9}\n")
+    loaded = load_scenario(path)
+    assert loaded.merged["disruptions"][0]["volume_mbd"] == {"dist": "pert", "low": 0.2, "mode": 0.5, "high": 0.9}
+    assert loaded.origins[("disruptions", 0, "volume_mbd", "high")] == (str(path), 5)
+    assert loaded.origins[("disruptions", 0, "volume_mbd", "low")][0] == str(MADURO)
