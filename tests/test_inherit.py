@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from energysim.errors import ScenarioError
 from energysim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,3 +58,42 @@ def test_a_mapping_without_dist_changes_only_the_keys_it_gives(tmp_path: Path) -
     assert loaded.merged["disruptions"][0]["volume_mbd"] == {"dist": "pert", "low": 0.2, "mode": 0.5, "high": 0.9}
     assert loaded.origins[("disruptions", 0, "volume_mbd", "high")] == (str(path), 5)
     assert loaded.origins[("disruptions", 0, "volume_mbd", "low")][0] == str(MADURO)
+
+
+# --- removing inherited events -----------------------------------------------------------------
+
+def test_an_empty_list_removes_the_inherited_events(tmp_path: Path) -> None:
+    loaded = load_scenario(_child(tmp_path, "hazards: []\ndisruptions: []\n"))
+    assert loaded.scenario.disruptions == [] and loaded.scenario.hazards == []
+    assert load_scenario(MADURO).scenario.disruptions and load_scenario(MADURO).scenario.hazards
+    only = load_scenario(_child(tmp_path, "hazards: []\n", name="no_hazards")).scenario
+    assert only.hazards == [] and [d.name for d in only.disruptions] == ["pdvsa_transition"]
+
+
+def test_an_inherited_disruption_left_outside_a_moved_horizon_is_named_in_the_child(tmp_path: Path) -> None:
+    """The child moved the horizon: the error is in the child (not in the correct parent) and says
+    both ways out; following either makes the file valid."""
+    path = _child(tmp_path, "horizon:\n  start: 2026-07-01\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    (problem,) = info.value.problems
+    assert (problem.file, problem.line, problem.key) == (str(path), 4, "disruptions[pdvsa_transition].start")
+    assert "inherited from maduro_capture.yaml:29" in problem.rule and "'disruptions: []'" in problem.rule
+    overridden = _child(tmp_path, "horizon:\n  start: 2026-07-01\ndisruptions:\n  - name: pdvsa_transition\n"
+                                  "    probability: 0\n", name="overridden")
+    with pytest.raises(ScenarioError) as info:  # a probability of 0 does not move it: named at the entry
+        load_scenario(overridden)
+    assert (info.value.problems[0].file, info.value.problems[0].line) == (str(overridden), 6)
+    load_scenario(_child(tmp_path, "horizon:\n  start: 2026-07-01\ndisruptions:\n  - name: pdvsa_transition\n"
+                                   "    start: 2026-08-01\n", name="moved"))
+    load_scenario(_child(tmp_path, "horizon:\n  start: 2026-07-01\ndisruptions: []\n", name="removed"))
+
+
+def test_a_parent_wrong_on_its_own_is_still_named(tmp_path: Path) -> None:
+    parent = tmp_path / "parent.yaml"
+    parent.write_text("name: parent\ndisruptions:\n  - name: late\n    start: 2027-03-01\n    volume_mbd: 1\n"
+                      "    duration_days: 10\n", encoding="utf-8")
+    (tmp_path / "child.yaml").write_text("name: child\nextends: parent.yaml\nsimulation: {paths: 100}\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(tmp_path / "child.yaml")
+    assert (Path(info.value.problems[0].file).name, info.value.problems[0].line) == ("parent.yaml", 4)

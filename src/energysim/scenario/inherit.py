@@ -6,12 +6,13 @@ The parent is read first and the child merged over it (docs/scenario-format.md, 
 - a mapping with a ``dist`` key is a whole distribution: it replaces the inherited value (a
   mapping without ``dist`` over an inherited distribution changes only the keys it gives);
 - the lists ``disruptions`` and ``hazards`` merge by ``name``: a child item with a parent's name
-  overrides it key by key, a new name is appended;
+  overrides it key by key, a new name is appended, and an empty list removes the inherited items;
 - any other value replaces the parent's; ``name``, ``extends``, ``title`` and ``description``
   are never inherited.
 
 Every merged key keeps the file and line it was written at (:data:`Origins`), so that an error
-names the file where the user must act.
+names the file where the user must act. An inherited disruption that cannot start inside the
+horizon the file sets is refused here, in that file, with the two ways to fix it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
+
 from ..errors import Problem, ScenarioError
+from .params import DateParam
+from .schema import Horizon
 from .yamlio import KeyPath, read_yaml
 
 __all__ = ["resolve_file", "Origins", "MAX_EXTENDS_DEPTH", "NOT_INHERITED"]
@@ -29,14 +34,22 @@ MAX_EXTENDS_DEPTH = 16
 NOT_INHERITED = ("name", "extends", "title", "description")
 _NAMED_LISTS = ("disruptions", "hazards")
 Origins = dict[KeyPath, tuple[str, int]]
+_DATE = TypeAdapter(DateParam)
 
 
-def resolve_file(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], Origins, tuple[Path, ...]]:
+def resolve_file(path: Path) -> tuple[dict[str, Any], Origins, tuple[Path, ...]]:
     """Read a file and its ``extends`` chain; return the merged mapping, the file and line of
     every key, and the chain of files (the root parent first)."""
     path = Path(path)
+    merged, origins, chain = _resolve(path, ())
+    _check_inherited_starts(merged, origins, str(path))
+    return merged, origins, chain
+
+
+def _resolve(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], Origins, tuple[Path, ...]]:
+    """:func:`resolve_file` without its final check."""
     real = path.resolve()
-    if len(_seen) >= MAX_EXTENDS_DEPTH:
+    if len(seen) >= MAX_EXTENDS_DEPTH:
         raise ScenarioError.at(str(path), f"'extends' chain deeper than {MAX_EXTENDS_DEPTH} files", key="extends")
     raw, lines = read_yaml(path)
     origins: Origins = {k: (str(path), v) for k, v in lines.items()}
@@ -50,12 +63,12 @@ def resolve_file(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, An
     if not parent_path.is_file():
         raise ScenarioError.at(str(path), f"parent scenario not found: {parent_path}",
                                line=lines.get(("extends",)), key="extends", given=parent_ref)
-    if parent_path.resolve() in _seen + (real,):  # the link that closes the cycle
-        cycle = " -> ".join(p.name for p in _seen + (real, parent_path.resolve()))
+    if parent_path.resolve() in seen + (real,):  # the link that closes the cycle
+        cycle = " -> ".join(p.name for p in seen + (real, parent_path.resolve()))
         raise ScenarioError.at(str(path), f"'extends' forms a cycle ({cycle}); remove one of the links",
                                line=lines.get(("extends",)), key="extends", given=parent_ref)
     try:
-        parent, p_orig, chain = resolve_file(parent_path, _seen + (real,))
+        parent, p_orig, chain = _resolve(parent_path, seen + (real,))
     except ScenarioError as exc:
         looped = next((p for p in exc.problems if "cycle" in p.rule), None)
         if looped is not None:  # shown at the first file of the chain: the one the user named
@@ -83,7 +96,8 @@ def _merge(parent: Any, child: Any, p_orig: Origins, c_orig: Origins, path: KeyP
         result: dict[str, Any] = {}
         for key in list(parent) + [k for k in child if k not in parent]:
             if key in child and key in parent:
-                if key in _NAMED_LISTS and not path and isinstance(parent[key], list) and isinstance(child[key], list):
+                both_lists = isinstance(parent[key], list) and isinstance(child[key], list)
+                if not path and key in _NAMED_LISTS and both_lists and child[key]:  # [] removes them
                     result[key] = _merge_named(parent[key], child[key], p_orig, c_orig, (key,), out_orig,
                                                p_path + (key,), c_path + (key,))
                 else:
@@ -132,3 +146,38 @@ def _copy_origin(src: Origins, src_path: KeyPath, dst: Origins, dst_path: KeyPat
     for key, value in src.items():
         if key[:n] == src_path and (not only_self or len(key) == n):
             dst[dst_path + key[n:]] = value
+
+
+# --- mistakes only inheritance makes -----------------------------------------------------------
+
+def _check_inherited_starts(merged: dict[str, Any], origins: Origins, file: str) -> None:
+    """A disruption inherited with a start that the horizon set in this file leaves no room for:
+    named in this file (at its own entry for the disruption, if any, else at the horizon), where it
+    must be fixed, with the two ways to fix it. Anything else is left to the schema's own check."""
+    items, horizon = merged.get("disruptions"), merged.get("horizon", {})
+    if not isinstance(items, list):
+        return
+    try:
+        h = Horizon.model_validate(horizon)
+    except ValidationError:
+        return
+    for i, item in enumerate(items):
+        start_at = origins.get(("disruptions", i, "start"))
+        if not isinstance(item, dict) or start_at is None or start_at[0] == file:
+            continue
+        try:
+            lo, hi = _DATE.validate_python(item["start"]).bounds()
+        except (ValidationError, KeyError):
+            continue
+        if hi >= h.start and lo <= h.end:  # as the schema: an error only when no possible start is inside
+            continue
+        here = [origins[k][1] for k in (("disruptions", i, "name"), ("horizon", "start"), ("horizon", "end"))
+                if k in origins and origins[k][0] == file]
+        if not any(origins.get(("horizon", k), ("",))[0] == file for k in ("start", "end")):
+            continue  # this file did not move the horizon: the parent is wrong on its own, as the schema says
+        name = item.get("name")
+        raise ScenarioError.at(
+            file, f"the disruption inherited from {Path(start_at[0]).name}:{start_at[1]} cannot start inside this "
+            f"horizon ({h.start} to {h.end}); give it a start inside the horizon here, or remove the inherited "
+            "disruptions with 'disruptions: []'",
+            line=here[0], key=f"disruptions[{name}].start", given=str(lo) if lo == hi else f"{lo} to {hi}")
