@@ -97,3 +97,17 @@ def test_a_parent_wrong_on_its_own_is_still_named(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError) as info:
         load_scenario(tmp_path / "child.yaml")
     assert (Path(info.value.problems[0].file).name, info.value.problems[0].line) == ("parent.yaml", 4)
+
+
+# --- names -------------------------------------------------------------------------------------
+
+def test_a_child_named_as_any_scenario_it_extends_is_refused_at_its_name(tmp_path: Path) -> None:
+    """Its run would write over that scenario's report folder (``--out``/<name>)."""
+    for name, ancestor in (("maduro_capture", "maduro_capture.yaml"), ("baseline_2026", "baseline_2026.yaml")):
+        path = _child(tmp_path, "title: a variant\n", name=name)
+        with pytest.raises(ScenarioError) as info:
+            load_scenario(path)
+        (problem,) = info.value.problems
+        assert (problem.file, problem.line, problem.key) == (str(path), 1, "name")
+        assert f"is the name of {ancestor}, which this scenario extends" in problem.rule
+    load_scenario(_child(tmp_path, "title: a variant\n", name="my_variant"))

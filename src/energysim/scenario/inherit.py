@@ -11,8 +11,10 @@ The parent is read first and the child merged over it (docs/scenario-format.md, 
   are never inherited.
 
 Every merged key keeps the file and line it was written at (:data:`Origins`), so that an error
-names the file where the user must act. An inherited disruption that cannot start inside the
-horizon the file sets is refused here, in that file, with the two ways to fix it.
+names the file where the user must act. The mistakes that only inheritance makes are refused
+here: a child with the name of a scenario it extends (its run would replace that scenario's
+report), and an inherited disruption that cannot start inside the horizon the file sets (in that
+file, with the two ways to fix it).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from pydantic import TypeAdapter, ValidationError
 from ..errors import Problem, ScenarioError
 from .params import DateParam
 from .schema import Horizon
-from .yamlio import KeyPath, read_yaml
+from .yamlio import KeyPath, LineMap, read_yaml
 
 __all__ = ["resolve_file", "Origins", "MAX_EXTENDS_DEPTH", "NOT_INHERITED"]
 
@@ -41,13 +43,14 @@ def resolve_file(path: Path) -> tuple[dict[str, Any], Origins, tuple[Path, ...]]
     """Read a file and its ``extends`` chain; return the merged mapping, the file and line of
     every key, and the chain of files (the root parent first)."""
     path = Path(path)
-    merged, origins, chain = _resolve(path, ())
+    merged, origins, chain, _ancestors = _resolve(path, ())
     _check_inherited_starts(merged, origins, str(path))
     return merged, origins, chain
 
 
-def _resolve(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], Origins, tuple[Path, ...]]:
-    """:func:`resolve_file` without its final check."""
+def _resolve(path: Path, seen: tuple[Path, ...]
+             ) -> tuple[dict[str, Any], Origins, tuple[Path, ...], tuple[tuple[Any, Path], ...]]:
+    """:func:`resolve_file` without its final check; also the (name, file) of every ancestor."""
     real = path.resolve()
     if len(seen) >= MAX_EXTENDS_DEPTH:
         raise ScenarioError.at(str(path), f"'extends' chain deeper than {MAX_EXTENDS_DEPTH} files", key="extends")
@@ -55,7 +58,7 @@ def _resolve(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], Origin
     origins: Origins = {k: (str(path), v) for k, v in lines.items()}
     parent_ref = raw.get("extends")
     if parent_ref is None:
-        return raw, origins, (real,)
+        return raw, origins, (real,), ()
     if not isinstance(parent_ref, str) or not parent_ref.strip():
         raise ScenarioError.at(str(path), "'extends' must be a file name such as baseline_2026.yaml",
                                line=lines.get(("extends",)), key="extends", given=parent_ref)
@@ -68,7 +71,7 @@ def _resolve(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], Origin
         raise ScenarioError.at(str(path), f"'extends' forms a cycle ({cycle}); remove one of the links",
                                line=lines.get(("extends",)), key="extends", given=parent_ref)
     try:
-        parent, p_orig, chain = _resolve(parent_path, seen + (real,))
+        parent, p_orig, chain, ancestors = _resolve(parent_path, seen + (real,))
     except ScenarioError as exc:
         looped = next((p for p in exc.problems if "cycle" in p.rule), None)
         if looped is not None:  # shown at the first file of the chain: the one the user named
@@ -77,12 +80,14 @@ def _resolve(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], Origin
         raise ScenarioError(
             [Problem(p.file, p.line, p.key, p.rule + f" (inherited by {path.name})", p.given) for p in exc.problems]
         ) from None
+    ancestors += ((parent.get("name"), parent_path),)
+    _check_own_name(raw, lines, str(path), ancestors)
     # what names and describes the parent file is not inherited: a child without a title of its
     # own is shown by its name, never under its parent's title
     parent = {k: v for k, v in parent.items() if k not in NOT_INHERITED}
     merged_orig: Origins = {}
     merged = _merge(parent, raw, p_orig, origins, (), merged_orig, (), ())
-    return merged, merged_orig, chain + (real,)
+    return merged, merged_orig, chain + (real,), ancestors
 
 
 def _is_distribution(value: Any) -> bool:
@@ -149,6 +154,17 @@ def _copy_origin(src: Origins, src_path: KeyPath, dst: Origins, dst_path: KeyPat
 
 
 # --- mistakes only inheritance makes -----------------------------------------------------------
+
+def _check_own_name(raw: dict[str, Any], lines: LineMap, file: str, ancestors: tuple[tuple[Any, Path], ...]) -> None:
+    """A child named as a scenario it extends would write its run over that scenario's report."""
+    name = raw.get("name")
+    for ancestor_name, ancestor in ancestors:
+        if name is not None and name == ancestor_name:
+            raise ScenarioError.at(
+                file, f"{name!r} is the name of {ancestor.name}, which this scenario extends; give this scenario a "
+                "name of its own (its run would replace that scenario's report)",
+                line=lines.get(("name",)), key="name", given=name)
+
 
 def _check_inherited_starts(merged: dict[str, Any], origins: Origins, file: str) -> None:
     """A disruption inherited with a start that the horizon set in this file leaves no room for:
