@@ -111,3 +111,35 @@ def test_a_child_named_as_any_scenario_it_extends_is_refused_at_its_name(tmp_pat
         assert (problem.file, problem.line, problem.key) == (str(path), 1, "name")
         assert f"is the name of {ancestor}, which this scenario extends" in problem.rule
     load_scenario(_child(tmp_path, "title: a variant\n", name="my_variant"))
+
+
+def _only_problem(path: Path):
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert len(info.value.problems) == 1, str(info.value)
+    return info.value.problems[0]
+
+
+def test_a_misspelt_inherited_name_is_said_once_with_the_closest_name(tmp_path: Path) -> None:
+    """Instead of one "required key" error per key a new item needs."""
+    p = _only_problem(_child(tmp_path, "hazards:\n  - name: caribbean_shiping_incidents\n    rate_per_year: 1\n"))
+    assert (p.line, p.key) == (4, "hazards[caribbean_shiping_incidents]")
+    assert "did you mean 'caribbean_shipping_incidents' (from maduro_capture.yaml)?" in p.rule
+    assert "(missing: volume_mbd, duration_days)" in p.rule
+    p = _only_problem(_child(tmp_path, "disruptions:\n  - name: strike\n    probability: 0.5\n", name="new_one"))
+    assert "no inherited disruption is named 'strike' (known: pdvsa_transition)." in p.rule
+    assert "did you mean" not in p.rule
+    fuel = tmp_path / "fuel.yaml"  # no parent: the shipped fuels are the known ones
+    fuel.write_text("name: fuel\nfuels:\n  us_gasolin: {taxes: 0.5}\n", encoding="utf-8")
+    p = _only_problem(fuel)
+    assert (p.line, p.key) == (3, "fuels.us_gasolin") and "did you mean 'us_gasoline'?" in p.rule
+
+
+def test_a_complete_new_item_or_fuel_is_added(tmp_path: Path) -> None:
+    path = _child(tmp_path, "disruptions:\n  - name: pdvsa_transition_2\n    start: 2026-06-01\n    volume_mbd: 0.3\n"
+                            "    duration_days: 30\nfuels:\n  us_diesel_2:\n    label: Diesel 2\n    taxes: 0.5\n"
+                            "    margin_and_crack: 1.0\n    slope: 1.0\n    tau_up_weeks: 1\n    tau_down_weeks: 2\n"
+                            "    crack_spread: {sd: 0.1, reversion_per_year: 5}\n")
+    sc = load_scenario(path).scenario
+    assert [d.name for d in sc.disruptions] == ["pdvsa_transition", "pdvsa_transition_2"]
+    assert "us_diesel_2" in sc.fuels

@@ -13,20 +13,23 @@ The parent is read first and the child merged over it (docs/scenario-format.md, 
 Every merged key keeps the file and line it was written at (:data:`Origins`), so that an error
 names the file where the user must act. The mistakes that only inheritance makes are refused
 here: a child with the name of a scenario it extends (its run would replace that scenario's
-report), and an inherited disruption that cannot start inside the horizon the file sets (in that
+report), a new item or fuel that is incomplete and matches no inherited name (a misspelt name),
+and an inherited disruption that cannot start inside the horizon the file sets (in that
 file, with the two ways to fix it).
 """
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ..errors import Problem, ScenarioError
+from .defaults import DEFAULT_FUELS
 from .params import DateParam
-from .schema import Horizon
+from .schema import Disruption, Fuel, Hazard, Horizon
 from .yamlio import KeyPath, LineMap, read_yaml
 
 __all__ = ["resolve_file", "Origins", "MAX_EXTENDS_DEPTH", "NOT_INHERITED"]
@@ -34,7 +37,9 @@ __all__ = ["resolve_file", "Origins", "MAX_EXTENDS_DEPTH", "NOT_INHERITED"]
 MAX_EXTENDS_DEPTH = 16
 #: Top-level keys a child scenario never takes from its parent (they name and describe one file).
 NOT_INHERITED = ("name", "extends", "title", "description")
-_NAMED_LISTS = ("disruptions", "hazards")
+#: The lists merged by ``name``, with the model and the word for one item.
+_NAMED_LISTS: dict[str, tuple[type[BaseModel], str]] = {"disruptions": (Disruption, "disruption"),
+                                                         "hazards": (Hazard, "hazard")}
 Origins = dict[KeyPath, tuple[str, int]]
 _DATE = TypeAdapter(DateParam)
 
@@ -58,6 +63,7 @@ def _resolve(path: Path, seen: tuple[Path, ...]
     origins: Origins = {k: (str(path), v) for k, v in lines.items()}
     parent_ref = raw.get("extends")
     if parent_ref is None:
+        _check_new_items({}, {}, raw, lines, str(path))
         return raw, origins, (real,), ()
     if not isinstance(parent_ref, str) or not parent_ref.strip():
         raise ScenarioError.at(str(path), "'extends' must be a file name such as baseline_2026.yaml",
@@ -82,6 +88,7 @@ def _resolve(path: Path, seen: tuple[Path, ...]
         ) from None
     ancestors += ((parent.get("name"), parent_path),)
     _check_own_name(raw, lines, str(path), ancestors)
+    _check_new_items(parent, p_orig, raw, lines, str(path))
     # what names and describes the parent file is not inherited: a child without a title of its
     # own is shown by its name, never under its parent's title
     parent = {k: v for k, v in parent.items() if k not in NOT_INHERITED}
@@ -122,14 +129,11 @@ def _merge(parent: Any, child: Any, p_orig: Origins, c_orig: Origins, path: KeyP
 
 def _merge_named(parent: list[Any], child: list[Any], p_orig: Origins, c_orig: Origins, path: KeyPath,
                  out_orig: Origins, p_path: KeyPath, c_path: KeyPath) -> list[Any]:
-    def name_of(item: Any) -> Any:
-        return item.get("name") if isinstance(item, dict) else None
-
     result: list[Any] = []
-    child_by_name = {name_of(c): i for i, c in enumerate(child) if name_of(c) is not None}
+    child_by_name = {_name_of(c): i for i, c in enumerate(child) if _name_of(c) is not None}
     used: set[int] = set()
     for i, item in enumerate(parent):
-        j = child_by_name.get(name_of(item)) if name_of(item) is not None else None
+        j = child_by_name.get(_name_of(item)) if _name_of(item) is not None else None
         k = len(result)
         if j is not None:
             used.add(j)
@@ -144,6 +148,10 @@ def _merge_named(parent: list[Any], child: list[Any], p_orig: Origins, c_orig: O
             result.append(item)
             _copy_origin(c_orig, c_path + (j,), out_orig, path + (k,))
     return result
+
+
+def _name_of(item: Any) -> Any:
+    return item.get("name") if isinstance(item, dict) else None
 
 
 def _copy_origin(src: Origins, src_path: KeyPath, dst: Origins, dst_path: KeyPath, only_self: bool = False) -> None:
@@ -164,6 +172,61 @@ def _check_own_name(raw: dict[str, Any], lines: LineMap, file: str, ancestors: t
                 file, f"{name!r} is the name of {ancestor.name}, which this scenario extends; give this scenario a "
                 "name of its own (its run would replace that scenario's report)",
                 line=lines.get(("name",)), key="name", given=name)
+
+
+def _check_new_items(parent: dict[str, Any], p_orig: Origins, raw: dict[str, Any], lines: LineMap, file: str) -> None:
+    """A disruption, hazard or fuel of the child that matches no inherited name and misses keys a
+    new one needs is most likely a misspelt name: said once, with the closest inherited name,
+    instead of one "required key" error per missing key."""
+    for key, (model, kind) in _NAMED_LISTS.items():
+        inherited = parent.get(key) if isinstance(parent.get(key), list) else []
+        names = [n for n in map(_name_of, inherited) if isinstance(n, str)]
+        items = raw.get(key)
+        if not names or not isinstance(items, list):
+            continue
+        for j, item in enumerate(items):
+            name = _name_of(item)
+            if isinstance(name, str) and name not in names:
+                files = {n: Path(p_orig[(key, i, "name")][0]).name for i, n in enumerate(map(_name_of, inherited))
+                         if (key, i, "name") in p_orig}
+                _refuse_if_incomplete(model, item, name, f"no inherited {kind} is named {name!r}", names, files,
+                                      f"a new {kind}", file, lines.get((key, j, "name")), f"{key}[{name}]")
+    fuels, inherited_fuels = raw.get("fuels"), parent.get("fuels")
+    if not isinstance(fuels, dict):
+        return
+    known = list(DEFAULT_FUELS) + [k for k in (inherited_fuels if isinstance(inherited_fuels, dict) else {})
+                                   if k not in DEFAULT_FUELS]
+    for key, fuel in fuels.items():
+        if key not in known and isinstance(fuel, dict):
+            _refuse_if_incomplete(Fuel, fuel, key, f"no shipped or inherited fuel is named {key!r}", known, {},
+                                  "a new fuel", file, lines.get(("fuels", key)), f"fuels.{key}")
+
+
+def _refuse_if_incomplete(model: type[BaseModel], item: dict[str, Any], name: str, rule: str, names: list[str],
+                          files: dict[str, str], new: str, file: str, line: int | None, key: str) -> None:
+    """``rule``, the closest of ``names`` (and the file it comes from, in ``files``) and what a new
+    item needs, when ``item`` misses keys of ``model``."""
+    missing = _missing_keys(model, item)
+    if not missing:
+        return
+    hint = difflib.get_close_matches(name, names, n=1, cutoff=0.8)  # a typo, not another name
+    if hint:
+        rule += f"; did you mean {hint[0]!r}" + (f" (from {files[hint[0]]})" if hint[0] in files else "") + "?"
+    else:
+        rule += f" (known: {', '.join(names)})."
+    required = [k for k, f in model.model_fields.items() if f.is_required() and k != "name"]
+    raise ScenarioError.at(file, f"{rule} {new[0].upper()}{new[1:]} needs {', '.join(required)} "
+                           f"(missing: {', '.join(missing)})", line=line, key=key)
+
+
+def _missing_keys(model: type[BaseModel], item: dict[str, Any]) -> list[str]:
+    """The keys of ``model`` that ``item`` lacks (as the schema sees them: a pure threat needs no
+    duration)."""
+    try:
+        model.model_validate(item)
+    except ValidationError as exc:
+        return [str(e["loc"][0]) for e in exc.errors() if e["type"] == "missing" and len(e["loc"]) == 1]
+    return []
 
 
 def _check_inherited_starts(merged: dict[str, Any], origins: Origins, file: str) -> None:
