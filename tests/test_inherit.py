@@ -143,3 +143,17 @@ def test_a_complete_new_item_or_fuel_is_added(tmp_path: Path) -> None:
     sc = load_scenario(path).scenario
     assert [d.name for d in sc.disruptions] == ["pdvsa_transition", "pdvsa_transition_2"]
     assert "us_diesel_2" in sc.fuels
+
+
+def test_a_misspelt_parent_gets_the_closest_file_as_extends_would_write_it(tmp_path: Path) -> None:
+    (tmp_path / "parents").mkdir()
+    (tmp_path / "parents" / "base_case.yaml").write_text("name: base_case\n", encoding="utf-8")
+    child = tmp_path / "child.yaml"
+    for written, hint in (("parents/bse_case.yaml", "; did you mean parents/base_case.yaml?"),
+                          ("parents/base_case", "; did you mean parents/base_case.yaml?"),
+                          ("parents/unrelated.yaml", ""),
+                          ("parnts/base_case.yaml", f"; there is no folder {tmp_path / 'parnts'}")):
+        child.write_text(f"name: child\nextends: {written}\n", encoding="utf-8")
+        p = _only_problem(child)
+        assert (p.line, p.key) == (2, "extends")
+        assert p.rule == f"parent scenario not found: {tmp_path / written}{hint}"

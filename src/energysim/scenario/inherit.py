@@ -12,7 +12,7 @@ The parent is read first and the child merged over it (docs/scenario-format.md, 
 
 Every merged key keeps the file and line it was written at (:data:`Origins`), so that an error
 names the file where the user must act. The mistakes that only inheritance makes are refused
-here: a child with the name of a scenario it extends (its run would replace that scenario's
+here: a missing parent (with the closest file name), a child with the name of a scenario it extends (its run would replace that scenario's
 report), a new item or fuel that is incomplete and matches no inherited name (a misspelt name),
 and an inherited disruption that cannot start inside the horizon the file sets (in that
 file, with the two ways to fix it).
@@ -70,7 +70,8 @@ def _resolve(path: Path, seen: tuple[Path, ...]
                                line=lines.get(("extends",)), key="extends", given=parent_ref)
     parent_path = (path.parent / parent_ref)
     if not parent_path.is_file():
-        raise ScenarioError.at(str(path), f"parent scenario not found: {parent_path}",
+        raise ScenarioError.at(str(path), f"parent scenario not found: {parent_path}"
+                               + _closest_file(parent_path, parent_ref),
                                line=lines.get(("extends",)), key="extends", given=parent_ref)
     if parent_path.resolve() in seen + (real,):  # the link that closes the cycle
         cycle = " -> ".join(p.name for p in seen + (real, parent_path.resolve()))
@@ -162,6 +163,20 @@ def _copy_origin(src: Origins, src_path: KeyPath, dst: Origins, dst_path: KeyPat
 
 
 # --- mistakes only inheritance makes -----------------------------------------------------------
+
+def _closest_file(parent_path: Path, parent_ref: str) -> str:
+    """``"; did you mean maduro_capture.yaml?"`` (as ``extends`` would write it) for the closest
+    YAML file name in the folder the parent was looked for in, else ``""``."""
+    folder = parent_path.parent
+    if not folder.is_dir():
+        return f"; there is no folder {folder}"
+    names = sorted(p.name for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    hint = difflib.get_close_matches(parent_path.name, names, n=1, cutoff=0.6)
+    if not hint:
+        return ""
+    written = Path(parent_ref)
+    return f"; did you mean {written.with_name(hint[0]) if written.name else hint[0]}?"
+
 
 def _check_own_name(raw: dict[str, Any], lines: LineMap, file: str, ancestors: tuple[tuple[Any, Path], ...]) -> None:
     """A child named as a scenario it extends would write its run over that scenario's report."""
