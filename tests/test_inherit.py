@@ -157,3 +157,17 @@ def test_a_misspelt_parent_gets_the_closest_file_as_extends_would_write_it(tmp_p
         p = _only_problem(child)
         assert (p.line, p.key) == (2, "extends")
         assert p.rule == f"parent scenario not found: {tmp_path / written}{hint}"
+
+
+# --- sources -----------------------------------------------------------------------------------
+
+def test_a_child_s_sources_add_to_the_inherited_ones_each_once(tmp_path: Path) -> None:
+    parents = load_scenario(MADURO)
+    inherited = parents.scenario.sources
+    assert load_scenario(_child(tmp_path, "title: no sources\n", name="bare")).scenario.sources == inherited
+    path = _child(tmp_path, f"sources:\n  - {inherited[0]!r}\n  - '[7] a new citation'\n")
+    loaded = load_scenario(path)
+    assert loaded.scenario.sources == inherited + ["[7] a new citation"]
+    assert loaded.origins[("sources", len(inherited))] == (str(path), 5)
+    assert loaded.origins[("sources", 0)] == parents.origins[("sources", 0)]
+    assert Path(parents.origins[("sources", 0)][0]).name == "baseline_2026.yaml"  # the root parent's first

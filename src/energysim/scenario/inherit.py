@@ -7,15 +7,16 @@ The parent is read first and the child merged over it (docs/scenario-format.md, 
   mapping without ``dist`` over an inherited distribution changes only the keys it gives);
 - the lists ``disruptions`` and ``hazards`` merge by ``name``: a child item with a parent's name
   overrides it key by key, a new name is appended, and an empty list removes the inherited items;
+- ``sources`` adds to the inherited citations (the parent's first, each citation once);
 - any other value replaces the parent's; ``name``, ``extends``, ``title`` and ``description``
   are never inherited.
 
 Every merged key keeps the file and line it was written at (:data:`Origins`), so that an error
 names the file where the user must act. The mistakes that only inheritance makes are refused
-here: a missing parent (with the closest file name), a child with the name of a scenario it extends (its run would replace that scenario's
-report), a new item or fuel that is incomplete and matches no inherited name (a misspelt name),
-and an inherited disruption that cannot start inside the horizon the file sets (in that
-file, with the two ways to fix it).
+here: a missing parent (with the closest file name), a child with the name of a scenario it
+extends (its run would replace that scenario's report), a new item or fuel that is incomplete and
+matches no inherited name (a misspelt name), and an inherited disruption that cannot start inside
+the horizon the file sets (in that file, with the two ways to fix it).
 """
 
 from __future__ import annotations
@@ -113,6 +114,8 @@ def _merge(parent: Any, child: Any, p_orig: Origins, c_orig: Origins, path: KeyP
                 if not path and key in _NAMED_LISTS and both_lists and child[key]:  # [] removes them
                     result[key] = _merge_named(parent[key], child[key], p_orig, c_orig, (key,), out_orig,
                                                p_path + (key,), c_path + (key,))
+                elif not path and key == "sources" and both_lists:
+                    result[key] = _merge_sources(parent[key], child[key], p_orig, c_orig, out_orig)
                 else:
                     result[key] = _merge(parent[key], child[key], p_orig, c_orig, path + (key,), out_orig,
                                          p_path + (key,), c_path + (key,))
@@ -148,6 +151,19 @@ def _merge_named(parent: list[Any], child: list[Any], p_orig: Origins, c_orig: O
             k = len(result)
             result.append(item)
             _copy_origin(c_orig, c_path + (j,), out_orig, path + (k,))
+    return result
+
+
+def _merge_sources(parent: list[Any], child: list[Any], p_orig: Origins, c_orig: Origins,
+                   out_orig: Origins) -> list[Any]:
+    """The parent's citations, then the child's that are not among them."""
+    result = list(parent)
+    for i in range(len(parent)):
+        _copy_origin(p_orig, ("sources", i), out_orig, ("sources", i))
+    for j, item in enumerate(child):
+        if item not in result:
+            _copy_origin(c_orig, ("sources", j), out_orig, ("sources", len(result)))
+            result.append(item)
     return result
 
 
