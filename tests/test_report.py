@@ -394,7 +394,9 @@ def test_the_assumptions_show_the_paths_and_seed_the_run_used_and_where_each_val
     assert "| horizon.start | 2026-01-01 | baseline_2026.yaml (extended) |" in text
     assert "| disruptions[pdvsa_transition].probability | 0.6 | this scenario (see sources) |" in text
     assert re.search(r"\| market\.volatility_annual \| [0-9.]+ \| fitted by 'energysim calibrate'", text)
-    assert "energysim default |" not in text.replace("energysim default (no extra margin) |", "")
+    # the only value filled in by the schema alone: the hazard's premium has no lead (nobody wrote it)
+    assert re.findall(r"\| ([^|]+) \| [^|]+ \| energysim default \|", text) == [
+        "hazards[caribbean_shipping_incidents].risk_premium.lead_days"]
     assert main(["report", str(run)]) == 0  # re-rendered from the run folder: the same report
     assert (run / "report.md").read_text() == text
 
@@ -426,6 +428,30 @@ def test_the_sources_are_listed_under_the_file_that_cites_them(tmp_path: Path) -
     assert "| market.world_demand_mbd | 105 | this scenario (cites no sources) |" in md
     assert main(["report", str(out / "uncited")]) == 0
     assert (out / "uncited" / "report.md").read_text() == md
+
+
+def test_values_the_schema_fills_in_inside_written_items_are_credited_to_energysim(tmp_path: Path) -> None:
+    """A disruption's unwritten probability, ramp and recovery, a premium's unwritten lead: written
+    by nobody, so not "this scenario"; a premium taken from a reference episode names it. A
+    scenario made in code (origins unknown) still credits itself with what differs from the defaults."""
+    from energysim.report_tables import assumption_rows, assumption_sources
+    from energysim.scenario.defaults import PREMIUM_REFERENCES
+
+    path = tmp_path / "child.yaml"
+    path.write_text(f"name: child\nextends: {ROOT / 'scenarios' / 'maduro_capture.yaml'}\nsources: ['[1] mine']\n"
+                    "disruptions:\n  - name: threat\n    start: 2026-05-01\n    volume_mbd: 0\n"
+                    "    risk_premium: {reference: threat}\n  - name: loss\n    start: 2026-06-01\n"
+                    "    volume_mbd: 0.5\n    duration_days: 30\n", encoding="utf-8")
+    loaded = load_scenario(path)
+    rows = {k: src for k, _x, src in assumption_rows(loaded.scenario, assumption_sources(loaded))}
+    for key in ("disruptions[loss].probability", "disruptions[loss].ramp_up_days", "disruptions[loss].recovery_days",
+                "disruptions[threat].duration_days", "hazards[caribbean_shipping_incidents].risk_premium.lead_days"):
+        assert rows[key] == "energysim default", key
+    assert rows["disruptions[loss].volume_mbd"] == "this scenario (see sources)"
+    assert rows["disruptions[threat].risk_premium.peak_pct"] == (
+        f"reference 'threat': {PREMIUM_REFERENCES['threat']['source']}")
+    made_in_code = {k: src for k, _x, src in assumption_rows(loaded.scenario)}
+    assert made_in_code["disruptions[loss].volume_mbd"] == "this scenario (see sources)"
 
 
 def test_a_run_without_overrides_credits_the_scenario_file_for_paths_and_seed(tmp_path: Path) -> None:

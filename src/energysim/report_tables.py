@@ -201,6 +201,26 @@ def _origin_key(path: tuple[Any, ...], merged: Mapping[str, Any]) -> str | None:
     return out
 
 
+def _premium_reference(key: str, dump: Mapping[str, Any]) -> str | None:
+    """The reference episode a risk premium's key was taken from, if ``key`` is one its
+    ``reference`` fills in (``disruptions[x].risk_premium.peak_pct`` with ``reference: threat``)."""
+    head, _, field = key.rpartition(".")
+    if not head.endswith(".risk_premium") or field == "reference":
+        return None
+    node: Any = dump
+    for part in head.replace("[", ".[").split("."):
+        if part.startswith("[") and isinstance(node, list):
+            node = next((x for x in node if isinstance(x, dict) and f"[{x.get('name')}]" == part), None)
+        elif isinstance(node, dict):
+            node = node.get(part)
+        if node is None:
+            return None
+    ref = node.get("reference") if isinstance(node, dict) else None
+    if ref in defaults.PREMIUM_REFERENCES and field in defaults.PREMIUM_REFERENCES[ref]:
+        return str(ref)
+    return None
+
+
 def assumption_sources(loaded: Any, command_line: Mapping[str, str] | None = None) -> dict[str, str]:
     """Table key -> source for the assumptions written in a file of ``loaded``'s ``extends`` chain
     (its own file: :data:`OWN_FILE_SOURCE`, or :data:`UNSOURCED_OWN_FILE` if that file cites no
@@ -246,8 +266,12 @@ def assumption_rows(scenario: Scenario, sources: Mapping[str, str] | None = None
             continue
         if key in sources:
             src = sources[key]
+        elif (ref := _premium_reference(key, dump)) is not None:
+            src = f"reference {ref!r}: {defaults.PREMIUM_REFERENCES[ref]['source']}"
+        elif sources or (key in base_flat and base_flat[key] == value):
+            src = _default_source(key)  # written in no file: the schema filled it in
         else:
-            src = _default_source(key) if key in base_flat and base_flat[key] == value else OWN_FILE_SOURCE
+            src = OWN_FILE_SOURCE
         rows.append([key, _fmt_value(value), src])
     return rows
 
