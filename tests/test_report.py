@@ -394,9 +394,64 @@ def test_the_assumptions_show_the_paths_and_seed_the_run_used_and_where_each_val
     assert "| horizon.start | 2026-01-01 | baseline_2026.yaml (extended) |" in text
     assert "| disruptions[pdvsa_transition].probability | 0.6 | this scenario (see sources) |" in text
     assert re.search(r"\| market\.volatility_annual \| [0-9.]+ \| fitted by 'energysim calibrate'", text)
-    assert "energysim default |" not in text.replace("energysim default (no extra margin) |", "")
+    # the only value filled in by the schema alone: the hazard's premium has no lead (nobody wrote it)
+    assert re.findall(r"\| ([^|]+) \| [^|]+ \| energysim default \|", text) == [
+        "hazards[caribbean_shipping_incidents].risk_premium.lead_days"]
     assert main(["report", str(run)]) == 0  # re-rendered from the run folder: the same report
     assert (run / "report.md").read_text() == text
+
+
+def test_the_sources_are_listed_under_the_file_that_cites_them(tmp_path: Path) -> None:
+    """A child's report lists its parents' citations (which the inherited rows refer to) under each
+    parent's file name, then its own; a child citing none says so, and its rows do not send the
+    reader to sources it does not have. The labels survive a re-rendering from the run folder."""
+    maduro = ROOT / "scenarios" / "maduro_capture.yaml"
+    (tmp_path / "cited.yaml").write_text(f"name: cited\nextends: {maduro}\nsources: ['[1] my own citation']\n"
+                                         "market:\n  world_demand_mbd: 105\n", encoding="utf-8")
+    (tmp_path / "uncited.yaml").write_text(f"name: uncited\nextends: {maduro}\nmarket:\n  world_demand_mbd: 105\n",
+                                           encoding="utf-8")
+    out = tmp_path / "out"
+    for name in ("cited", "uncited"):
+        assert main(["run", str(tmp_path / f"{name}.yaml"), "--paths", "50", "--out", str(out), "--format", "md,html",
+                     "--quiet"]) == 0
+    baseline_first, maduro_first = load_scenario(BASELINE).scenario.sources[0], load_scenario(maduro).scenario.sources[-1]
+    md = (out / "cited" / "report.md").read_text()
+    expected = ["Sources cited by the scenario:", "From baseline_2026.yaml:", f"- {baseline_first}",
+                "From maduro_capture.yaml:", f"- {maduro_first}", "From this scenario:", "- [1] my own citation"]
+    assert [md.index(x) for x in expected] == sorted(md.index(x) for x in expected)
+    assert "| market.world_demand_mbd | 105 | this scenario (see sources) |" in md
+    assert "<p>From maduro_capture.yaml:</p>" in (out / "cited" / "report.html").read_text()
+    assert json.loads((out / "cited" / "scenario.json").read_text())["sources"][-1] == "[1] my own citation"
+    md = (out / "uncited" / "report.md").read_text()
+    assert "From maduro_capture.yaml:" in md and "From this scenario:" not in md
+    assert "This scenario cites no sources of its own." in md
+    assert "| market.world_demand_mbd | 105 | this scenario (cites no sources) |" in md
+    assert main(["report", str(out / "uncited")]) == 0
+    assert (out / "uncited" / "report.md").read_text() == md
+
+
+def test_values_the_schema_fills_in_inside_written_items_are_credited_to_energysim(tmp_path: Path) -> None:
+    """A disruption's unwritten probability, ramp and recovery, a premium's unwritten lead: written
+    by nobody, so not "this scenario"; a premium taken from a reference episode names it. A
+    scenario made in code (origins unknown) still credits itself with what differs from the defaults."""
+    from energysim.report_tables import assumption_rows, assumption_sources
+    from energysim.scenario.defaults import PREMIUM_REFERENCES
+
+    path = tmp_path / "child.yaml"
+    path.write_text(f"name: child\nextends: {ROOT / 'scenarios' / 'maduro_capture.yaml'}\nsources: ['[1] mine']\n"
+                    "disruptions:\n  - name: threat\n    start: 2026-05-01\n    volume_mbd: 0\n"
+                    "    risk_premium: {reference: threat}\n  - name: loss\n    start: 2026-06-01\n"
+                    "    volume_mbd: 0.5\n    duration_days: 30\n", encoding="utf-8")
+    loaded = load_scenario(path)
+    rows = {k: src for k, _x, src in assumption_rows(loaded.scenario, assumption_sources(loaded))}
+    for key in ("disruptions[loss].probability", "disruptions[loss].ramp_up_days", "disruptions[loss].recovery_days",
+                "disruptions[threat].duration_days", "hazards[caribbean_shipping_incidents].risk_premium.lead_days"):
+        assert rows[key] == "energysim default", key
+    assert rows["disruptions[loss].volume_mbd"] == "this scenario (see sources)"
+    assert rows["disruptions[threat].risk_premium.peak_pct"] == (
+        f"reference 'threat': {PREMIUM_REFERENCES['threat']['source']}")
+    made_in_code = {k: src for k, _x, src in assumption_rows(loaded.scenario)}
+    assert made_in_code["disruptions[loss].volume_mbd"] == "this scenario (see sources)"
 
 
 def test_a_run_without_overrides_credits_the_scenario_file_for_paths_and_seed(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from .report_tables import (
     Table,
     assumptions_table,
     budget_table,
+    cited_sources,
     fuel_tables,
     household_budgets,
 )
@@ -69,8 +70,11 @@ def report_markdown(v: RunView, household: Mapping[str, float], image_src: Mappi
         parts += ["No household consumption given (set --gasoline-gal-per-month or --diesel-gal-per-month).", ""]
     parts += ["## Assumptions", "", "Every parameter of the scenario after inheritance (`extends`), with its source.", "",
               _md_table(assumptions_table(sc, v.assumption_sources)), ""]
-    if sc.sources:
-        parts += ["Sources cited by the scenario:", ""] + [f"- {x}" for x in sc.sources] + [""]
+    cited = cited_sources(sc, v.assumption_sources)
+    if cited:
+        parts += ["Sources cited by the scenario:", ""]
+        for heading, items in cited:
+            parts += ([heading, ""] if heading else []) + ([f"- {x}" for x in items] + [""] if items else [])
     parts += ["## What this model leaves out", ""]
     parts += [f"- **{a}.** {b}" for a, b in texts.LEAVES_OUT] + [""]
     parts += ["---", "", " ".join(texts.footer_lines(v)), ""]
@@ -173,8 +177,12 @@ def report_html(v: RunView, household: Mapping[str, float], png: Mapping[str, by
     b.append("<h2>Assumptions</h2><p>Every parameter of the scenario after inheritance (<code>extends</code>), "
              "with its source.</p>")
     b.append(_html_table(assumptions_table(sc, v.assumption_sources), "assumptions", keys=True))
-    if sc.sources:
-        b.append("<p>Sources cited by the scenario:</p><ul>" + "".join(f"<li>{_esc(x)}</li>" for x in sc.sources) + "</ul>")
+    cited = cited_sources(sc, v.assumption_sources)
+    if cited:
+        b.append("<p>Sources cited by the scenario:</p>")
+        for heading, items in cited:
+            b += ([f"<p>{_esc(heading)}</p>"] if heading else []) + (
+                ["<ul>" + "".join(f"<li>{_esc(x)}</li>" for x in items) + "</ul>"] if items else [])
     b.append("<h2>What this model leaves out</h2><ul class=\"limits\">"
              + "".join(f"<li><strong>{_esc(a)}.</strong> {_esc(t)}</li>" for a, t in texts.LEAVES_OUT) + "</ul>")
     b.append(f'<p class="footer">{"<br>".join(_esc(x) for x in texts.footer_lines(v))}</p>')

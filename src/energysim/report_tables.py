@@ -16,11 +16,15 @@ from .runview import RunView
 from .scenario import defaults
 from .scenario.schema import Scenario
 
-__all__ = ["Table", "assumption_rows", "assumption_sources", "assumptions_table", "budget_table", "fuel_tables",
-           "household_budgets"]
+__all__ = ["Table", "assumption_rows", "assumption_sources", "assumptions_table", "budget_table", "cited_sources",
+           "fuel_tables", "household_budgets"]
 
 #: The source of an assumption written in the scenario's own file.
 OWN_FILE_SOURCE = "this scenario (see sources)"
+#: The same, when the scenario's own file cites no sources (those listed are its parents').
+UNSOURCED_OWN_FILE = "this scenario (cites no sources)"
+#: Who cites a source written in the scenario's own file (a parent's: the parent's file name).
+OWN_FILE_CITES = "this scenario"
 
 
 def household_budgets(run: RunView, household: Mapping[str, float]) -> dict[str, FuelBudget]:
@@ -197,17 +201,48 @@ def _origin_key(path: tuple[Any, ...], merged: Mapping[str, Any]) -> str | None:
     return out
 
 
+def _premium_reference(key: str, dump: Mapping[str, Any]) -> str | None:
+    """The reference episode a risk premium's key was taken from, if ``key`` is one its
+    ``reference`` fills in (``disruptions[x].risk_premium.peak_pct`` with ``reference: threat``)."""
+    head, _, field = key.rpartition(".")
+    if not head.endswith(".risk_premium") or field == "reference":
+        return None
+    node: Any = dump
+    for part in head.replace("[", ".[").split("."):
+        if part.startswith("[") and isinstance(node, list):
+            node = next((x for x in node if isinstance(x, dict) and f"[{x.get('name')}]" == part), None)
+        elif isinstance(node, dict):
+            node = node.get(part)
+        if node is None:
+            return None
+    ref = node.get("reference") if isinstance(node, dict) else None
+    if ref in defaults.PREMIUM_REFERENCES and field in defaults.PREMIUM_REFERENCES[ref]:
+        return str(ref)
+    return None
+
+
 def assumption_sources(loaded: Any, command_line: Mapping[str, str] | None = None) -> dict[str, str]:
     """Table key -> source for the assumptions written in a file of ``loaded``'s ``extends`` chain
-    (its own file: :data:`OWN_FILE_SOURCE`; a file it extends: that file's name) and for those set
-    on the command line (``command_line``: table key -> option, e.g. ``{"simulation.seed": "--seed"}``)."""
+    (its own file: :data:`OWN_FILE_SOURCE`, or :data:`UNSOURCED_OWN_FILE` if that file cites no
+    sources; a file it extends: that file's name) and for those set on the command line
+    (``command_line``: table key -> option, e.g. ``{"simulation.seed": "--seed"}``); and
+    ``sources[i]`` -> the file that cites the scenario's i-th source (:data:`OWN_FILE_CITES` or
+    the name of the file it extends), for :func:`cited_sources`."""
     own = loaded.path.resolve() if loaded.path is not None else None
+
+    def is_own(file: str) -> bool:
+        return own is not None and Path(file).resolve() == own
+
+    cites = {f"sources[{p[1]}]": OWN_FILE_CITES if is_own(file) else Path(file).name
+             for p, (file, _line) in loaded.origins.items() if len(p) == 2 and p[0] == "sources"}
+    own_source = OWN_FILE_SOURCE if OWN_FILE_CITES in cites.values() else UNSOURCED_OWN_FILE
     out: dict[str, str] = {}
     for path, (file, _line) in loaded.origins.items():
         key = _origin_key(path, loaded.merged)
         if key is None or key.split(".")[0].split("[")[0] in _SKIP:
             continue
-        out[key] = OWN_FILE_SOURCE if own is not None and Path(file).resolve() == own else f"{Path(file).name} (extended)"
+        out[key] = own_source if is_own(file) else f"{Path(file).name} (extended)"
+    out.update(cites)
     for key, option in (command_line or {}).items():
         out[key] = f"command line ({option})"
     return out
@@ -231,10 +266,32 @@ def assumption_rows(scenario: Scenario, sources: Mapping[str, str] | None = None
             continue
         if key in sources:
             src = sources[key]
+        elif (ref := _premium_reference(key, dump)) is not None:
+            src = f"reference {ref!r}: {defaults.PREMIUM_REFERENCES[ref]['source']}"
+        elif sources or (key in base_flat and base_flat[key] == value):
+            src = _default_source(key)  # written in no file: the schema filled it in
         else:
-            src = _default_source(key) if key in base_flat and base_flat[key] == value else OWN_FILE_SOURCE
+            src = OWN_FILE_SOURCE
         rows.append([key, _fmt_value(value), src])
     return rows
+
+
+def cited_sources(scenario: Scenario, sources: Mapping[str, str] | None = None) -> list[tuple[str, list[str]]]:
+    """The scenario's ``sources`` as (heading, citations) paragraphs: under "From <file>:" when a
+    file it extends cites some of them (``sources`` as from :func:`assumption_sources`), with a
+    note when its own file cites none; in one unheaded list otherwise."""
+    files = [(sources or {}).get(f"sources[{i}]", OWN_FILE_CITES) for i in range(len(scenario.sources))]
+    if all(f == OWN_FILE_CITES for f in files):
+        return [("", list(scenario.sources))] if scenario.sources else []
+    out: list[tuple[str, list[str]]] = []
+    for file, text in zip(files, scenario.sources):
+        if out and out[-1][0] == f"From {file}:":
+            out[-1][1].append(text)
+        else:
+            out.append((f"From {file}:", [text]))
+    if OWN_FILE_CITES not in files:
+        out.append(("This scenario cites no sources of its own.", []))
+    return out
 
 
 def assumptions_table(scenario: Scenario, sources: Mapping[str, str] | None = None) -> Table:

@@ -1,9 +1,5 @@
-"""Loading a scenario file: inheritance (``extends``), validation, and clear errors.
-
-Inheritance is a deep merge: mappings merge key by key, lists of named items (``disruptions``,
-``hazards``) merge by ``name`` (a child item with a parent's name overrides it key by key, new
-names are appended), and any other value in the child replaces the parent's.
-"""
+"""Loading a scenario file: inheritance (``extends``, see :mod:`.inherit`), validation, and
+clear errors."""
 
 from __future__ import annotations
 
@@ -19,18 +15,13 @@ from pydantic import ValidationError
 from ..errors import Problem, ScenarioError, short_value
 from ..timegrid import baseline_gap
 from . import defaults
+from .inherit import MAX_EXTENDS_DEPTH, NOT_INHERITED, Origins, resolve_file
 from .schema import NAME_PATTERN, Scenario
 from .shapes import SHAPE_ERRORS, annotation_at, model_at, shape_rule
 from .yamlio import KeyPath, format_key, read_yaml, unique_names
 
 __all__ = ["load_scenario", "resolve_file", "LoadedScenario", "scenario_from_dict", "validate_scenario",
-           "validate_merged", "content_hash"]
-
-MAX_EXTENDS_DEPTH = 16
-#: Top-level keys a child scenario never takes from its parent (they name and describe one file).
-NOT_INHERITED = ("name", "extends", "title", "description")
-_NAMED_LISTS = ("disruptions", "hazards")
-Origins = dict[KeyPath, tuple[str, int]]
+           "validate_merged", "content_hash", "MAX_EXTENDS_DEPTH", "NOT_INHERITED"]
 
 
 @dataclass(frozen=True)
@@ -48,102 +39,6 @@ class LoadedScenario:
         return self.path.parent if self.path is not None else Path.cwd()
 
 
-def _merge(parent: Any, child: Any, p_orig: Origins, c_orig: Origins, path: KeyPath,
-           out_orig: Origins, p_path: KeyPath, c_path: KeyPath) -> Any:
-    """Deep-merge child over parent, re-indexing the origin maps into ``out_orig``."""
-    if isinstance(parent, dict) and isinstance(child, dict):
-        result: dict[str, Any] = {}
-        for key in list(parent) + [k for k in child if k not in parent]:
-            if key in child and key in parent:
-                if key in _NAMED_LISTS and not path and isinstance(parent[key], list) and isinstance(child[key], list):
-                    result[key] = _merge_named(parent[key], child[key], p_orig, c_orig, (key,), out_orig,
-                                               p_path + (key,), c_path + (key,))
-                else:
-                    result[key] = _merge(parent[key], child[key], p_orig, c_orig, path + (key,), out_orig,
-                                         p_path + (key,), c_path + (key,))
-                _copy_origin(c_orig, c_path + (key,), out_orig, path + (key,), only_self=True)
-            elif key in child:
-                result[key] = child[key]
-                _copy_origin(c_orig, c_path + (key,), out_orig, path + (key,))
-            else:
-                result[key] = parent[key]
-                _copy_origin(p_orig, p_path + (key,), out_orig, path + (key,))
-        return result
-    _copy_origin(c_orig, c_path, out_orig, path)
-    return child
-
-
-def _merge_named(parent: list[Any], child: list[Any], p_orig: Origins, c_orig: Origins, path: KeyPath,
-                 out_orig: Origins, p_path: KeyPath, c_path: KeyPath) -> list[Any]:
-    def name_of(item: Any) -> Any:
-        return item.get("name") if isinstance(item, dict) else None
-
-    result: list[Any] = []
-    child_by_name = {name_of(c): i for i, c in enumerate(child) if name_of(c) is not None}
-    used: set[int] = set()
-    for i, item in enumerate(parent):
-        j = child_by_name.get(name_of(item)) if name_of(item) is not None else None
-        k = len(result)
-        if j is not None:
-            used.add(j)
-            result.append(_merge(item, child[j], p_orig, c_orig, path + (k,), out_orig,
-                                 p_path + (i,), c_path + (j,)))
-        else:
-            result.append(item)
-            _copy_origin(p_orig, p_path + (i,), out_orig, path + (k,))
-    for j, item in enumerate(child):
-        if j not in used:
-            k = len(result)
-            result.append(item)
-            _copy_origin(c_orig, c_path + (j,), out_orig, path + (k,))
-    return result
-
-
-def _copy_origin(src: Origins, src_path: KeyPath, dst: Origins, dst_path: KeyPath, only_self: bool = False) -> None:
-    n = len(src_path)
-    for key, value in src.items():
-        if key[:n] == src_path and (not only_self or len(key) == n):
-            dst[dst_path + key[n:]] = value
-
-
-def resolve_file(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], Origins, tuple[Path, ...]]:
-    """Read a file and its ``extends`` chain; return the merged mapping and key origins."""
-    path = Path(path)
-    real = path.resolve()
-    if len(_seen) >= MAX_EXTENDS_DEPTH:
-        raise ScenarioError.at(str(path), f"'extends' chain deeper than {MAX_EXTENDS_DEPTH} files", key="extends")
-    raw, lines = read_yaml(path)
-    origins: Origins = {k: (str(path), v) for k, v in lines.items()}
-    parent_ref = raw.get("extends")
-    if parent_ref is None:
-        return raw, origins, (real,)
-    if not isinstance(parent_ref, str) or not parent_ref.strip():
-        raise ScenarioError.at(str(path), "'extends' must be a file name such as baseline_2026.yaml",
-                               line=lines.get(("extends",)), key="extends", given=parent_ref)
-    parent_path = (path.parent / parent_ref)
-    if not parent_path.is_file():
-        raise ScenarioError.at(str(path), f"parent scenario not found: {parent_path}",
-                               line=lines.get(("extends",)), key="extends", given=parent_ref)
-    if parent_path.resolve() in _seen + (real,):  # the link that closes the cycle
-        cycle = " -> ".join(p.name for p in _seen + (real, parent_path.resolve()))
-        raise ScenarioError.at(str(path), f"'extends' forms a cycle ({cycle}); remove one of the links",
-                               line=lines.get(("extends",)), key="extends", given=parent_ref)
-    try:
-        parent, p_orig, chain = resolve_file(parent_path, _seen + (real,))
-    except ScenarioError as exc:
-        looped = next((p for p in exc.problems if "cycle" in p.rule), None)
-        if looped is not None:  # shown at the first file of the chain: the one the user named
-            raise ScenarioError.at(str(path), looped.rule, line=lines.get(("extends",)), key="extends",
-                                   given=parent_ref) from None
-        raise ScenarioError(
-            [Problem(p.file, p.line, p.key, p.rule + f" (inherited by {path.name})", p.given) for p in exc.problems]
-        ) from None
-    # what names and describes the parent file is not inherited: a child without a title of its
-    # own is shown by its name, never under its parent's title
-    parent = {k: v for k, v in parent.items() if k not in NOT_INHERITED}
-    merged_orig: Origins = {}
-    merged = _merge(parent, raw, p_orig, origins, (), merged_orig, (), ())
-    return merged, merged_orig, chain + (real,)
 
 
 _UNION_TAGS = {"fixed", "uniform", "triangular", "pert", "normal", "lognormal", "choice",
