@@ -380,7 +380,8 @@ class Accumulator:
             "paths": self.n,
             "version": __version__,
             "data_vintage": DATA_VINTAGE,
-            "horizon": {"start": str(self.inp.dates[0]), "end": str(self.inp.dates[-1]), "step": self.sc.horizon.step},
+            # as written (the last step date is the last step's first day, not the horizon's end)
+            "horizon": {"start": str(self.sc.horizon.start), "end": str(self.sc.horizon.end), "step": self.sc.horizon.step},
         }
         return SimulationResult(
             scenario=self.sc, inputs=self.inp, dates=self.inp.dates, series=tuple(self.series),
@@ -452,7 +453,9 @@ class SimulationResult:
         return self._paths[series]
 
     def threshold_probability(self, series: str, threshold: float) -> tuple[float, float]:
-        """Chance that ``series`` reaches ``threshold`` at least once, and its Monte Carlo s.e."""
+        """Chance that ``series`` reaches ``threshold`` at least once, and its Monte Carlo s.e.: that
+        some step's value (the average over the step, so the chance depends on ``horizon.step``) is
+        at or above it."""
         self._check(series)
         if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real):
             raise ScenarioError.at(None, f"threshold must be a number (a price), not a {type(threshold).__name__}",
