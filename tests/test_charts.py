@@ -211,7 +211,7 @@ def test_png_is_twice_800_px_and_svg_keeps_text(view: RunView) -> None:
     assert width == 1600 and height > 1000
     svg = charts.chart_bytes(charts.fan_chart(view, s), "svg").decode()
     assert "<text" in svg and "US regular gasoline most likely averages" in svg
-    assert "$4.00: 2.6% chance of reaching it in 2026" in svg  # the threshold label too, despite its halo
+    assert "$4.00: 2.6% chance a weekly average reaches it in 2026" in svg  # the threshold label too, despite its halo
     assert "DejaVu Sans" in svg
 
 
@@ -269,8 +269,8 @@ def test_chart_shows_history_thresholds_units_and_provenance(view: RunView) -> N
     hist = [ln for ln in ax.get_lines() if len(ln.get_xdata()) == view.history_values[s].size]
     assert hist and np.allclose(hist[0].get_ydata(), view.history_values[s])
     assert ax.get_xlim()[0] <= matplotlib.dates.date2num(dt.date(2025, 1, 3))
-    assert "$80: 35.1% chance of reaching it in 2026" in words
-    assert "$100: 8.7% chance of reaching it in 2026" in words
+    assert "$80: 35.1% chance a weekly average reaches it in 2026" in words
+    assert "$100: 8.7% chance a weekly average reaches it in 2026" in words
     assert "Off the chart: $200: under 0.015% chance" in words  # far above the fan: listed, not drawn
     for needle in ("Scenario: Synthetic test scenario", "seed 7", "20,000 simulated futures", "#0123456789ab",
                    "energysim 0.0.test", "data up to 2025-12-31", "Brent crude oil most likely averages $66"):
@@ -311,8 +311,8 @@ def test_threshold_labels_do_not_hide_the_fan(series: str, factor: float) -> Non
     r = FigureCanvasAgg(fig).get_renderer()
     fig.draw(r)
     ax = fig.axes[0]
-    labels = [t for t in ax.texts if "chance of reaching it" in t.get_text() and t.get_color() != "white"]
-    halos = [t for t in ax.texts if "chance of reaching it" in t.get_text() and t.get_color() == "white"]
+    labels = [t for t in ax.texts if "average reaches it" in t.get_text() and t.get_color() != "white"]
+    halos = [t for t in ax.texts if "average reaches it" in t.get_text() and t.get_color() == "white"]
     lines = [ax.transData.transform((0, ln.get_ydata()[0]))[1] for ln in ax.get_lines()
              if ln.get_color() == charts.PALETTE["threshold"]]
     assert len(labels) == len(lines) > 0

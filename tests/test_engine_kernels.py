@@ -15,7 +15,7 @@ from energysim.kernels import draws
 from energysim.models import supply
 from energysim.scenario.distributions import Pert
 
-WEEKS = np.arange(53) * 7.0  # step ends of a weekly 2026 horizon [days]
+WEEKS = np.arange(1, 54) * 7.0  # step ends of a weekly 2026 horizon [days]
 STEP = np.full(53, 7.0)
 
 

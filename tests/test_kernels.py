@@ -73,6 +73,7 @@ def test_normals_are_standard_independent_and_keyed() -> None:
 def _reference(args: dict, inp, n_fuels: int) -> dict[str, np.ndarray]:  # noqa: ANN001
     """The chunk computed from the same draws with the numpy model functions."""
     t, step, dt = args["t1_days"], args["step_days"], args["dt_years"]
+    mid = t - 0.5 * step  # the premia are taken at the steps' middles
     n, m = args["sigma"].size, t.size
     starts = args["block_start"]
 
@@ -88,14 +89,14 @@ def _reference(args: dict, inp, n_fuels: int) -> dict[str, np.ndarray]:  # noqa:
     for d in range(args["d_start"].shape[0]):
         gross += supply.trapezoid_step_mean(t, step, args["d_start"][d], args["d_up"][d], args["d_plateau"][d],
                                             args["d_recovery"][d]) * args["d_volume"][d][:, None]
-        prem += supply.premium_profile(t, args["d_start"][d], args["d_lead"][d], args["d_half_life"][d]) \
+        prem += supply.premium_profile(mid, args["d_start"][d], args["d_lead"][d], args["d_half_life"][d]) \
             * args["d_amp"][d][:, None]
     ptr = args["inc_ptr"]
     for p in range(n):
         for k in range(ptr[p], ptr[p + 1]):
             s, e = args["inc_start"][k:k + 1], args["inc_end"][k:k + 1]
             gross[p] += supply.trapezoid_step_mean(t, step, s, [0.0], e - s, [0.0])[0] * args["inc_volume"][k]
-            prem[p] += supply.premium_profile(t, s, args["inc_lead"][k:k + 1], args["inc_half_life"][k:k + 1])[0] \
+            prem[p] += supply.premium_profile(mid, s, args["inc_lead"][k:k + 1], args["inc_half_life"][k:k + 1])[0] \
                 * args["inc_amp"][k]
     spare = supply.spare_response(gross, args["spare_avail"], args["spare_share"], args["spare_lag"])
     net = gross - spare

@@ -50,11 +50,12 @@ def test_fixed_disruption_gives_the_formula_price_on_its_plateau():
     sc = _scenario(disruptions=[{"name": "cut", "start": "2026-03-01", "volume_mbd": loss, "duration_days": 120}])
     res = energysim.simulate(sc)
     brent = res.paths("brent_usd_per_bbl")
-    dates = res.dates
-    plateau = (dates >= np.datetime64("2026-03-08")) & (dates <= np.datetime64("2026-06-28"))
+    dates = res.dates  # the step dated D covers the week [D, D + 7)
+    plateau = (dates >= np.datetime64("2026-03-01")) & (dates + 7 <= np.datetime64("2026-06-29"))
+    assert plateau.sum() == 16  # 5 Mar to 22 Jun
     expected = 60.0 * math.exp((loss / 100.0) / (0.05 - (-0.15)))
     np.testing.assert_allclose(brent[:, plateau], expected, rtol=1e-12)
-    before = dates < np.datetime64("2026-03-01")
+    before = dates + 7 <= np.datetime64("2026-03-01")
     np.testing.assert_allclose(brent[:, before], 60.0, rtol=1e-12)
     after = dates > np.datetime64("2026-07-10")
     np.testing.assert_allclose(brent[:, after], 60.0, rtol=1e-12)

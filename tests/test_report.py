@@ -130,7 +130,7 @@ def test_alt_text_and_summary_change_with_the_scenario(base_result, shock_result
     assert texts.fmt_price("gal", b.mean_q[s][0.5]) in texts.alt_text(b, s)
     assert b.mean_q[s][0.5] > a.mean_q[s][0.5]
     assert "the same as the no-disruption outlook" in texts.alt_text(a, s)
-    assert "$0.02 above the no-disruption outlook ($2.85)" in texts.alt_text(b, s)
+    assert "$0.02 above the no-disruption outlook ($2.84)" in texts.alt_text(b, s)
 
 
 def test_the_outlook_comparison_adds_up_as_shown(base_result) -> None:
@@ -372,7 +372,7 @@ def dt_date(text: str):
 def test_markdown_tables_align_text_left_and_html_keys_break_at_dots(run_dir: Path) -> None:
     md = (run_dir / "report.md").read_text()
     assert "| Parameter | Value | Source |\n|---|---|---|" in md
-    assert "| Price level | Chance of reaching it at least once | Monte Carlo error |\n|---|---:|---|" in md
+    assert "| Price level | Chance a weekly average reaches it | Monte Carlo error |\n|---|---:|---|" in md
     page = (run_dir / "report.html").read_text()
     assert "<td>market.<wbr>tightness.<wbr>" in page or "<td>market.<wbr>" in page
     assert page.count('<div class="table-wrap"><table') == page.count("<table")

@@ -94,15 +94,15 @@ def test_same_loss_moves_price_more_when_spare_is_low() -> None:
 
 
 def test_threat_only_premium_rises_then_releases() -> None:
-    premium = {"peak_pct": 30, "lead_days": 28, "half_life_days": 14}
+    premium = {"peak_pct": 30, "lead_days": 21, "half_life_days": 14}
     p = _brent(_scenario(spare=3.0, volume=0.0, premium=premium))
-    t_days = np.arange(p.shape[0]) * 7.0
+    t_mid = np.arange(p.shape[0]) * 7.0 + 3.5  # the weeks' middles [days], where premia are taken
     start = 31.0
-    before = t_days < start - 28
-    assert np.allclose(p[before], 60.0)  # nothing before the threat appears
+    before = t_mid < start - 21
+    assert before.any() and np.allclose(p[before], 60.0)  # nothing before the threat appears
     k = int(np.argmax(p))
     assert 1.2 * 60.0 < p[k] <= 1.3 * 60.0 + 1e-9  # rises towards the 30 % peak
-    assert start - 7 <= t_days[k] <= start + 7
+    assert start - 7 <= t_mid[k] <= start + 7
     assert np.all(np.diff(p[k:]) <= 1e-12)  # then only falls
     assert p[-1] == pytest.approx(60.0, rel=0.01)  # and is released: no physical loss, no lasting effect
 

@@ -10,9 +10,9 @@ removes it before the scenario is validated. Each observation is::
         what: "peak of the autumn spike"        # optional label
         source: "EIA Brent daily spot (data/brent-daily.csv); Hamilton (2011) +93 % Aug-Oct"
 
-For every observation the model's Brent at that date is expressed as a per cent change from the
-baseline (the pre-event level) and its 5th, 50th and 95th percentiles are compared with the
-observed change. Coverage is the share of observations inside the 5–95 % band; sharpness is the
+For every observation the model's Brent in the step holding that date (the day itself on the
+episodes' daily grid) is expressed as a per cent change from the baseline (the pre-event level)
+and its 5th, 50th and 95th percentiles are compared with the observed change. Coverage is the share of observations inside the 5–95 % band; sharpness is the
 median band width (P95 − P5, percentage points).
 """
 
@@ -218,6 +218,12 @@ def score(observed_pct: float, model_pct: np.ndarray) -> tuple[float, float, flo
     return p5, p50, p95, bool(p5 <= observed_pct <= p95)
 
 
+def _step_of(dates: np.ndarray, day: dt.date) -> int:
+    """The index of the step holding ``day``: the last step dated on or before it (a step dated
+    ``D`` covers ``[D, D + length)``; the loader keeps observations inside the horizon)."""
+    return max(int(np.searchsorted(dates, np.datetime64(day, "D"), side="right")) - 1, 0)
+
+
 def run_episode(ep: Episode, paths: int, seed: int | None = None) -> list[Row]:
     """Simulate one episode and score each of its observations."""
     from .engine import simulate
@@ -231,7 +237,7 @@ def run_episode(ep: Episode, paths: int, seed: int | None = None) -> list[Row]:
     rows = []
     horizon = f"{sc.horizon.start} to {sc.horizon.end}"
     for ob in ep.observed:
-        j = int(np.argmin(np.abs((dates - np.datetime64(ob.date, "D")).astype(float))))
+        j = _step_of(dates, ob.date)
         ref = float(inp.baseline_usd_per_bbl[j])
         model_pct = 100.0 * (np.asarray(brent[:, j], float) / ref - 1.0)
         if ob.pct_change is not None:

@@ -275,7 +275,7 @@ def _fuel_inputs(sc: Scenario, inp: RunInputs, st: ChunkStreams) -> dict[str, An
         fuel, fs = sc.fuels[key], inp.fuels[key]
         a_up, a_down = retail.pass_through_shares(dt_weeks, fuel.tau_up_weeks, fuel.tau_down_weeks)
         out["up"][i], out["down"][i] = a_up[:, 0], a_down[:, 0]
-        season, season0 = _seasonal(fuel.seasonal, inp.dates, sc.horizon.start)
+        season, season0 = _seasonal(fuel.seasonal, inp.middle_days, sc.horizon.start)
         out["intercept"][i] = fuel.taxes + fuel.margin_and_crack + season.astype(np.float64)
         e0 = (fuel.taxes + fuel.margin_and_crack + season0
               + fuel.slope * inp.brent_before_usd_per_bbl / fuel.units_per_bbl)
@@ -605,11 +605,12 @@ def simulate(
     return result
 
 
-def _seasonal(profile: list[float], dates: np.ndarray, start: Any) -> tuple[np.ndarray, float]:
-    """Seasonal retail offset [USD/unit] at each step date, and on the last day before the
-    horizon start (where the observed start price was taken, so a run starts at that price)."""
+def _seasonal(profile: list[float], middle_days: np.ndarray, start: Any) -> tuple[np.ndarray, float]:
+    """Seasonal retail offset [USD/unit] at each step's middle day (a step's price is its
+    average), and on the last day before the horizon start (where the observed start price was
+    taken, so a run starts at that price)."""
     before = np.array([np.datetime64(start, "D") - 1])
-    return retail.seasonal_offset(profile, dates), float(retail.seasonal_offset(profile, before)[0])
+    return retail.seasonal_offset(profile, middle_days), float(retail.seasonal_offset(profile, before)[0])
 
 
 def _baseline_series(sc: Scenario, inp: RunInputs) -> dict[str, np.ndarray]:
@@ -620,7 +621,7 @@ def _baseline_series(sc: Scenario, inp: RunInputs) -> dict[str, np.ndarray]:
         fs = inp.fuels[key]
         eff = retail.effective_crude(brent, inp.step_days / 7.0, fuel.tau_up_weeks, fuel.tau_down_weeks,
                                      inp.brent_before_usd_per_bbl)
-        season, season0 = _seasonal(fuel.seasonal, inp.dates, sc.horizon.start)
+        season, season0 = _seasonal(fuel.seasonal, inp.middle_days, sc.horizon.start)
         intercept = fuel.taxes + fuel.margin_and_crack + season
         e0 = (fuel.taxes + fuel.margin_and_crack + season0
               + fuel.slope * inp.brent_before_usd_per_bbl / fuel.units_per_bbl)

@@ -18,7 +18,7 @@ from .errors import ScenarioError
 from .models.retail import seasonal_offset
 from .scenario.loader import LoadedScenario, validate_scenario
 from .scenario.schema import Baseline, Horizon, Scenario, fuel_series
-from .timegrid import baseline_gap, time_grid
+from .timegrid import baseline_gap, month_middles, step_ends, step_middles, time_grid
 
 __all__ = ["RunInputs", "FuelStart", "time_grid", "build_inputs", "baseline_monthly", "baseline_path",
            "read_baseline_csv"]
@@ -37,10 +37,10 @@ class FuelStart:
 class RunInputs:
     """Everything a run needs besides the scenario's parameters; plain arrays."""
 
-    dates: np.ndarray  # datetime64[D], shape (steps,)
-    t_days: np.ndarray  # days since horizon start at each step end
+    dates: np.ndarray  # datetime64[D], shape (steps,): each step's first day
+    t_days: np.ndarray  # days since horizon start (00:00) at each step end: (date - start) + length
     step_days: np.ndarray  # length of each step [days]
-    baseline_usd_per_bbl: np.ndarray  # shape (steps,)
+    baseline_usd_per_bbl: np.ndarray  # shape (steps,), at each step's middle day
     brent_before_usd_per_bbl: float  # last Brent before the horizon (for pass-through state)
     fuels: dict[str, FuelStart]
     brent_history: pd.Series = field(repr=False)
@@ -48,6 +48,11 @@ class RunInputs:
     @property
     def dt_years(self) -> np.ndarray:
         return self.step_days / DAYS_PER_YEAR
+
+    @property
+    def middle_days(self) -> np.ndarray:
+        """The middle day of each step, a day number (:func:`energysim.timegrid.step_middles`)."""
+        return step_middles(self.dates, self.step_days)
 
     @property
     def n_steps(self) -> int:
@@ -127,22 +132,23 @@ def baseline_monthly(baseline: Baseline, base_dir: Path, file: str) -> dict[str,
     return dict(baseline.monthly_usd_per_bbl)
 
 
-def baseline_path(baseline: Baseline, horizon: Horizon, dates: np.ndarray, base_dir: Path, file: str) -> np.ndarray:
-    """Baseline Brent [USD/bbl] at each date: log-linear between mid-months, flat beyond the ends.
+def baseline_path(baseline: Baseline, horizon: Horizon, days: np.ndarray, base_dir: Path, file: str) -> np.ndarray:
+    """Baseline Brent [USD/bbl] at each day number ``days`` (days since 1970-01-01, maybe
+    fractional; the steps' middle days): log-linear between the months' middle days, flat
+    beyond the ends, so a monthly step over a calendar month gets that month's value.
 
     The loader already refused a baseline that does not cover the horizon (with the scenario's
     key and line); the check here covers a :class:`Scenario` built in Python with a CSV baseline.
     """
     if baseline.constant_usd_per_bbl is not None:
-        return np.full(dates.shape[0], float(baseline.constant_usd_per_bbl))
+        return np.full(days.shape[0], float(baseline.constant_usd_per_bbl))
     monthly = baseline_monthly(baseline, base_dir, file)
     gap = baseline_gap(monthly, horizon.start, horizon.end, horizon.step)
     if gap is not None:
         raise ScenarioError.at(file, gap, key="market.baseline")
     months = sorted(monthly)
-    mid = np.array([np.datetime64(m + "-15", "D").astype(float) for m in months])
     logv = np.log([monthly[m] for m in months])
-    return np.exp(np.interp(dates.astype(float), mid, logv))
+    return np.exp(np.interp(np.asarray(days, float), month_middles(months), logv))
 
 
 def build_inputs(loaded: LoadedScenario | Scenario) -> RunInputs:
@@ -168,8 +174,8 @@ def build_inputs(loaded: LoadedScenario | Scenario) -> RunInputs:
             base_dir = Path(declared[0]).parent
     h = scenario.horizon
     dates, lengths = time_grid(h.start, h.end, h.step)
-    t_days = (dates - np.datetime64(h.start, "D")).astype(float)
-    base = baseline_path(scenario.market.baseline, h, dates, base_dir, file)
+    t_days = step_ends(h.start, dates, lengths)
+    base = baseline_path(scenario.market.baseline, h, step_middles(dates, lengths), base_dir, file)
     brent_hist = data.brent_weekly()
     before = data.last_value_before(brent_hist, str(h.start))
     if before is None or (pd.Timestamp(h.start) - brent_hist.index[brent_hist.index < pd.Timestamp(h.start)][-1]).days > 45:

@@ -80,11 +80,11 @@ def fuel_tables(v: RunView, s: str) -> list[Table]:
     out = [prices]
     if v.thresholds.get(s):
         out.append(Table(
-            ["Price level", "Chance of reaching it at least once", "Monte Carlo error"],
+            ["Price level", f"Chance a {texts.step_average(v.scenario.horizon.step)} reaches it", "Monte Carlo error"],
             [[fp(unit, t), texts.fmt_probability(p, e, v.n_paths),
               _threshold_error(p, e)]
              for t, p, e in v.thresholds[s]],
-            "Each chance is rounded to what its Monte Carlo error supports.",
+            f"{texts.STEP_AVERAGE_NOTE} Each chance is rounded to what its Monte Carlo error supports.",
             left=(0, 2),
         ))
     return out

@@ -381,7 +381,8 @@ class Accumulator:
             "paths": self.n,
             "version": __version__,
             "data_vintage": DATA_VINTAGE,
-            "horizon": {"start": str(self.inp.dates[0]), "end": str(self.inp.dates[-1]), "step": self.sc.horizon.step},
+            # as written (the last step date is the last step's first day, not the horizon's end)
+            "horizon": {"start": str(self.sc.horizon.start), "end": str(self.sc.horizon.end), "step": self.sc.horizon.step},
         }
         return SimulationResult(
             scenario=self.sc, inputs=self.inp, dates=self.inp.dates, series=tuple(self.series),
@@ -521,7 +522,9 @@ class SimulationResult:
         return self._paths[series]
 
     def threshold_probability(self, series: str, threshold: float) -> tuple[float, float]:
-        """Chance that ``series`` reaches ``threshold`` at least once, and its Monte Carlo error.
+        """Chance that ``series`` reaches ``threshold`` at least once, and its Monte Carlo error:
+        that some step's value (the average over the step, so the chance depends on
+        ``horizon.step``) is at or above it.
 
         The error is the binomial standard error ``sqrt(p (1 - p) / n)``, except where no path
         reached the threshold (``p`` = 0) or every path did (``p`` = 1): that formula then gives

@@ -7,6 +7,7 @@ from collections.abc import Collection, Sequence
 from .charts import SERIES_LABELS
 from .results import SimulationResult
 from .scenario.schema import Scenario, fuel_series
+from .texts import step_average
 
 __all__ = ["summary_table", "series_label", "format_price", "format_columns", "COLUMN_GAP"]
 
@@ -49,7 +50,8 @@ def summary_table(result: SimulationResult) -> str:
     sc = result.scenario
     lines = [f"{sc.title or sc.name}  [{result.metadata['horizon']['start']} to {result.metadata['horizon']['end']}, "
              f"{result.n_paths:,} paths, seed {result.metadata['seed']}]", ""]
-    rows = [["series", "avg P5", "avg P50", "avg P95", "riskiest-month P95", "chance of reaching"]]
+    reach = f"chance a {step_average(sc.horizon.step).replace('average', 'avg')} reaches"
+    rows = [["series", "avg P5", "avg P50", "avg P95", "riskiest-month P95", reach]]
     for s in result.series:
         if s == "net_supply_loss_mbd":
             continue

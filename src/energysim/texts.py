@@ -17,7 +17,7 @@ from .runview import RunView
 __all__ = [
     "fmt_price", "fmt_money", "fmt_probability", "fmt_probability_pm", "headline", "subtitle", "footer_lines",
     "alt_text", "caption", "summary_sentences", "LEAVES_OUT", "threshold_label", "futures", "months_text",
-    "small_run_warning", "MIN_MEANINGFUL_PATHS", "RISKIEST_MONTH_DEFINITION",
+    "small_run_warning", "MIN_MEANINGFUL_PATHS", "RISKIEST_MONTH_DEFINITION", "step_average", "STEP_AVERAGE_NOTE",
 ]
 
 #: Fewer futures than this and the report says its figures are not meaningful: a 1-in-20 figure
@@ -29,6 +29,16 @@ RISKIEST_MONTH_DEFINITION = (
     "Riskiest month: the month whose high (1 in 20) average price is highest. It is not necessarily when the "
     "scenario hits hardest: the range of possible prices widens the further ahead one looks, which often makes "
     "it one of the last months, and when months are close it can change from one run to another.")
+
+#: Why a threshold's chance depends on ``horizon.step``: a step's price is its average over the step.
+STEP_AVERAGE_NOTE = ("A step's price is its average over the step, which smooths out shorter spikes: the same "
+                     "futures reach a level more often in daily than in weekly averages, and less often in monthly ones.")
+
+
+def step_average(step: str) -> str:
+    """The price a threshold is compared with, per ``horizon.step``: ``weekly average`` etc."""
+    return {"day": "daily", "week": "weekly", "month": "monthly"}[step] + " average"
+
 
 #: The limits that matter to a household, in readers' words (see docs and references §2, §5).
 LEAVES_OUT: tuple[tuple[str, str], ...] = (
@@ -249,7 +259,8 @@ def footer_lines(v: RunView) -> list[str]:
 
 
 def threshold_label(v: RunView, s: str, level: float, p: float, se: float) -> str:
-    return f"{fmt_price(v.unit(s), level)}: {fmt_probability(p, se, v.n_paths)} chance of reaching it in {v.period()}"
+    return (f"{fmt_price(v.unit(s), level)}: {fmt_probability(p, se, v.n_paths)} chance a "
+            f"{step_average(v.scenario.horizon.step)} reaches it in {v.period()}")
 
 
 def _last_real(v: RunView, s: str) -> str:
@@ -273,7 +284,7 @@ def alt_text(v: RunView, s: str) -> str:
             f"{fmt_price(unit, q[0.95])}. In 1 of 10 futures it tops {fmt_price(unit, v.max_q[s][0.9])} at some point.")
     odds = [f"{fmt_price(unit, t)}: {fmt_probability(p, se, v.n_paths)}" for t, p, se in v.thresholds.get(s, [])]
     if odds:
-        text += " Chance of reaching " + "; ".join(odds) + "."
+        text += f" Chance that a {step_average(v.scenario.horizon.step)} price reaches " + "; ".join(odds) + "."
     return text
 
 

@@ -109,27 +109,27 @@ def _add_trapezoid(row: np.ndarray, t1: np.ndarray, t0: np.ndarray, per_day: flo
 
 
 @njit(nogil=True, cache=True, error_model="numpy")
-def _add_premium(row: np.ndarray, t1: np.ndarray, per_day: float, start: float, lead: float, half_life: float,
+def _add_premium(row: np.ndarray, t: np.ndarray, per_day: float, start: float, lead: float, half_life: float,
                  amp: float, regular_dt: float) -> None:
-    """``row += amp * premium_profile(...)`` for one path: linear build-up over ``lead`` days
-    before ``start``, then halving every ``half_life`` days. On a regular grid (steps of
-    ``regular_dt`` days; 0 for an irregular one) the decay is a fixed factor per step, applied
-    to two interleaved chains (every other step), so that the multiplications do not wait on
-    each other; ``row`` needs a spare slot after the grid's last step (``t1.size + 1`` values),
+    """``row += amp * premium_profile(t, ...)`` for one path, at the sorted times ``t`` [days]
+    (the steps' middles): linear build-up over ``lead`` days before ``start``, then halving
+    every ``half_life`` days. On a regular grid (steps of ``regular_dt`` days; 0 for an
+    irregular one) the decay is a fixed factor per step, applied to two interleaved chains (every other step), so that the multiplications do not wait on
+    each other; ``row`` needs a spare slot after the grid's last step (``t.size + 1`` values),
     which the last pair may write instead of a branch on the parity of the steps left
     (mispredicted half the time)."""
     if amp == 0.0:
         return
-    m = t1.size
+    m = t.size
     rate = -LN2 / half_life
-    j = _first_after(t1, start - max(lead, 0.0), per_day)
-    while j < m and t1[j] < start:  # the build-up
+    j = _first_after(t, start - max(lead, 0.0), per_day)
+    while j < m and t[j] < start:  # the build-up
         if lead > 0.0:
-            row[j] += amp * min(max(1.0 + (t1[j] - start) / lead, 0.0), 1.0)
+            row[j] += amp * min(max(1.0 + (t[j] - start) / lead, 0.0), 1.0)
         j += 1
     if j >= m:
         return
-    v0 = amp * math.exp((t1[j] - start) * rate)
+    v0 = amp * math.exp((t[j] - start) * rate)
     row[j] += v0
     if j + 1 >= m:
         return
@@ -148,7 +148,7 @@ def _add_premium(row: np.ndarray, t1: np.ndarray, per_day: float, start: float, 
     else:
         value = v0
         for k in range(j + 1, m):
-            value *= math.exp(rate * (t1[k] - t1[k - 1]))
+            value *= math.exp(rate * (t[k] - t[k - 1]))
             row[k] += value
 
 
@@ -262,6 +262,7 @@ def path_model(
     n = sigma.size
     n_fuels = f_up.shape[0]
     t0 = t1_days - step_days
+    t_mid = t1_days - 0.5 * step_days  # the premia are taken at each step's middle
     bad = np.zeros(1 + n_fuels, np.int64)
     factor = np.empty(m)
     gross = np.empty(m)
@@ -289,6 +290,7 @@ def path_model(
             regular_years = 0.0
     flow0 = inventory0_days / ACUTE_DURATION_DAYS  # inventory flow per mb/d of demand [-]
     per_day = _steps_per_day(t1_days)
+    per_day_mid = _steps_per_day(t_mid)
     b = 0
     for p in range(n):
         while p >= block_start[b + 1]:  # the path's seeding block
@@ -311,10 +313,12 @@ def path_model(
         for d in range(d_start.shape[0]):
             _add_trapezoid(gross, t1_days, t0, per_day, d_start[d, p], d_up[d, p], d_plateau[d, p], d_recovery[d, p],
                            d_volume[d, p])
-            _add_premium(prem, t1_days, per_day, d_start[d, p], d_lead[d, p], d_half_life[d, p], d_amp[d, p], regular_dt)
+            _add_premium(prem, t_mid, per_day_mid, d_start[d, p], d_lead[d, p], d_half_life[d, p], d_amp[d, p],
+                         regular_dt)
         for k in range(inc_ptr[p], inc_ptr[p + 1]):
             _add_trapezoid(gross, t1_days, t0, per_day, inc_start[k], 0.0, inc_end[k] - inc_start[k], 0.0, inc_volume[k])
-            _add_premium(prem, t1_days, per_day, inc_start[k], inc_lead[k], inc_half_life[k], inc_amp[k], regular_dt)
+            _add_premium(prem, t_mid, per_day_mid, inc_start[k], inc_lead[k], inc_half_life[k], inc_amp[k],
+                         regular_dt)
         # spare capacity answers the loss of lag steps before, up to what is available and never
         # more than the current loss
         avail, share, lag = spare_avail[p], spare_share[p], spare_lag[p]

@@ -25,6 +25,8 @@ within 2 weeks and 80 % within 4 weeks.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -151,7 +153,7 @@ def retail_price(
     return intercept_usd + slope * effective_crude_usd_per_bbl / units_per_bbl + crack_deviation_usd
 
 
-def seasonal_offset(profile_usd: list[float] | FloatArray, dates: NDArray[np.datetime64]) -> FloatArray:
+def seasonal_offset(profile_usd: list[float] | FloatArray, dates: NDArray[np.datetime64] | FloatArray) -> FloatArray:
     """Seasonal retail offset [USD/unit] at each date.
 
     The twelve monthly values (January first) sit on the middle day of each month and are
@@ -162,14 +164,17 @@ def seasonal_offset(profile_usd: list[float] | FloatArray, dates: NDArray[np.dat
     ----------
     profile_usd : sequence of 12 floats
         Mean offset of each calendar month [USD/unit].
-    dates : array of datetime64[D], shape (steps,)
+    dates : array of datetime64[D], or of day numbers (days since 1970-01-01, maybe fractional,
+        such as a step's middle day), shape (steps,)
     """
     s = np.asarray(profile_usd, dtype=np.float64)
-    days = np.asarray(dates).astype("datetime64[D]")
+    raw = np.asarray(dates)
+    days = raw.astype("datetime64[D]").astype(np.float64) if raw.dtype.kind == "M" else raw.astype(np.float64)
     if not np.any(s) or days.size == 0:
         return np.zeros(days.shape[0])
-    months = np.arange(days.min().astype("datetime64[M]") - 1, days.max().astype("datetime64[M]") + 2)
+    lo, hi = (np.datetime64(int(math.floor(x)), "D").astype("datetime64[M]") for x in (days.min(), days.max()))
+    months = np.arange(lo - 1, hi + 2)
     first = months.astype("datetime64[D]").astype(np.float64)
     last = (months + 1).astype("datetime64[D]").astype(np.float64)
     mids = (first + last - 1.0) / 2.0  # the middle day of each month
-    return np.interp(days.astype(np.float64), mids, s[months.astype(np.int64) % 12])
+    return np.interp(days, mids, s[months.astype(np.int64) % 12])

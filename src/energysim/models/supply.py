@@ -1,8 +1,10 @@
 """Supply side: disruption profiles, recurring incidents, spare capacity and stock releases.
 
 All functions are pure array maths on (paths, steps) arrays. Times are in days since the
-start of the horizon; a value at step ``j`` is the *average over the step* ending at
-``t_days[j]`` (so a five-day incident inside a weekly step counts for 5/7 of its volume).
+start of the horizon (00:00 of its first day); a loss at step ``j`` is the *average over the
+step* from ``t_days[j] - step_days[j]`` to ``t_days[j]``, the step's end (so a five-day incident
+inside a weekly step counts for 5/7 of its volume). The engine takes a premium at each step's
+middle, ``t_days - step_days / 2``.
 """
 
 from __future__ import annotations
@@ -86,8 +88,9 @@ def _cum_trapezoid(t: F, start: F, ramp_up: F, end: F, recovery: F) -> F:
 
 
 def premium_profile(t_days: F, start: F, lead_days: F, half_life_days: F) -> F:
-    """Shape (0..1) of a fear premium: builds linearly over ``lead_days`` before ``start``,
-    peaks at ``start``, then decays with half-life ``half_life_days``.
+    """Shape (0..1) of a fear premium at the sorted times ``t_days`` (the engine gives the
+    steps' middles): builds linearly over ``lead_days`` before ``start``, peaks at ``start``,
+    then decays with half-life ``half_life_days``.
 
     Returns an array of shape (paths, steps).
     """
@@ -147,7 +150,9 @@ def spare_response(gross_loss_mbd: F, available_mbd: F, share: F, lag_steps: NDA
 def stock_release(
     trigger: NDArray[np.bool_], t_days: F, step_days: F, rate_mbd: F, total_mb: F, lag_days: F
 ) -> F:
-    """Strategic stock release [mb/d] per step, starting ``lag_days`` after the first trigger.
+    """Strategic stock release [mb/d] per step, starting ``lag_days`` after the end of the first
+    step where the trigger holds (``t_days``: the steps' ends; the step's average loss is known
+    when the step ends).
 
     Parameters
     ----------

@@ -48,7 +48,9 @@ class Horizon(_Model):
 
     start: dt.date = Field(dt.date(2026, 1, 1), description="First simulated date (YYYY-MM-DD).")
     end: dt.date = Field(dt.date(2026, 12, 31), description="Last simulated date (YYYY-MM-DD), inclusive.")
-    step: Literal["day", "week", "month"] = Field("week", description="Time step of the paths.")
+    step: Literal["day", "week", "month"] = Field(
+        "week", description="Time step of the paths; each output date is the first day of the step (a day, 7 days, "
+        "a month) whose average it gives.")
 
     @model_validator(mode="after")
     def _check(self) -> "Horizon":
