@@ -139,7 +139,7 @@ def summarise_difference(diff: np.ndarray, a: np.ndarray, b: np.ndarray) -> dict
 
 def comparison_table(results: Sequence[SimulationResult], labels: Sequence[str]) -> pd.DataFrame:
     """Per scenario and series: the horizon average at each quantile (and its mean), the peak-month
-    P95, and the chance of reaching each threshold.
+    P95, and the chance that a step's average reaches each threshold.
 
     Tidy columns: ``scenario, series, statistic, level, month, value, mc_standard_error``.
     ``level`` is the quantile (``horizon_average``, ``peak_month_p95``) or the price threshold
