@@ -191,6 +191,23 @@ def python_loop_seconds(path: Path, paths: int) -> float:
     return time.perf_counter() - t0
 
 
+def cpu_description() -> str:
+    """The processor as Linux describes it (model name, family/model, the widest vector
+    extension), since the ratio depends on the microarchitecture; the platform's name elsewhere."""
+    try:
+        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return platform.processor() or platform.machine()
+    info: dict[str, str] = {}
+    for line in text.split("\n\n")[0].splitlines():
+        key, _, value = line.partition(":")
+        info.setdefault(key.strip(), value.strip())
+    flags = set(info.get("flags", "").split())
+    vector = next((f for f in ("avx512f", "avx2", "avx", "sse4_2", "asimd") if f in flags), "")
+    return (f"{info.get('model name', platform.machine())}, family {info.get('cpu family', '?')} "
+            f"model {info.get('model', '?')}, {info.get('cpu MHz', '?')} MHz" + (f", {vector}" if vector else ""))
+
+
 def default_output(quick: bool) -> Path:
     """Where the results go: a quick run's never over the committed full run's."""
     return ROOT / "benchmarks" / ("results-quick.json" if quick else "results.json")
@@ -211,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[tuple[str, str]] = []
     res: dict[str, object] = {
         "scenario": str(scen.relative_to(ROOT)), "paths": big, "cpus": os.cpu_count(),
-        "machine": platform.processor() or platform.machine(), "python": platform.python_version(),
+        "machine": platform.machine(), "cpu": cpu_description(), "python": platform.python_version(),
         "numpy": np.__version__, "load_average_at_start": os.getloadavg(),
     }
     engine_seconds(scen, 20_000, None, 1)  # warm up: imports, data files, caches
@@ -259,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     res["load_average_at_end"] = os.getloadavg()
     res["peak_rss_gib_this_process"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     width = max(len(k) for k, _ in rows)
-    print(f"energysim engine benchmark: {res['scenario']}, {os.cpu_count()} CPUs, numpy {np.__version__}")
+    print(f"energysim engine benchmark: {res['scenario']}, {os.cpu_count()} CPUs ({res['cpu']}), numpy {np.__version__}")
     for k, v in rows:
         print(f"  {k:<{width}}  {v}")
     out.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
