@@ -260,6 +260,40 @@ def test_no_text_overlaps_and_everything_is_inside_the_image(series: str, factor
             assert not (w > 0.5 and h > 0.5), f"{ta!r} overlaps {tb!r}"
 
 
+def _monthly_view() -> RunView:
+    """The synthetic run on a monthly grid over 2026 (twelve steps, each a calendar month)."""
+    v = synthetic_view()
+    sc = v.scenario.model_copy(update={"horizon": v.scenario.horizon.model_copy(update={"step": "month"})})
+    months = np.arange(np.datetime64("2026-01"), np.datetime64("2027-01"), dtype="datetime64[M]")
+    keep = np.arange(0, 52, 52 // 12)[:12]  # twelve of the weekly values, one per month
+    return dataclasses.replace(v, scenario=sc, dates=months.astype("datetime64[D]"),
+                               quantiles={s: q[:, keep] for s, q in v.quantiles.items()},
+                               baseline={s: b[keep] for s, b in v.baseline.items()})
+
+
+@pytest.mark.parametrize("step", ["week", "month"])
+def test_fan_draws_each_step_average_halfway_through_its_step_and_spans_the_horizon(step: str) -> None:
+    """A step's value is its average over [date, date + length): the fan and the no-disruption
+    line put it in the middle of the step (January's monthly average on 16 January, not on
+    1 January at the real/simulated marker), and the x axis runs to the last step's end (a
+    monthly run's December is on the chart)."""
+    v = synthetic_view() if step == "week" else _monthly_view()
+    s = "brent_usd_per_bbl"
+    ax = charts.fan_chart(v, s).axes[0]
+    num = matplotlib.dates.date2num
+    median = [ln for ln in ax.get_lines() if ln.get_color() == charts.PALETTE["median"]][0]
+    x = num(median.get_xdata())
+    first, last = (dt.datetime(2026, 1, 4, 12), dt.datetime(2027, 1, 3, 12)) if step == "week" else \
+        (dt.datetime(2026, 1, 16, 12), dt.datetime(2026, 12, 16, 12))
+    assert x[0] == pytest.approx(num(first)) and x[-1] == pytest.approx(num(last))
+    assert np.allclose(num([ln for ln in ax.get_lines() if ln.get_color() == charts.PALETTE["baseline"]][0]
+                           .get_xdata()), x)
+    end = dt.date(2027, 1, 7) if step == "week" else dt.date(2027, 1, 1)  # the last step's end
+    assert ax.get_xlim()[1] == pytest.approx(num(end))
+    marker = [ln for ln in ax.get_lines() if ln.get_color() == charts.PALETTE["muted"]][0]
+    assert num(marker.get_xdata())[0] == pytest.approx(num(dt.date(2026, 1, 1)))  # horizon.start
+
+
 def test_chart_shows_history_thresholds_units_and_provenance(view: RunView) -> None:
     s = "brent_usd_per_bbl"
     fig = charts.fan_chart(view, s)

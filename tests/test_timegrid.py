@@ -12,7 +12,7 @@ import energysim
 from energysim import data
 from energysim.backtest import _step_of
 from energysim.scenario import scenario_from_dict
-from energysim.timegrid import step_ends, step_middles, time_grid
+from energysim.timegrid import step_centres, step_ends, step_middles, time_grid
 
 LOSS, BRENT, FUEL = "net_supply_loss_mbd", "brent_usd_per_bbl", "x_usd_per_gal"
 #: Instant pass-through, no crack noise, no season, no start gap: a retail price is a function
@@ -217,3 +217,18 @@ def test_threshold_chances_say_which_average_reaches_the_level(step: str) -> Non
     assert odds.head[1] == f"Chance a {adjective} average reaches it"
     assert "smooths out shorter spikes" in odds.note
     assert f"Chance that a {adjective} average price reaches $61" in texts.alt_text(view, BRENT)
+
+
+def test_step_centres_are_halfway_through_each_step() -> None:
+    """Where a chart draws a step's average: date + length / 2, the same point as the middle day."""
+    for start, end, step, first in ((dt.date(2026, 1, 1), dt.date(2026, 12, 31), "week", "2026-01-04T12:00"),
+                                    (dt.date(2026, 1, 1), dt.date(2026, 12, 31), "month", "2026-01-16T12:00"),
+                                    (dt.date(2028, 2, 1), dt.date(2028, 3, 31), "month", "2028-02-15T12:00"),
+                                    (dt.date(2026, 2, 1), dt.date(2026, 3, 31), "month", "2026-02-15T00:00"),
+                                    (dt.date(2026, 3, 5), dt.date(2026, 3, 9), "day", "2026-03-05T12:00")):
+        dates, lengths = time_grid(start, end, step)
+        centres = step_centres(dates, lengths)
+        assert str(centres[0]) == first
+        # the middle day as a day number is the centre minus half a day (whole days are the days)
+        days = (centres - np.datetime64("1970-01-01T00:00")).astype(float) / 1440.0
+        assert np.allclose(days - 0.5, step_middles(dates, lengths))

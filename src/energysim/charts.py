@@ -231,7 +231,7 @@ def chart_bytes(fig: Figure, fmt: str) -> bytes:
 def _fan_chart(v: RunView, s: str) -> Figure:
     unit = v.unit(s)
     axis_label, _, _ = v.unit_words(s)
-    dates = v.dates.astype(object)
+    dates = v.step_centres.astype(object)  # a step's average drawn halfway through the step
     fig = Figure(figsize=(FIG_WIDTH_IN, FIG_HEIGHT_IN), dpi=100)
     ax = fig.add_axes((0.095, 0.245, 0.875, 0.575))
     p5, p25, p50, p75, p95 = (v.quantile_path(s, q) for q in (0.05, 0.25, 0.5, 0.75, 0.95))
@@ -269,7 +269,8 @@ def _fan_chart(v: RunView, s: str) -> Figure:
     bottom = max(0.0, lo - 0.08 * span)
     ax.set_ylim(bottom, top)
     x0 = (v.history_dates[s][0] if has_hist else v.dates[0]).astype(object)
-    ax.set_xlim(x0, dates[-1])
+    x1: Any = v.steps_end.astype(object)  # to the end of the last step
+    ax.set_xlim(x0, x1)
 
     # thresholds: dotted lines; labels at the right edge just above their line, at least a line of
     # text apart and clear of the "real | simulated" marker at the bottom. A thin white halo, not

@@ -100,7 +100,7 @@ def side_by_side_fans(runs: Sequence[RunView | SimulationResult], labels: Sequen
         axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
         for k, (v, name) in enumerate(zip(views, labels)):
             ax = axes[k // ncols][k % ncols]
-            dates = v.dates.astype(object)
+            dates = v.step_centres.astype(object)  # a step's average drawn halfway through the step
             p5, p25, p50, p75, p95 = (v.quantile_path(series, q) for q in (0.05, 0.25, 0.5, 0.75, 0.95))
             colour = SCENARIO_COLOURS[k % len(SCENARIO_COLOURS)]
             ax.fill_between(dates, p5, p95, color=colour, alpha=0.18, lw=0)
@@ -124,7 +124,7 @@ def medians_overlay(runs: Sequence[RunView | SimulationResult], labels: Sequence
                     series: Sequence[str]) -> Figure:
     """One panel per series: each scenario's median, told apart by colour and line style, over the
     first scenario's 50 % band for scale (one light band: overlapping bands blend into mud).
-    Each median is drawn on its run's own dates.
+    Each median is drawn on its run's own steps, a step's average halfway through the step.
 
     Raises
     ------
@@ -142,9 +142,9 @@ def medians_overlay(runs: Sequence[RunView | SimulationResult], labels: Sequence
         axes = fig.subplots(len(series), 1, sharex=True, squeeze=False)
         for i, s in enumerate(series):
             ax = axes[i][0]
-            dates = v0.dates.astype(object)
+            dates = v0.step_centres.astype(object)
             for k, (v, name) in enumerate(zip(views, labels)):
-                ax.plot(v.dates.astype(object), v.quantile_path(s, 0.5), color=SCENARIO_COLOURS[k % len(SCENARIO_COLOURS)], lw=2,
+                ax.plot(v.step_centres.astype(object), v.quantile_path(s, 0.5), color=SCENARIO_COLOURS[k % len(SCENARIO_COLOURS)], lw=2,
                         ls=SCENARIO_LINES[k % len(SCENARIO_LINES)], label=name)
             ax.fill_between(dates, v0.quantile_path(s, 0.25), v0.quantile_path(s, 0.75), color="#e3e3e3", lw=0,
                             zorder=0.5, label=f"Half of futures ({labels[0]})")

@@ -28,6 +28,7 @@ from .household import horizon_months
 from .reference import Reference, no_disruption_reference
 from .results import SimulationResult
 from .scenario.schema import Scenario, fuel_series
+from .timegrid import step_centres, time_grid
 
 __all__ = ["RunView", "RESULTS_FILE", "SCENARIO_FILE", "SUMMARY_LEVELS", "MAX_LEVELS", "HISTORY_DAYS"]
 
@@ -151,6 +152,30 @@ class RunView:
         return run if isinstance(run, RunView) else cls.from_result(run)
 
     # --- plain accessors ----------------------------------------------------------------------
+
+    @property
+    def step_days(self) -> np.ndarray:
+        """Each step's length [days]: the horizon's grid (:func:`energysim.timegrid.time_grid`)
+        when the view's dates are that grid, else the gaps between the dates (the last step as
+        long as the one before it; one day for a single date)."""
+        h = self.scenario.horizon
+        dates, lengths = time_grid(h.start, h.end, h.step)
+        if np.array_equal(dates, self.dates.astype("datetime64[D]")):
+            return lengths
+        gaps = np.diff(self.dates.astype("datetime64[D]")).astype(float)
+        return np.append(gaps, gaps[-1] if gaps.size else 1.0)
+
+    @property
+    def step_centres(self) -> np.ndarray:
+        """Where the charts draw each step's value, an average over the step: halfway through it
+        (:func:`energysim.timegrid.step_centres`, datetime64[m])."""
+        return step_centres(self.dates.astype("datetime64[D]"), self.step_days)
+
+    @property
+    def steps_end(self) -> np.ndarray:
+        """The end of the last step (00:00 of the day after it), datetime64[m]: where the
+        simulated days end, up to a step past ``horizon.end``."""
+        return (self.dates[-1].astype("datetime64[D]") + int(self.step_days[-1])).astype("datetime64[m]")
 
     @property
     def price_series(self) -> list[str]:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-__all__ = ["time_grid", "step_ends", "step_middles", "month_middles", "months_needed", "baseline_gap"]
+__all__ = ["time_grid", "step_ends", "step_middles", "step_centres", "month_middles", "months_needed", "baseline_gap"]
 
 
 def _same_day(months: np.ndarray, day: int) -> np.ndarray:
@@ -57,6 +57,16 @@ def step_middles(dates: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     the days themselves): the day itself for a daily step, the 4th day of a week, the 16th of
     a 31-day month, halfway between the 14th and the 15th of February (14.5)."""
     return dates.astype("datetime64[D]").astype(float) + (np.asarray(lengths, float) - 1.0) / 2.0
+
+
+def step_centres(dates: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The instant halfway through each step, ``date + length / 2`` (datetime64 in minutes):
+    noon of a daily step's day, 12:00 on the 4th day of a week, 00:00 on the 15th of February
+    2026, 12:00 on the 16th of a 31-day month. Charts draw a step's average there, the middle of
+    the days it averages (:func:`step_middles` is the same point as a day number, whole days
+    being the days themselves)."""
+    minutes = np.rint(np.asarray(lengths, float) * 720.0).astype("timedelta64[m]")
+    return dates.astype("datetime64[m]") + minutes
 
 
 def month_middles(months: Iterable[str]) -> np.ndarray:
