@@ -221,7 +221,7 @@ def _incidents_reference(sc, seed: int, blocks: list[tuple[int, int]]) -> dict[s
                 return dist.ppf(rng.uniforms_at(k, path, slot))
 
             w0, w1 = (hz.window.start, hz.window.end) if hz.window else (sc.horizon.start, sc.horizon.end)
-            lo, hi = float((w0 - origin).days), float((w1 - origin).days)
+            lo, hi = float((w0 - origin).days), float((w1 - origin).days + 1)  # the last day whole
             rate = (np.full(n, hz.rate_per_year.center()) if hz.rate_per_year.is_fixed
                     else hz.rate_per_year.sample(sampling.generator(seed, key + ".rate_per_year", block), n))
             u = np.clip(sampling.generator(seed, key + ".count", block).random(n), 1e-16, 1 - 1e-16)
@@ -258,3 +258,20 @@ def test_chunk_incidents_equal_the_plain_construction(name: str) -> None:
     assert want["ptr"][-1] > 1000  # incidents on many paths, several on some
     for col in ("start", "end", "volume", "amp", "lead", "half_life"):
         np.testing.assert_allclose(args[f"inc_{col}"], want[col], rtol=1e-14, atol=1e-14, err_msg=col)
+
+
+def test_incidents_can_start_on_every_day_of_the_window_and_its_length_counts_them_all() -> None:
+    """A window (or the horizon, its default) is whole days: from 00:00 of its first day to the
+    end of its last, which the docs call the last day an incident can start. Over a week of
+    daily steps, incidents start on all 7 days alike, and their number is Poisson with mean
+    rate x 7 days / 365.25 (a window ending at 00:00 of its last day left that day out: 6 days)."""
+    sc = energysim.scenario_from_dict({
+        "name": "week_of_incidents", "horizon": {"start": "2026-03-02", "end": "2026-03-08", "step": "day"},
+        "hazards": [{"name": "h", "rate_per_year": 365.25, "volume_mbd": 0.1, "duration_days": 1}]})
+    inp = build_inputs(sc)
+    args, _ = engine.chunk_inputs(sc, inp, ChunkStreams(5, [(0, 20000)]))
+    start = args["inc_start"]
+    assert start.min() >= 0.0 and start.max() < 7.0
+    per_day = np.bincount(np.floor(start).astype(np.int64), minlength=7)
+    assert per_day.size == 7 and per_day.min() > 0.85 * per_day.mean()  # the last day as likely as the others
+    assert start.size / 20000 == pytest.approx(7.0, rel=0.01)  # 7 incidents a path on average

@@ -135,7 +135,9 @@ def _hazard_incidents(sc: Scenario, st: ChunkStreams, hz: Any) -> tuple[np.ndarr
     origin = sc.horizon.start
     key = f"hazards.{hz.name}"
     w0, w1 = (hz.window.start, hz.window.end) if hz.window else (sc.horizon.start, sc.horizon.end)
-    lo, hi = float((w0 - origin).days), float((w1 - origin).days)
+    # the window's days whole, from 00:00 of its first to the end of its last (docs/model.md §0):
+    # an incident can start on the last day, and the window of 2026 is 365 days long
+    lo, hi = float((w0 - origin).days), float((w1 - origin).days + 1)
     mean_count = np.maximum(st.draw(key + ".rate_per_year", hz.rate_per_year), 0.0) * (hi - lo) / 365.25
     # Counts by inverse transform of one uniform per path; the start and marks of incident k
     # of a path from counter-based uniforms of (path, k) (kernels.rng.slot_uniform): a change

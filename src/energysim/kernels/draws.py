@@ -240,7 +240,7 @@ def premium_amplitude(peak, out):  # noqa: ANN001, ANN201
 @njit(nogil=True, cache=True)
 def finish_incidents(start, end, amp, lo, hi, premium):  # noqa: ANN001, ANN201
     """In place, incident by incident: ``start`` (its uniform) becomes ``lo + (hi - lo) * u``, a
-    uniform day of the window [lo, hi]; ``end`` (the duration) becomes ``start + duration``;
+    uniform time in the window [lo, hi) (days since the horizon's start); ``end`` (the duration) becomes ``start + duration``;
     with ``premium``, ``amp`` (the peak premium [%]) becomes its log-price amplitude."""
     span = hi - lo
     for i in range(start.size):
