@@ -275,3 +275,18 @@ def test_incidents_can_start_on_every_day_of_the_window_and_its_length_counts_th
     per_day = np.bincount(np.floor(start).astype(np.int64), minlength=7)
     assert per_day.size == 7 and per_day.min() > 0.85 * per_day.mean()  # the last day as likely as the others
     assert start.size / 20000 == pytest.approx(7.0, rel=0.01)  # 7 incidents a path on average
+
+
+def test_a_uniform_start_date_makes_every_day_of_its_range_equally_likely_the_last_one_too() -> None:
+    """``start: {dist: uniform, low: 2026-03-02, high: 2026-03-08}``: any of the 7 dates, each as
+    likely (from 00:00 of the first to the end of the last day; the end at 00:00 of the last day
+    left that date out)."""
+    sc = energysim.scenario_from_dict({
+        "name": "uniform_start", "horizon": {"start": "2026-03-01", "end": "2026-03-31", "step": "day"},
+        "disruptions": [{"name": "d", "probability": 1.0, "volume_mbd": 0.5, "duration_days": 3,
+                         "start": {"dist": "uniform", "low": "2026-03-02", "high": "2026-03-08"}}]})
+    args, _ = engine.chunk_inputs(sc, build_inputs(sc), ChunkStreams(3, [(0, 14000)]))
+    start = args["d_start"][0]
+    assert start.min() >= 1.0 and start.max() < 8.0  # days since 1 March: 2 March .. the end of 8 March
+    per_day = np.bincount(np.floor(start).astype(np.int64) - 1, minlength=7)
+    assert per_day.size == 7 and per_day.min() > 0.9 * per_day.mean()

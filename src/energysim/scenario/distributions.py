@@ -374,7 +374,9 @@ class UniformDate(_DateBase):
         return self
 
     def to_days(self, origin: dt.date) -> Uniform:
-        return Uniform(dist="uniform", low=_days(self.low, origin), high=_days(self.high, origin))
+        """Uniform from 00:00 of ``low`` to the end of ``high``: every day of the range, ``high``
+        included, equally likely (a start on date ``d`` is at ``d - origin`` days)."""
+        return Uniform(dist="uniform", low=_days(self.low, origin), high=_days(self.high, origin) + 1.0)
 
     def bounds(self) -> tuple[dt.date, dt.date]:
         return (self.low, self.high)
