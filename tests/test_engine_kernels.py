@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy import special, stats
 
-from energysim import engine
+from energysim import events
 from energysim.kernels import draws
 from energysim.models import supply
 from energysim.scenario.distributions import Pert
@@ -40,10 +40,10 @@ def test_poisson_inverse_matches_scipy() -> None:
     rng = np.random.default_rng(2)
     u = np.clip(rng.random(100_000), 1e-16, 1 - 1e-16)
     mean = rng.uniform(0.0, 30.0, u.size)
-    np.testing.assert_array_equal(engine._poisson_ppf(u, mean), stats.poisson.ppf(u, mean).astype(np.int64))
+    np.testing.assert_array_equal(events.poisson_ppf(u, mean), stats.poisson.ppf(u, mean).astype(np.int64))
     big = np.full(10, 500.0)  # exp(-mean) would underflow: scipy path
-    np.testing.assert_array_equal(engine._poisson_ppf(u[:10], big), stats.poisson.ppf(u[:10], big).astype(np.int64))
-    none = engine._poisson_ppf(np.empty(0), 2.0)  # no paths: no counts, and no scipy
+    np.testing.assert_array_equal(events.poisson_ppf(u[:10], big), stats.poisson.ppf(u[:10], big).astype(np.int64))
+    none = events.poisson_ppf(np.empty(0), 2.0)  # no paths: no counts, and no scipy
     assert none.shape == (0,) and none.dtype == np.int64
 
 

@@ -12,7 +12,7 @@ place, without temporaries and without the GIL (tests/test_draw_kernels.py):
   through a guide table over u (Devroye 1986, "Non-Uniform Random Variate Generation",
   section III.2.4: the guide points into the cells, a bisection finishes inside one bucket)
   instead of a bisection of the whole table;
-- :func:`poisson_ppf`: the Poisson quantile by summing the pmf (the engine's ``_poisson_ppf``);
+- :func:`poisson_ppf`: the Poisson quantile by summing the pmf (used by :func:`energysim.events.poisson_ppf`);
 - :func:`slot_uniforms`, :func:`finish_incidents`, :func:`scatter_by_path`: the incidents of a
   hazard, path by path; :func:`premium_amplitude`: a premium's log-price amplitude.
 
