@@ -252,9 +252,9 @@ def test_paths_too_large_for_memory(tmp_path: Path, capsys: pytest.CaptureFixtur
                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """The engine's memory guard refuses the run up front, through the CLI, as a user error
     naming --paths (where the number came from), not the scenario's simulation.paths."""
-    from energysim import engine
+    from energysim import memory
 
-    monkeypatch.setattr(engine, "available_memory_bytes", lambda: 200 * 1024**2)
+    monkeypatch.setattr(memory, "available_memory_bytes", lambda: 200 * 1024**2)
     t0 = time.perf_counter()
     code = main(["run", str(BASELINE), "--paths", "5000000", "--quiet", "--out", str(tmp_path)])
     err = capsys.readouterr().err

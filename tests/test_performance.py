@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 
 import energysim
-from energysim import engine, results
+from energysim import memory, results
 from energysim.cli import main
+from energysim.inputs import build_inputs
 from energysim.sampling import BLOCK_PATHS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -120,7 +121,7 @@ def test_hazard_incidents_add_up_to_volume_times_duration() -> None:
 
 
 def test_memory_guard_refuses_with_exit_2(monkeypatch, capsys, tmp_path) -> None:
-    monkeypatch.setattr(engine, "available_memory_bytes", lambda: 200 * 1024**2)
+    monkeypatch.setattr(memory, "available_memory_bytes", lambda: 200 * 1024**2)
     code = main(["run", str(SCENARIO), "--paths", "5000000", "--quiet", "--out", str(tmp_path)])
     err = capsys.readouterr().err
     assert code == 2
@@ -131,14 +132,14 @@ def test_memory_guard_refuses_with_exit_2(monkeypatch, capsys, tmp_path) -> None
 def test_memory_guard_drops_kept_paths_before_refusing(loaded, monkeypatch) -> None:
     """A run that fits without its paths is not refused by default; asking for the paths is."""
     m = 53
-    need_kept = engine.estimate_bytes(4, m, 200_000, True)
-    need_lean = engine.estimate_bytes(4, m, 200_000, False)
+    need_kept = memory.estimate_bytes(4, m, 200_000, True)
+    need_lean = memory.estimate_bytes(4, m, 200_000, False)
     avail = int((need_lean + (need_kept - need_lean) // 4) / 0.8)
-    monkeypatch.setattr(engine, "available_memory_bytes", lambda: avail)
+    monkeypatch.setattr(memory, "available_memory_bytes", lambda: avail)
     with pytest.raises(energysim.ScenarioError, match="keep_paths=False"):
         energysim.simulate(loaded, paths=200_000, keep_paths=True, workers=2)
-    assert engine._plan_memory(loaded.scenario, engine.build_inputs(loaded), 200_000, None, 2, 2 * BLOCK_PATHS,
-                               4, 12, 5) is False
+    assert memory.plan_memory(loaded.scenario, build_inputs(loaded), 200_000, None, 2, 2 * BLOCK_PATHS,
+                              4, 12, 5) is False
 
 
 def test_a_run_does_not_import_scipy_stats(tmp_path: Path) -> None:

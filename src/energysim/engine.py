@@ -6,17 +6,16 @@ makes the draws (numpy, per seeding block; the disruptions and hazard incidents 
 computes the paths (compiled, without the GIL). :func:`simulate` cuts the paths into blocks
 (see :mod:`energysim.sampling`), runs them in chunks on worker threads and hands the blocks to
 a :class:`~energysim.results.Accumulator`, in block order, so the result does not depend on
-the chunk size or the number of workers.
+the chunk size or the number of workers. How much memory a run needs, and whether its paths
+are kept, is decided in :mod:`energysim.memory`.
 """
 
 from __future__ import annotations
 
-import ctypes
 import dataclasses
 import math
 import numbers
 import os
-import sys
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -27,13 +26,14 @@ import numpy as np
 from . import events
 from .errors import ScenarioError, a_type
 from .inputs import RunInputs, build_inputs
+from .memory import default_chunk_blocks, plan_memory, tune_allocator
 from .models import retail
 from .results import Accumulator, SimulationResult
 from .sampling import BLOCK_PATHS, ChunkStreams
 from .scenario.loader import LoadedScenario, content_hash, validate_scenario
 from .scenario.schema import Scenario
 
-__all__ = ["simulate", "run_block", "BLOCK_PATHS", "estimate_bytes", "available_memory_bytes", "MAX_SEED"]
+__all__ = ["simulate", "run_block", "BLOCK_PATHS", "MAX_SEED"]
 
 BRENT = "brent_usd_per_bbl"
 LOSS = "net_supply_loss_mbd"
@@ -157,48 +157,6 @@ def _fuel_inputs(sc: Scenario, inp: RunInputs, st: ChunkStreams) -> dict[str, An
     return out
 
 
-#: Bytes per (path, step) that a running chunk holds at peak: its four output series (32 B) and
-#: the draws and reduction scratch (measured with tracemalloc on maduro_capture.yaml, weekly and
-#: daily: 40 B), with a margin (see docs/performance.md).
-BLOCK_TEMP_BYTES_PER_CELL = 6 * 8
-#: Default target size of a chunk handed to a worker thread [path-steps]: 4 blocks weekly (32,768
-#: paths: the per-chunk Python work of the draws is spread over more paths), 1 block daily.
-CHUNK_CELLS = 4 * BLOCK_PATHS * 53
-#: Kept paths are the default only below this [bytes] (and a quarter of the available memory).
-KEEP_PATHS_LIMIT = 1024**3
-
-
-def available_memory_bytes() -> int | None:
-    """MemAvailable from /proc/meminfo [bytes], or None where it cannot be read."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        return None
-    return None
-
-
-def estimate_bytes(n_series: int, n_steps: int, paths: int, keep_paths: bool, *, n_months: int = 12,
-                   n_levels: int = 5, workers: int = 2, chunk_paths: int | None = None) -> int:
-    """Peak memory of a run [bytes]: kept paths, per-path reductions, chunks in flight, quantile brackets.
-    ``chunk_paths`` defaults to what :func:`simulate` uses."""
-    if chunk_paths is None:
-        chunk_paths = _default_chunk_blocks(n_steps) * BLOCK_PATHS
-    kept = n_series * n_steps * paths * 8 if keep_paths else 0
-    per_path = n_series * paths * (2 + n_months) * 8
-    in_flight = workers * min(paths, chunk_paths) * n_steps * BLOCK_TEMP_BYTES_PER_CELL
-    # values kept inside the quantile brackets: about 6.5 sqrt(paths) per (date, level) at the
-    # default levels (results.QuantileSketch), bounded here by 8 sqrt(paths)
-    brackets = n_series * n_steps * n_levels * int(8 * math.sqrt(paths) + 64) * 8
-    return kept + per_path + in_flight + brackets
-
-
-def _default_chunk_blocks(n_steps: int) -> int:
-    return max(1, CHUNK_CELLS // (BLOCK_PATHS * n_steps))
-
-
 def _blocks(paths: int) -> Iterator[tuple[int, int]]:
     for b in range(math.ceil(paths / BLOCK_PATHS)):
         yield b, min(BLOCK_PATHS, paths - b * BLOCK_PATHS)
@@ -213,68 +171,6 @@ def _chunks(blocks: list[tuple[int, int]], chunk_blocks: int, workers: int) -> l
         tail = [[b] for chunk in chunks[-workers:] for b in chunk]
         chunks = chunks[:-workers] + tail
     return chunks
-
-
-def _gib(x: float) -> str:
-    return f"{x / 1024**3:.1f} GiB"
-
-
-def _plan_memory(sc: Scenario, inp: RunInputs, paths: int, keep_paths: bool | None, workers: int,
-                 chunk_paths: int, n_series: int, n_months: int, n_levels: int) -> bool:
-    """Decide ``keep_paths`` and refuse a run that cannot fit in the memory the machine has left."""
-    m = inp.n_steps
-    avail = available_memory_bytes()
-    budget = int(avail * 0.8) if avail is not None else None
-
-    def need(keep: bool) -> int:
-        return estimate_bytes(n_series, m, paths, keep, n_months=n_months, n_levels=n_levels, workers=workers,
-                              chunk_paths=chunk_paths)
-
-    if keep_paths is None:
-        limit = KEEP_PATHS_LIMIT if budget is None else min(KEEP_PATHS_LIMIT, budget // 4)
-        keep_paths = n_series * m * paths * 8 <= limit
-    if budget is not None and need(keep_paths) > budget:
-        lean = need(False)
-        if keep_paths and lean <= budget:
-            hint = "keep_paths=False (quantiles and summaries are still exact) or fewer paths"
-        else:
-            fit = max(BLOCK_PATHS, int(paths * budget / max(lean, 1)) // BLOCK_PATHS * BLOCK_PATHS)
-            hint = (f"at most about {fit:,} paths" + (" or a coarser horizon.step" if sc.horizon.step != "month" else ""))
-        raise ScenarioError.at(
-            sc.name, f"{paths:,} paths x {m} steps would need about {_gib(need(keep_paths))} of memory"
-            + (" with every path kept" if keep_paths else "") + "; "
-            f"{_gib(avail or 0)} is available (a run may use 80 % of it); use {hint}", key="simulation.paths", given=paths)
-    return keep_paths
-
-
-_ALLOCATOR_TUNED = False
-
-
-def _tune_allocator() -> None:
-    """Let glibc keep freed large arrays for reuse instead of returning them to the system.
-
-    Every chunk allocates its output arrays, draws and reduction scratch afresh; by default
-    glibc maps every array above 128 KiB afresh and unmaps it when freed, so each one costs
-    its page faults again (about 1 ms per 3.5 MB array; measured, docs/performance.md; without
-    the tuning, two threads reducing at once ran up to twice as slow). Raising the mmap and trim thresholds and using one arena for all
-    threads lets the same memory be reused. Process-wide, once, on glibc only; set
-    ENERGYSIM_MALLOC_TUNING=0 to leave the allocator alone.
-    """
-    global _ALLOCATOR_TUNED
-    if _ALLOCATOR_TUNED:
-        return
-    _ALLOCATOR_TUNED = True
-    if not sys.platform.startswith("linux") or os.environ.get("ENERGYSIM_MALLOC_TUNING", "1") == "0":
-        return
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):  # not glibc (musl has no mallopt)
-        return
-    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-    m_trim_threshold, m_mmap_threshold, m_arena_max = -1, -3, -8  # glibc's malloc.h
-    mallopt(m_mmap_threshold, 32 << 20)  # the largest glibc accepts on 64-bit
-    mallopt(m_trim_threshold, 256 << 20)
-    mallopt(m_arena_max, 1)
 
 
 #: The largest seed, as in scenario files and on the command line (a seed is a signed 64-bit integer).
@@ -335,8 +231,8 @@ def simulate(
         Blocks of :data:`BLOCK_PATHS` paths per task. Results do not depend on it.
     keep_paths : bool, optional
         Keep every path in memory (needed for ``result.paths()``); default when it fits in
-        :data:`KEEP_PATHS_LIMIT` and a quarter of the available memory. Quantiles and summaries
-        are the same either way.
+        :data:`energysim.memory.KEEP_PATHS_LIMIT` and a quarter of the available memory.
+        Quantiles and summaries are the same either way.
     progress : callable(done_paths, total_paths), optional
         Called after each chunk.
 
@@ -375,13 +271,13 @@ def simulate(
     paths = sc.simulation.paths if paths is None else paths
     seed = sc.simulation.seed if seed is None else seed
     inp = inputs if inputs is not None else build_inputs(dataclasses.replace(loaded, scenario=sc) if loaded else sc)
-    _tune_allocator()
+    tune_allocator()
     series = sc.series_names()
-    chunk_blocks = chunk_blocks or _default_chunk_blocks(inp.n_steps)
+    chunk_blocks = chunk_blocks or default_chunk_blocks(inp.n_steps)
     n_months = len(np.unique(inp.dates.astype("datetime64[M]")))
     n_levels = len(set(sc.outputs.quantiles) | {0.05, 0.25, 0.5, 0.75, 0.95})
     keep_paths_asked = keep_paths
-    keep_paths = _plan_memory(sc, inp, paths, keep_paths, workers, chunk_blocks * BLOCK_PATHS, len(series),
+    keep_paths = plan_memory(sc, inp, paths, keep_paths, workers, chunk_blocks * BLOCK_PATHS, len(series),
                               n_months, n_levels)
     acc = Accumulator(sc, inp, paths, series, keep_paths)
     blocks = list(_blocks(paths))

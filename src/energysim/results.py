@@ -38,7 +38,7 @@ BRACKET_SIGMAS = 6.0
 #: the values kept in the main thread, compiled: kernels.sketch). The values kept
 #: inside a bracket are at most about 12 sqrt(q (1 - q)) sqrt(SHRINK_GROWTH * paths): at 2, on
 #: average over the default levels, 6.2 sqrt(paths) per (date, level), within the
-#: 8 sqrt(paths) that engine.estimate_bytes allows.
+#: 8 sqrt(paths) that memory.estimate_bytes allows.
 SHRINK_GROWTH = 2.0
 
 
