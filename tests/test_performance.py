@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import energysim
-from energysim import memory, results
+from energysim import accumulate, memory
 from energysim.cli import main
 from energysim.inputs import build_inputs
 from energysim.sampling import BLOCK_PATHS
@@ -67,15 +67,15 @@ def test_one_and_two_workers_identical(loaded, reference) -> None:
 
 def test_missed_brackets_fall_back_to_an_exact_second_pass(loaded, reference, monkeypatch) -> None:
     """With no safety margin the brackets miss; the rerun must still give the exact quantiles."""
-    monkeypatch.setattr(results, "BRACKET_SIGMAS", 0.0)
+    monkeypatch.setattr(accumulate, "BRACKET_SIGMAS", 0.0)
     restarts: list[int] = []
-    original = results.Accumulator.restart
+    original = accumulate.Accumulator.restart
 
-    def counting(self: results.Accumulator) -> None:
+    def counting(self: accumulate.Accumulator) -> None:
         restarts.append(1)
         original(self)
 
-    monkeypatch.setattr(results.Accumulator, "restart", counting)
+    monkeypatch.setattr(accumulate.Accumulator, "restart", counting)
     rerun = energysim.simulate(loaded, paths=PATHS, seed=11, workers=2, chunk_blocks=1, keep_paths=False)
     assert restarts == [1]
     _same(reference, rerun)
@@ -88,12 +88,12 @@ def test_quantile_sketch_handles_ties_and_atoms() -> None:
     x = np.where(rng.random((total, m)) < 0.7, 0.0, rng.exponential(1.0, (total, m)))
     x[:, 2] = np.round(x[:, 2], 1)  # many ties at every level
     levels = (0.05, 0.5, 0.75, 0.95)
-    sk = results.QuantileSketch(levels, total, m)
+    sk = accumulate.QuantileSketch(levels, total, m)
     sk.start(x[:700])
     for lo in range(0, total, 700):
         br = sk.brackets()
         part = x[lo:lo + 700]
-        sk.merge(results.chunk_stats(part, *br), part.shape[0], br)
+        sk.merge(accumulate.chunk_stats(part, *br), part.shape[0], br)
     assert not sk.missed().any()
     np.testing.assert_array_equal(sk.result(), np.quantile(x, levels, axis=0))
 
@@ -156,12 +156,12 @@ def test_a_run_does_not_import_scipy_stats(tmp_path: Path) -> None:
 def test_faulting_in_stops_once_cancelled() -> None:
     import threading
 
-    arrays = [np.full(3 * results._TOUCH_VALUES // 2, np.nan), np.full((4, 5), np.nan).T]  # contiguous, and not
+    arrays = [np.full(3 * accumulate._TOUCH_VALUES // 2, np.nan), np.full((4, 5), np.nan).T]  # contiguous, and not
     cancel = threading.Event()
     cancel.set()
-    results._touch(arrays, cancel)
+    accumulate._touch(arrays, cancel)
     assert np.isnan(arrays[0]).all() and np.isnan(arrays[1]).all()
-    results._touch(arrays, threading.Event())
+    accumulate._touch(arrays, threading.Event())
     assert (arrays[0] == 0).all() and (arrays[1] == 0).all()
 
 
@@ -171,20 +171,20 @@ def test_an_interrupted_run_cancels_the_faulting_in(loaded, monkeypatch) -> None
     instead of waiting for it to write them all (gigabytes on a large run)."""
     woken = []
 
-    def endless_touch(self: results.Accumulator) -> None:  # as a huge run's: ends when cancelled
+    def endless_touch(self: accumulate.Accumulator) -> None:  # as a huge run's: ends when cancelled
         woken.append(self._cancel.wait(timeout=20))
 
     calls = []
-    brackets = results.Accumulator.brackets
+    brackets = accumulate.Accumulator.brackets
 
-    def interrupted(self: results.Accumulator) -> dict:
+    def interrupted(self: accumulate.Accumulator) -> dict:
         calls.append(1)
         if len(calls) == 3:  # the main thread, while chunks are queued behind the faulting in
             raise KeyboardInterrupt
         return brackets(self)
 
-    monkeypatch.setattr(results.Accumulator, "touch", endless_touch)
-    monkeypatch.setattr(results.Accumulator, "brackets", interrupted)
+    monkeypatch.setattr(accumulate.Accumulator, "touch", endless_touch)
+    monkeypatch.setattr(accumulate.Accumulator, "brackets", interrupted)
     with pytest.raises(KeyboardInterrupt):
         energysim.simulate(loaded, paths=8 * BLOCK_PATHS, workers=2, chunk_blocks=1)
     assert woken == [True]  # woken by the cancel, not by the timeout

@@ -12,14 +12,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from energysim import results
+from energysim import accumulate
 from energysim.kernels import reduce as kernel
 
 LEVELS = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 
 def reference_chunk_stats(a: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, ...]:
-    """The previous implementation of results.chunk_stats (sort each step, search the edges)."""
+    """The previous implementation of accumulate.chunk_stats (sort each step, search the edges)."""
     srt = np.sort(a.T, axis=1)
     m, n_lv = lo.shape
     nb = srt.shape[1]
@@ -61,7 +61,7 @@ def time_major(a: np.ndarray) -> np.ndarray:
 
 def pilot_brackets(a: np.ndarray, n_pilot: int) -> tuple[np.ndarray, np.ndarray]:
     """Brackets as QuantileSketch.start sets them from the first ``n_pilot`` paths."""
-    sk = results.QuantileSketch(LEVELS, a.shape[0], a.shape[1])
+    sk = accumulate.QuantileSketch(LEVELS, a.shape[0], a.shape[1])
     sk.start(a[:n_pilot])
     return sk.brackets()
 
@@ -110,7 +110,7 @@ def test_chunk_stats_equal_the_sorting_reference(rng: np.random.Generator, layou
         else:  # neither: every other path of a larger array
             x = np.repeat(a, 2, axis=0)[::2]
         want = reference_chunk_stats(a, lo, hi)
-        got = results.chunk_stats(x, lo, hi)
+        got = accumulate.chunk_stats(x, lo, hi)
         try:
             assert_same_stats(got, want)
         except AssertionError as e:
@@ -123,7 +123,7 @@ def test_counts_add_up_and_small_chunks(rng: np.random.Generator) -> None:
         a = rng.normal(size=(n, 3))
         lo = np.quantile(a, [0.1, 0.4, 0.7], axis=0).T.copy()
         hi = np.quantile(a, [0.3, 0.6, 0.9], axis=0).T.copy()
-        got = results.chunk_stats(time_major(a), lo, hi)
+        got = accumulate.chunk_stats(time_major(a), lo, hi)
         assert_same_stats(got, reference_chunk_stats(a, lo, hi))
         lt, eq_lo, eq_hi, gt, _, lens = got
         np.testing.assert_array_equal(lt + eq_lo + lens + eq_hi + gt, n)
@@ -132,7 +132,7 @@ def test_counts_add_up_and_small_chunks(rng: np.random.Generator) -> None:
 def test_bracket_shape_is_checked() -> None:
     a = np.zeros((10, 4))
     with pytest.raises(ValueError, match="brackets"):
-        results.chunk_stats(a, np.zeros((3, 5)), np.ones((3, 5)))
+        accumulate.chunk_stats(a, np.zeros((3, 5)), np.ones((3, 5)))
 
 
 def sequential_summaries(a: np.ndarray, month_index: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -166,7 +166,7 @@ def test_per_path_summaries(rng: np.random.Generator, layout: str) -> None:
     monthly = np.full((month_counts.size, total), -1.0)  # month-major, as the accumulator's
     lo, hi = pilot_brackets(a, 1000)
     x = time_major(a) if layout == "time-major" else np.ascontiguousarray(a)
-    stats = results._reduce(x, lo, hi, (month_index, month_counts, first, mean, peak, monthly))
+    stats = accumulate._reduce(x, lo, hi, (month_index, month_counts, first, mean, peak, monthly))
     assert_same_stats(stats, reference_chunk_stats(a, lo, hi))
     want_mean, want_max, want_monthly = sequential_summaries(a, month_index)
     rows = slice(first, first + n)
@@ -182,6 +182,6 @@ def test_kernel_compiles_for_one_signature(rng: np.random.Generator) -> None:
     compiled version: consistent dtypes, no recompilation per call."""
     a = rng.normal(size=(100, 4))
     lo, hi = np.full((4, 2), -0.5), np.full((4, 2), 0.5)
-    results.chunk_stats(time_major(a), lo, hi)
-    results.chunk_stats(np.ascontiguousarray(a), lo, hi)
+    accumulate.chunk_stats(time_major(a), lo, hi)
+    accumulate.chunk_stats(np.ascontiguousarray(a), lo, hi)
     assert len(kernel.reduce_chunk.signatures) == 1

@@ -5,7 +5,7 @@ makes the draws (numpy, per seeding block; the disruptions and hazard incidents 
 :mod:`energysim.events`) and :func:`energysim.kernels.paths.path_model`
 computes the paths (compiled, without the GIL). :func:`simulate` cuts the paths into blocks
 (see :mod:`energysim.sampling`), runs them in chunks on worker threads and hands the blocks to
-a :class:`~energysim.results.Accumulator`, in block order, so the result does not depend on
+a :class:`~energysim.accumulate.Accumulator`, in block order, so the result does not depend on
 the chunk size or the number of workers. How much memory a run needs, and whether its paths
 are kept, is decided in :mod:`energysim.memory`.
 """
@@ -24,11 +24,12 @@ from typing import Any
 import numpy as np
 
 from . import events
+from .accumulate import Accumulator
 from .errors import ScenarioError, a_type
 from .inputs import RunInputs, build_inputs
 from .memory import default_chunk_blocks, plan_memory, tune_allocator
 from .models import retail
-from .results import Accumulator, SimulationResult
+from .results import SimulationResult
 from .sampling import BLOCK_PATHS, ChunkStreams
 from .scenario.loader import LoadedScenario, content_hash, validate_scenario
 from .scenario.schema import Scenario
@@ -281,7 +282,7 @@ def simulate(
                               n_months, n_levels)
     acc = Accumulator(sc, inp, paths, series, keep_paths)
     blocks = list(_blocks(paths))
-    # block 0 runs first, alone: it sets the first quantile brackets (see results.QuantileSketch)
+    # block 0 runs first, alone: it sets the first quantile brackets (see accumulate.QuantileSketch)
     chunks = _chunks(blocks[1:], chunk_blocks, workers)
 
     def one_pass(first: bool) -> None:

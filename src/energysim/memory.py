@@ -57,7 +57,7 @@ def estimate_bytes(n_series: int, n_steps: int, paths: int, keep_paths: bool, *,
     per_path = n_series * paths * (2 + n_months) * 8
     in_flight = workers * min(paths, chunk_paths) * n_steps * BLOCK_TEMP_BYTES_PER_CELL
     # values kept inside the quantile brackets: about 6.5 sqrt(paths) per (date, level) at the
-    # default levels (results.QuantileSketch), bounded here by 8 sqrt(paths)
+    # default levels (accumulate.QuantileSketch), bounded here by 8 sqrt(paths)
     brackets = n_series * n_steps * n_levels * int(8 * math.sqrt(paths) + 64) * 8
     return kept + per_path + in_flight + brackets
 

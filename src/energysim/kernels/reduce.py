@@ -1,8 +1,8 @@
 """The worker threads' reduction of a chunk of paths, compiled: quantile-bracket counts and per-path summaries.
 
-For each series of a chunk the accumulator (:mod:`energysim.results`) needs
+For each series of a chunk the accumulator (:mod:`energysim.accumulate`) needs
 
-- for the streamed quantiles (:class:`~energysim.results.QuantileSketch`), per (step, level),
+- for the streamed quantiles (:class:`~energysim.accumulate.QuantileSketch`), per (step, level),
   the numbers of values below the bracket ``[lo, hi]``, equal to ``lo``, equal to ``hi`` and
   above ``hi``, and the values strictly inside;
 - per path, the mean over the steps, the maximum and the mean of each calendar month.
@@ -26,7 +26,7 @@ into a small scratch array first). Both give the same numbers, bitwise. Brackets
 ``hi`` are (steps, levels) float64, ``-inf``/``+inf`` when unbounded, never NaN; counts are
 int64. A run's values are never NaN (the engine refuses non-finite values); a NaN would be
 counted above every bracket, as the sorted search counted it. The kernels do not check shapes
-(numba does not bounds-check): :func:`energysim.results.chunk_stats` does.
+(numba does not bounds-check): :func:`energysim.accumulate.chunk_stats` does.
 """
 
 from __future__ import annotations
@@ -246,7 +246,7 @@ def reduce_chunk(rows: np.ndarray, path_major: bool, lo: np.ndarray, hi: np.ndar
     """What a chunk of one series contributes to its quantile brackets, and (``summaries``) its per-path summaries.
 
     ``rows``: the chunk's values, (steps, paths) memory, or (paths, steps) if ``path_major``.
-    ``lo``, ``hi``: (steps, levels) brackets. Returns, as :func:`energysim.results.chunk_stats`,
+    ``lo``, ``hi``: (steps, levels) brackets. Returns, as :func:`energysim.accumulate.chunk_stats`,
     the counts (steps, levels) below ``lo``, equal to ``lo``, equal to ``hi`` (0 when
     ``lo == hi``) and above ``hi``, the values strictly inside (grouped by (step, level) in
     that order, each group in path order) and their number per (step, level).

@@ -1,6 +1,6 @@
 """The main thread's bookkeeping of the streamed quantiles, compiled: regrouping and shrinking.
 
-:class:`energysim.results.QuantileSketch` keeps, for every (step, level) group, the values seen
+:class:`energysim.accumulate.QuantileSketch` keeps, for every (step, level) group, the values seen
 strictly inside its bracket, as one flat array of the groups one after the other (``sizes``
 values each). The operations here run in the main thread while the workers compute the next
 chunks; compiled and without the GIL, they do not hold the workers up (as a Python loop
