@@ -396,7 +396,9 @@ class Outputs(_Model):
         description="Quantiles reported at every date [0-1].",
     )
     thresholds: dict[str, list[Number]] = Field(
-        default_factory=_default_thresholds, description="Series name -> price levels whose crossing is reported."
+        default_factory=_default_thresholds,
+        description="Series name -> price levels whose crossing is reported; a series not given keeps its default "
+        "levels (those of a fuel that is removed or sold in another unit are dropped), [] reports none for it.",
     )
 
     @field_validator("quantiles")
@@ -437,6 +439,32 @@ class Scenario(_Model):
     responses: Responses = Field(default_factory=Responses)
     fuels: dict[str, Fuel] = Field(default_factory=_default_fuels)
     outputs: Outputs = Field(default_factory=Outputs)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _threshold_defaults(cls, data: Any) -> Any:
+        """Thresholds given merge over the default ones series by series, as fuels do: a file that
+        sets gasoline's levels keeps Brent's and diesel's, and ``[]`` reports none for a series.
+        A default for a shipped fuel the scenario removes (``null``) or sells in another unit is
+        dropped, so removing a fuel never makes its default thresholds name an unknown series."""
+        if not isinstance(data, dict):
+            return data
+        outputs = data.get("outputs", {})
+        given = outputs.get("thresholds", {}) if isinstance(outputs, dict) else None
+        if not isinstance(given, dict):
+            return data  # the schema reports what is wrong with it
+        fuels = data.get("fuels", {})
+        fuels = fuels if isinstance(fuels, dict) else {}
+        present = {"brent_usd_per_bbl"}
+        for key in defaults.DEFAULT_FUELS:
+            entry = fuels.get(key, {})
+            if entry is None:
+                continue
+            unit = entry.get("unit", defaults.fuel_defaults(key)["unit"]) if isinstance(entry, dict) else None
+            present.add(f"{key}_usd_per_{unit}")
+        merged: dict[str, Any] = {s: v for s, v in _default_thresholds().items() if s in present}
+        merged.update(given)
+        return {**data, "outputs": {**(outputs if isinstance(outputs, dict) else {}), "thresholds": merged}}
 
     @field_validator("fuels", mode="before")
     @classmethod
