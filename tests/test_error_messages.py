@@ -182,3 +182,16 @@ def test_items_of_a_python_mapping_are_named_alike() -> None:
     data = {"name": "x", "disruptions": [{"name": "a", "start": "2026-03-01", "volume_mbd": 1},
                                          {"start": "2026-03-01", "volume_mbd": 1, "duration_days": 3}]}
     assert sorted(p.split(": ")[1] for p in _problems(data)) == ["disruptions[1].name", "disruptions[a].duration_days"]
+
+
+# --- one of a few words -------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("data", "problem"), [
+    ({"horizon": {"step": "weekly"}},
+     "horizon.step: must be one of 'day', 'week' or 'month'; did you mean 'week'? (given: 'weekly')"),
+    ({"fuels": {"us_diesel": {"unit": "liter"}}},
+     "fuels.us_diesel.unit: must be one of 'gal' or 'litre'; did you mean 'litre'? (given: 'liter')"),
+    ({"horizon": {"step": "fortnight"}}, "horizon.step: must be one of 'day', 'week' or 'month' (given: 'fortnight')"),
+])
+def test_a_word_not_among_the_allowed_ones_names_them_and_the_closest(data: dict[str, Any], problem: str) -> None:
+    assert _problems({"name": "x", **data}) == [f"<dict>: {problem}"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -133,6 +134,11 @@ def _problems_from(exc: ValidationError, origins: Origins, file: str, data: Any 
             given = ctx.get("given")
         elif etype == "string_pattern_mismatch" and err.get("ctx", {}).get("pattern") == NAME_PATTERN:
             msg = "names use lowercase letters, digits, _ and - only (at most 64, no spaces or slashes)"
+        elif etype == "literal_error" and not isinstance(given, bool):  # one of a few words
+            expected = str(err.get("ctx", {}).get("expected", ""))
+            words = re.findall(r"'([^']*)'", expected)
+            hint = difflib.get_close_matches(str(given).strip().lower(), words, n=1, cutoff=0.5)
+            msg = f"must be one of {expected}" + (f"; did you mean {hint[0]!r}?" if hint else "")
         elif etype == "finite_number":
             msg = "numbers must be finite (no .nan or .inf)"
         elif etype in _BOUND_RULES and "ctx" in err:  # as the bounds of uncertain values read
