@@ -195,3 +195,18 @@ def test_items_of_a_python_mapping_are_named_alike() -> None:
 ])
 def test_a_word_not_among_the_allowed_ones_names_them_and_the_closest(data: dict[str, Any], problem: str) -> None:
     assert _problems({"name": "x", **data}) == [f"<dict>: {problem}"]
+
+
+# --- the responses' flows in kb/d ----------------------------------------------------------------
+
+@pytest.mark.parametrize(("responses", "key", "value"), [
+    ({"spare_capacity": {"available_mbd": 1350}}, "spare_capacity.available_mbd", 1350),
+    ({"stock_release": {"rate_mbd": {"dist": "uniform", "low": 1000, "high": 2000}}}, "stock_release.rate_mbd", 2000),
+    ({"stock_release": {"trigger_net_loss_mbd": 500}}, "stock_release.trigger_net_loss_mbd", 500),
+])
+def test_a_response_flow_in_kb_per_day_is_refused_as_a_volume_is(responses: dict[str, Any], key: str,
+                                                                 value: int) -> None:
+    [problem] = _problems({"name": "x", "market": {"world_demand_mbd": 104.83}, "responses": responses})
+    assert problem.startswith(f"<dict>: responses.{key}: ")
+    assert f"{value:g} mb/d is more than world demand (104.83 mb/d)" in problem
+    assert f"({value:g} kb/d = {value / 1000:g})" in problem

@@ -527,11 +527,21 @@ class Scenario(_Model):
                     f"hazard {hz.name!r} cannot start inside the horizon ({self.horizon.start} to "
                     f"{self.horizon.end}): its whole window lies outside it",
                     f"{w.start} to {w.end}")
-        for kind, items in events:
-            for i, item in enumerate(items):
-                rule = _volume_above_demand(item.volume_mbd, self.market.world_demand_mbd)
-                if rule is not None:
-                    raise _cross((kind, i, "volume_mbd"), rule, None)
+        volumes: list[tuple[tuple[str | int, ...], Dist]] = [
+            ((kind, i, "volume_mbd"), item.volume_mbd) for kind, items in events for i, item in enumerate(items)]
+        # the responses' flows are in mb/d too: in kb/d, spare capacity would never run out and a
+        # release triggered by a loss would never start
+        volumes.append((("responses", "spare_capacity", "available_mbd"), self.responses.spare_capacity.available_mbd))
+        release = self.responses.stock_release
+        if release is not None:
+            volumes.append((("responses", "stock_release", "rate_mbd"), release.rate_mbd))
+            if release.trigger_net_loss_mbd is not None:
+                volumes.append((("responses", "stock_release", "trigger_net_loss_mbd"),
+                                Fixed(value=release.trigger_net_loss_mbd)))
+        for key_path, volume in volumes:
+            rule = _volume_above_demand(volume, self.market.world_demand_mbd)
+            if rule is not None:
+                raise _cross(key_path, rule, None)
         self._check_baseline()
         return self
 
@@ -574,7 +584,8 @@ def _cross(key_path: tuple[str | int, ...], rule: str, given: Any) -> PydanticCu
 
 
 def _volume_above_demand(volume: Dist, demand: Dist) -> str | None:
-    """Why a disruption's or hazard's volume cannot be one of this market, or None.
+    """Why a volume (a disruption's or hazard's, spare capacity, a stock release's rate or
+    trigger) cannot be one of this market, or None.
 
     A volume (lost, or gained if negative) larger in size than the whole world demand is
     physically impossible; it is almost always kb/d written where mb/d is meant. For a
