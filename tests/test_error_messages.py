@@ -210,3 +210,13 @@ def test_a_response_flow_in_kb_per_day_is_refused_as_a_volume_is(responses: dict
     assert problem.startswith(f"<dict>: responses.{key}: ")
     assert f"{value:g} mb/d is more than world demand (104.83 mb/d)" in problem
     assert f"({value:g} kb/d = {value / 1000:g})" in problem
+
+
+@pytest.mark.parametrize(("series", "hint"), [
+    ("gasoline", "did you mean 'us_gasoline_usd_per_gal'? "), ("brent", "did you mean 'brent_usd_per_bbl'? "),
+    ("xyz", ""),
+])
+def test_a_threshold_for_an_unknown_series_names_the_closest(series: str, hint: str) -> None:
+    [problem] = _problems({"name": "x", "outputs": {"thresholds": {series: [4.0]}}})
+    assert problem == (f"<dict>: outputs.thresholds.{series}: unknown series; {hint}known: brent_usd_per_bbl, "
+                       f"net_supply_loss_mbd, us_diesel_usd_per_gal, us_gasoline_usd_per_gal (given: '{series}')")

@@ -7,6 +7,7 @@ Units are in the key names at the boundary (``_mbd`` million barrels per day, ``
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
 import re
 from collections.abc import Sequence
@@ -506,8 +507,11 @@ class Scenario(_Model):
         known = set(self.series_names())
         for series in self.outputs.thresholds:
             if series not in known:
+                near = ([k for k in sorted(known) if str(series).lower() in k]
+                        or difflib.get_close_matches(str(series), sorted(known), n=1, cutoff=0.5))
+                hint = f"did you mean {near[0]!r}? " if len(near) == 1 else ""
                 raise _cross(("outputs", "thresholds", series),
-                             f"unknown series; known: {', '.join(sorted(known))}", series)
+                             f"unknown series; {hint}known: {', '.join(sorted(known))}", series)
         for i, d in enumerate(self.disruptions):
             lo, hi = d.start.bounds()
             if hi < self.horizon.start or lo > self.horizon.end:
