@@ -220,3 +220,12 @@ def test_a_threshold_for_an_unknown_series_names_the_closest(series: str, hint: 
     [problem] = _problems({"name": "x", "outputs": {"thresholds": {series: [4.0]}}})
     assert problem == (f"<dict>: outputs.thresholds.{series}: unknown series; {hint}known: brent_usd_per_bbl, "
                        f"net_supply_loss_mbd, us_diesel_usd_per_gal, us_gasoline_usd_per_gal (given: '{series}')")
+
+
+@pytest.mark.parametrize(("key", "value", "rule"), [
+    ("start", "03/01/2026", "expected a date written YYYY-MM-DD, not text"),
+    ("duration_days", "3 weeks", "expected a number or a distribution, not text"),
+])
+def test_text_for_a_date_or_a_number_is_quoted_once(key: str, value: str, rule: str) -> None:
+    [problem] = _problems({"name": "x", "disruptions": [{**_EVENT, key: value}]})
+    assert problem == f"<dict>: disruptions[e].{key}: {rule} (given: '{value}')"
