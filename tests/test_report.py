@@ -379,6 +379,14 @@ def test_markdown_tables_align_text_left_and_html_keys_break_at_dots(run_dir: Pa
     assert "the range of possible prices widens the further ahead one looks" in md
 
 
+def test_html_table_headers_keep_1_in_20_together_and_cells_a_number_with_its_unit(run_dir: Path) -> None:
+    """The household table's nine narrow columns wrapped "Low (1 in 20)" as "Low (1 in / 20)"."""
+    page = (run_dir / "report.html").read_text()
+    assert "<th>Low (1&nbsp;in&nbsp;20)</th>" in page and "<th>Bad month (1&nbsp;in&nbsp;20)</th>" in page
+    assert "<td>50&nbsp;gallons</td>" in page
+    assert "(1 in 20)</th>" not in page
+
+
 def test_the_assumptions_show_the_paths_and_seed_the_run_used_and_where_each_value_was_set(tmp_path: Path) -> None:
     """`--paths`/`--seed` are shown as the values used, credited to the command line, and stored
     in scenario.json; values written in a file extended by the scenario are credited to that
