@@ -117,6 +117,20 @@ def test_report_command_rerenders_the_same_files_without_simulating(run_dir: Pat
     assert {p.name: p.read_bytes() for p in run_dir.iterdir()} == before
 
 
+def test_a_run_without_a_shipped_fuel_is_redrawn_without_it(tmp_path: Path) -> None:
+    """scenario.json leaves a removed fuel out; read back, it must stay out (it came back with its
+    defaults and the redrawn report listed its assumptions)."""
+    path = tmp_path / "no_diesel.yaml"
+    path.write_text(f"name: no_diesel\nextends: {BASELINE}\nfuels:\n  us_diesel: null\n", encoding="utf-8")
+    assert main(["run", str(path), "--paths", "50", "--format", "md", "--quiet", "--out", str(tmp_path)]) == 0
+    run = tmp_path / "no_diesel"
+    first = (run / "report.md").read_text()
+    assert "fuels.us_gasoline.taxes" in first and "fuels.us_diesel" not in first
+    assert list(RunView.load(run)[0].scenario.fuels) == ["us_gasoline"]
+    assert main(["report", str(run)]) == 0
+    assert (run / "report.md").read_text() == first
+
+
 def test_alt_text_and_summary_change_with_the_scenario(base_result, shock_result) -> None:
     a, b = RunView.from_result(base_result), RunView.from_result(shock_result)
     s = "us_gasoline_usd_per_gal"

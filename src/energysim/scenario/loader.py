@@ -15,9 +15,8 @@ from pydantic import ValidationError
 
 from ..errors import Problem, ScenarioError, short_value
 from ..timegrid import baseline_gap
-from . import defaults
 from .inherit import MAX_EXTENDS_DEPTH, NOT_INHERITED, Origins, resolve_file
-from .schema import NAME_PATTERN, Scenario
+from .schema import NAME_PATTERN, Scenario, with_removed_fuels
 from .shapes import SHAPE_ERRORS, annotation_at, model_at, shape_rule
 from .yamlio import KeyPath, format_key, read_yaml, unique_names
 
@@ -223,9 +222,7 @@ def validate_scenario(scenario: Scenario) -> Scenario:
     if not isinstance(scenario, Scenario):
         raise TypeError(f"needs a Scenario, not {type(scenario).__name__}")
     data = scenario.model_dump(warnings=False)  # as set, even what model_copy left unchecked
-    fuels = data.get("fuels")
-    if isinstance(fuels, dict):  # a shipped fuel the scenario left out stays out (null removes it)
-        data["fuels"] = {**{k: None for k in defaults.DEFAULT_FUELS if k not in fuels}, **fuels}
+    data = with_removed_fuels(data)  # a shipped fuel the scenario left out stays out
     return validate_merged(data, {}, f"scenario {str(scenario.name)[:64]!r}")
 
 

@@ -26,7 +26,7 @@ from .params import DateParam, Number, OptionalNumber, param
 __all__ = [
     "Scenario", "Horizon", "Simulation", "Baseline", "Market", "RiskPremium", "Disruption",
     "Hazard", "Window", "SpareCapacity", "StockRelease", "Responses", "CrackSpread", "Fuel",
-    "Outputs", "NAME_PATTERN", "UNITS_PER_BBL",
+    "Outputs", "NAME_PATTERN", "UNITS_PER_BBL", "with_removed_fuels",
 ]
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
@@ -611,6 +611,15 @@ def _volume_above_demand(volume: Dist, demand: Dist) -> str | None:
     size = " in size" if value < 0 else ""
     return (f"{what} is more than world demand ({limit}){size}; volumes are in million barrels per day "
             f"({value:g} kb/d = {value / KB_PER_MB:g})")
+
+
+def with_removed_fuels(dumped: Any) -> Any:
+    """A scenario's ``model_dump`` made to validate as that scenario again: a shipped fuel missing
+    from its ``fuels`` was removed (``null``), not left out to take its default, as it would in a file."""
+    fuels = dumped.get("fuels") if isinstance(dumped, dict) else None
+    if isinstance(fuels, dict):
+        dumped = {**dumped, "fuels": {**{k: None for k in defaults.DEFAULT_FUELS if k not in fuels}, **fuels}}
+    return dumped
 
 
 def fuel_series(key: str, fuel: Fuel) -> str:
