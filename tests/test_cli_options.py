@@ -217,7 +217,16 @@ def test_list_shows_what_an_invalid_file_extends(tmp_path, capsys) -> None:
     assert main(["list", str(tmp_path)]) == 0
     lines = {x.split()[0]: x for x in capsys.readouterr().out.splitlines()[2:]}
     assert str(BASELINE) in lines["bad.yaml"]
-    assert lines["worse.yaml"].split()[1] == "-"
+    assert lines["worse.yaml"].split()[1:3] == ["(invalid)", "-"]
+
+
+def test_list_shows_each_scenario_s_name_next_to_its_file(tmp_path, capsys) -> None:
+    """The name (which names the report folder and the label in a comparison) can differ from the file's."""
+    (tmp_path / "my_case.yaml").write_text(f"name: lane_closure\nextends: {BASELINE}\n")
+    assert main(["list", str(tmp_path)]) == 0
+    header, _, row = capsys.readouterr().out.splitlines()
+    assert header.split() == ["file", "name", "extends", "title"]
+    assert row.split()[:3] == ["my_case.yaml", "lane_closure", str(BASELINE)]
 
 
 # --- the benchmark script ------------------------------------------------------------------------

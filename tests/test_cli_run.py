@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from energysim.cli import main
+from energysim.tables import format_odds
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO_FILES = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -47,6 +48,15 @@ def test_run_prints_a_summary_table(tmp_path: Path, capsys):
     assert main(["run", str(ROOT / "scenarios/maduro_capture.yaml"), "--paths", "200", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "US regular gasoline" in out and "Brent crude" in out and "Wrote" in out
+
+
+@pytest.mark.parametrize(("probability", "paths", "shown"), [
+    (0.0, 20_000, "<1%"), (0.0, 100, "<3%"),  # no path reached it: under the 95 % bound, never "0%"
+    (1.0, 20_000, ">99%"), (1.0, 100, ">97%"), (0.996, 20_000, ">99%"),  # never "100%"
+    (0.004, 20_000, "<1%"), (0.349, 20_000, "35%"),
+])
+def test_the_summary_table_never_says_a_level_is_certain_or_impossible(probability, paths, shown):
+    assert format_odds(probability, paths) == shown
 
 
 def test_schema_prints_json_schema(capsys):

@@ -259,3 +259,16 @@ def test_differences_chart_draws_each_scenario_against_a_zero_line(compare_runs,
     for v in views:
         assert texts.footer_lines(v)[1] in words
     _inside_and_apart(fig, items)
+
+
+def test_the_differences_chart_asks_more_or_less_once_a_scenario_costs_less(compare_runs) -> None:
+    """Against a reference that costs more (maduro_capture first), the differences fall below zero:
+    the title's question must not read "how much more" over curves that show less."""
+    runs, names = compare_runs
+    order = [1, 0]  # maduro_capture as the reference, baseline_2026 drawn against it
+    runs, names = [runs[i] for i in order], [names[i] for i in order]
+    table = Comparison(tuple(names), tuple(runs)).monthly_differences()
+    fig = charts_differences.differences_chart(runs, names, table, ["us_gasoline_usd_per_gal"])
+    words = [t.get_text() for t in fig.texts]
+    assert "How much more or less would oil and fuel cost than under maduro_capture?" in words
+    assert not any(w.startswith("How much more would") for w in words)

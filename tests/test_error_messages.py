@@ -182,3 +182,50 @@ def test_items_of_a_python_mapping_are_named_alike() -> None:
     data = {"name": "x", "disruptions": [{"name": "a", "start": "2026-03-01", "volume_mbd": 1},
                                          {"start": "2026-03-01", "volume_mbd": 1, "duration_days": 3}]}
     assert sorted(p.split(": ")[1] for p in _problems(data)) == ["disruptions[1].name", "disruptions[a].duration_days"]
+
+
+# --- one of a few words -------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("data", "problem"), [
+    ({"horizon": {"step": "weekly"}},
+     "horizon.step: must be one of 'day', 'week' or 'month'; did you mean 'week'? (given: 'weekly')"),
+    ({"fuels": {"us_diesel": {"unit": "liter"}}},
+     "fuels.us_diesel.unit: must be one of 'gal' or 'litre'; did you mean 'litre'? (given: 'liter')"),
+    ({"horizon": {"step": "fortnight"}}, "horizon.step: must be one of 'day', 'week' or 'month' (given: 'fortnight')"),
+])
+def test_a_word_not_among_the_allowed_ones_names_them_and_the_closest(data: dict[str, Any], problem: str) -> None:
+    assert _problems({"name": "x", **data}) == [f"<dict>: {problem}"]
+
+
+# --- the responses' flows in kb/d ----------------------------------------------------------------
+
+@pytest.mark.parametrize(("responses", "key", "value"), [
+    ({"spare_capacity": {"available_mbd": 1350}}, "spare_capacity.available_mbd", 1350),
+    ({"stock_release": {"rate_mbd": {"dist": "uniform", "low": 1000, "high": 2000}}}, "stock_release.rate_mbd", 2000),
+    ({"stock_release": {"trigger_net_loss_mbd": 500}}, "stock_release.trigger_net_loss_mbd", 500),
+])
+def test_a_response_flow_in_kb_per_day_is_refused_as_a_volume_is(responses: dict[str, Any], key: str,
+                                                                 value: int) -> None:
+    [problem] = _problems({"name": "x", "market": {"world_demand_mbd": 104.83}, "responses": responses})
+    assert problem.startswith(f"<dict>: responses.{key}: ")
+    assert f"{value:g} mb/d is more than world demand (104.83 mb/d)" in problem
+    assert f"({value:g} kb/d = {value / 1000:g})" in problem
+
+
+@pytest.mark.parametrize(("series", "hint"), [
+    ("gasoline", "did you mean 'us_gasoline_usd_per_gal'? "), ("brent", "did you mean 'brent_usd_per_bbl'? "),
+    ("xyz", ""),
+])
+def test_a_threshold_for_an_unknown_series_names_the_closest(series: str, hint: str) -> None:
+    [problem] = _problems({"name": "x", "outputs": {"thresholds": {series: [4.0]}}})
+    assert problem == (f"<dict>: outputs.thresholds.{series}: unknown series; {hint}known: brent_usd_per_bbl, "
+                       f"net_supply_loss_mbd, us_diesel_usd_per_gal, us_gasoline_usd_per_gal (given: '{series}')")
+
+
+@pytest.mark.parametrize(("key", "value", "rule"), [
+    ("start", "03/01/2026", "expected a date written YYYY-MM-DD, not text"),
+    ("duration_days", "3 weeks", "expected a number or a distribution, not text"),
+])
+def test_text_for_a_date_or_a_number_is_quoted_once(key: str, value: str, rule: str) -> None:
+    [problem] = _problems({"name": "x", "disruptions": [{**_EVENT, key: value}]})
+    assert problem == f"<dict>: disruptions[e].{key}: {rule} (given: '{value}')"

@@ -171,3 +171,21 @@ def test_a_child_s_sources_add_to_the_inherited_ones_each_once(tmp_path: Path) -
     assert loaded.origins[("sources", len(inherited))] == (str(path), 5)
     assert loaded.origins[("sources", 0)] == parents.origins[("sources", 0)]
     assert Path(parents.origins[("sources", 0)][0]).name == "baseline_2026.yaml"  # the root parent's first
+
+
+# --- thresholds ----------------------------------------------------------------------------------
+
+def test_thresholds_given_for_one_series_keep_the_others_defaults(tmp_path: Path) -> None:
+    path = _child(tmp_path, "outputs:\n  thresholds:\n    us_gasoline_usd_per_gal: [3.5]\n"
+                            "    us_diesel_usd_per_gal: []\n")
+    thresholds = load_scenario(path).scenario.outputs.thresholds
+    assert thresholds["us_gasoline_usd_per_gal"] == [3.5]
+    assert thresholds["brent_usd_per_bbl"] == [80.0, 100.0]  # not written: the default stays
+    assert thresholds["us_diesel_usd_per_gal"] == []  # [] reports none
+
+
+@pytest.mark.parametrize("fuels", ["  us_diesel: null\n", "  us_diesel: {unit: litre}\n"])
+def test_a_removed_or_relabelled_fuel_takes_its_default_thresholds_with_it(tmp_path: Path, fuels: str) -> None:
+    sc = load_scenario(_child(tmp_path, "fuels:\n" + fuels)).scenario
+    assert set(sc.outputs.thresholds) == {"brent_usd_per_bbl", "us_gasoline_usd_per_gal"}
+    assert set(sc.outputs.thresholds) <= set(sc.series_names())

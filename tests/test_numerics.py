@@ -16,7 +16,7 @@ from energysim import engine
 from energysim.cli import main
 from energysim.errors import ScenarioError
 from energysim.models import price as price_model
-from energysim.scenario import scenario_from_dict
+from energysim.scenario import defaults, scenario_from_dict
 
 ROOT = Path(__file__).parent.parent
 PRICES = ["brent_usd_per_bbl", "us_gasoline_usd_per_gal", "us_diesel_usd_per_gal"]
@@ -128,6 +128,10 @@ def test_valid_extremes_stay_finite_and_positive(volume: float, demand: float, v
                    "demand_elasticity": demand_e},
         "disruptions": [{"name": "d", "start": "2026-02-01", "volume_mbd": volume, "duration_days": 200,
                          "risk_premium": {"peak_pct": premium, "half_life_days": 20}}],
+        # the responses' flows are volumes too: the defaults, or the whole market where it is smaller
+        "responses": {"spare_capacity": {"available_mbd": min(demand, defaults.spare_capacity_mbd())},
+                      "stock_release": {"trigger_net_loss_mbd": min(demand, 1.5),
+                                        "rate_mbd": {"dist": "uniform", "low": min(demand, 1.0), "high": min(demand, 2.0)}}},
     })
     result = energysim.simulate(sc, paths=32, seed=5, keep_paths=True)
     _check_all_paths(result)

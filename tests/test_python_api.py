@@ -201,3 +201,10 @@ def test_a_result_s_repr_is_one_short_line(result: Any) -> None:
     for part in ("scenario='maduro_capture'", "paths=600", "seed=5", "2026-01-01 to 2026-12-31 (week, 53 steps)",
                  G, "0.95", "paths_kept=True"):
         assert part in text, text
+
+
+@pytest.mark.parametrize("given", ["scenarios/maduro_capture.yaml", Path("scenarios/maduro_capture.yaml")])
+def test_simulate_given_a_file_name_says_to_load_it_first(given: Any) -> None:
+    with pytest.raises(TypeError, match=r"^simulate\(\) needs a loaded scenario, not \w+; load the file first: "
+                                        r"energysim.simulate\(energysim.load_scenario\('scenarios/maduro_capture.yaml'\)\)$"):
+        energysim.simulate(given, paths=10)

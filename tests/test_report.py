@@ -117,6 +117,20 @@ def test_report_command_rerenders_the_same_files_without_simulating(run_dir: Pat
     assert {p.name: p.read_bytes() for p in run_dir.iterdir()} == before
 
 
+def test_a_run_without_a_shipped_fuel_is_redrawn_without_it(tmp_path: Path) -> None:
+    """scenario.json leaves a removed fuel out; read back, it must stay out (it came back with its
+    defaults and the redrawn report listed its assumptions)."""
+    path = tmp_path / "no_diesel.yaml"
+    path.write_text(f"name: no_diesel\nextends: {BASELINE}\nfuels:\n  us_diesel: null\n", encoding="utf-8")
+    assert main(["run", str(path), "--paths", "50", "--format", "md", "--quiet", "--out", str(tmp_path)]) == 0
+    run = tmp_path / "no_diesel"
+    first = (run / "report.md").read_text()
+    assert "fuels.us_gasoline.taxes" in first and "fuels.us_diesel" not in first
+    assert list(RunView.load(run)[0].scenario.fuels) == ["us_gasoline"]
+    assert main(["report", str(run)]) == 0
+    assert (run / "report.md").read_text() == first
+
+
 def test_alt_text_and_summary_change_with_the_scenario(base_result, shock_result) -> None:
     a, b = RunView.from_result(base_result), RunView.from_result(shock_result)
     s = "us_gasoline_usd_per_gal"
@@ -377,6 +391,14 @@ def test_markdown_tables_align_text_left_and_html_keys_break_at_dots(run_dir: Pa
     assert "<td>market.<wbr>tightness.<wbr>" in page or "<td>market.<wbr>" in page
     assert page.count('<div class="table-wrap"><table') == page.count("<table")
     assert "the range of possible prices widens the further ahead one looks" in md
+
+
+def test_html_table_headers_keep_1_in_20_together_and_cells_a_number_with_its_unit(run_dir: Path) -> None:
+    """The household table's nine narrow columns wrapped "Low (1 in 20)" as "Low (1 in / 20)"."""
+    page = (run_dir / "report.html").read_text()
+    assert "<th>Low (1&nbsp;in&nbsp;20)</th>" in page and "<th>Bad month (1&nbsp;in&nbsp;20)</th>" in page
+    assert "<td>50&nbsp;gallons</td>" in page
+    assert "(1 in 20)</th>" not in page
 
 
 def test_the_assumptions_show_the_paths_and_seed_the_run_used_and_where_each_value_was_set(tmp_path: Path) -> None:

@@ -288,8 +288,7 @@ def _fan_chart(v: RunView, s: str) -> Figure:
                     zorder=6, path_effects=effects)
     hidden = [t for t in thresholds if t not in shown]
     if hidden:
-        note = "Off the chart: " + "; ".join(
-            texts.threshold_label(v, s, level, p, se) for level, p, se in hidden)
+        note = texts.off_chart_note(v, s, hidden)
         fig.text(0.97, 0.828, note, ha="right", va="bottom", fontsize=8, color=PALETTE["muted"])
 
     # where the real data ends and the simulation starts

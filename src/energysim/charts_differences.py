@@ -147,6 +147,14 @@ def _check_table(table: object, labels: Sequence[str], series: Sequence[str]) ->
                                        "from the same runs and labels", key="table")
 
 
+def _differences_title(ref: str, table: pd.DataFrame, others: Sequence[str], series: Sequence[str]) -> str:
+    """The chart's question: "more" while every scenario drawn costs more on average than the
+    reference in every month, "more or less" once one costs less (a sanctions relief, a gain)."""
+    drawn = table[table["scenario"].isin(list(others)) & table["series"].isin(list(series))]
+    more = "more" if bool((drawn["mean_difference"] >= 0).all()) else "more or less"
+    return f"How much {more} would oil and fuel cost than under {_short(ref)}?"
+
+
 def differences_chart(runs: Sequence[RunView | SimulationResult], labels: Sequence[str], table: pd.DataFrame,
                       series: Sequence[str]) -> Figure:
     """One panel per series: for each scenario after the first, its paired difference from the
@@ -175,7 +183,7 @@ def differences_chart(runs: Sequence[RunView | SimulationResult], labels: Sequen
     key = [Line2D([], [], color=grey, lw=2), Patch(color=grey, alpha=0.3),
            Line2D([], [], color=grey, ls="none", marker="o", ms=3.5), Line2D([], [], color=ref_colour, lw=1.4)]
     key_names = ["Average difference", "9 in 10 futures", "Typical difference (median)", f"$0: same as {_short(ref)}"]
-    title = f"How much more would oil and fuel cost than under {_short(ref)}?"
+    title = _differences_title(ref, table, labels[1:], series)
     subtitle = f"Each scenario's monthly average price minus {_short(ref)}'s, future by future (same random draws)"
     months = table["month"].tolist()
     with matplotlib.rc_context(STYLE):

@@ -243,11 +243,12 @@ def list_scenarios(folder: Path) -> None:
         except ScenarioError as exc:
             rows.append((p.name, "(invalid)", _extends_of(p), exc.problems[0].format()))
     fw = max(len("file"), max(len(r[0]) for r in rows))
+    nw = max(len("name"), max(len(r[1]) for r in rows))
     ew = max(len("extends"), max(len(r[2]) for r in rows))
-    click.echo(f"{'file':<{fw}}  {'extends':<{ew}}  title")
-    click.echo("-" * (fw + ew + 4 + 40))
-    for file, _name, ext, title in rows:
-        click.echo(f"{file:<{fw}}  {ext:<{ew}}  {title}")
+    click.echo(f"{'file':<{fw}}  {'name':<{nw}}  {'extends':<{ew}}  title")
+    click.echo("-" * (fw + nw + ew + 6 + 40))
+    for file, name, ext, title in rows:
+        click.echo(f"{file:<{fw}}  {name:<{nw}}  {ext:<{ew}}  {title}")
 
 
 def _extends_of(path: Path) -> str:

@@ -259,7 +259,9 @@ def simulate(
     loaded = scenario if isinstance(scenario, LoadedScenario) else None
     sc = loaded.scenario if loaded else scenario
     if not isinstance(sc, Scenario):
-        raise TypeError(f"simulate() needs a loaded scenario, not {type(sc).__name__}")
+        hint = (f"; load the file first: energysim.simulate(energysim.load_scenario({os.fspath(sc)!r}))"
+                if isinstance(sc, (str, os.PathLike)) else "")
+        raise TypeError(f"simulate() needs a loaded scenario, not {type(sc).__name__}{hint}")
     paths = None if paths is None else _whole_arg("paths", paths, 1)
     seed = None if seed is None else _whole_arg("seed", seed, 0, MAX_SEED)
     workers = min(4, os.cpu_count() or 1) if workers is None else _whole_arg("workers", workers, 1)

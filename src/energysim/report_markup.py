@@ -121,6 +121,17 @@ def _esc(text: str) -> str:
     return html.escape(text, quote=True)
 
 
+_IN_PARENTHESES = r"\([^)]*\)"  # "(1 in 20)" in a table's header
+_NUMBER_AND_WORD = r"\d [a-z]"  # "50 gallons" in a cell
+
+
+def _unbroken(text: str, pattern: str) -> str:
+    """``text`` escaped, with the spaces inside each match of ``pattern`` made non-breaking: a
+    narrow column wraps "Low (1 in 20)" as "Low / (1 in 20)", not "Low (1 in / 20)", and keeps
+    "50 gallons" on one line."""
+    return _esc(re.sub(pattern, lambda m: m.group(0).replace(" ", "\u00a0"), text)).replace("\u00a0", "&nbsp;")
+
+
 def _key_html(key: str) -> str:
     """A dotted key name that may break only after its dots, underscores and brackets."""
     return "".join(_esc(part) + ("<wbr>" if re.fullmatch(r"[._\[\]]", part) else "")
@@ -131,9 +142,9 @@ def _html_table(t: Table, cls: str = "", keys: bool = False) -> str:
     """``t`` as HTML in a horizontally scrollable box (a wide table does not widen the page);
     ``keys``: the first column holds key names (see :func:`_key_html`)."""
     c = f' class="{cls}"' if cls else ""
-    head = "".join(f"<th>{_esc(h)}</th>" for h in t.head)
-    body = "".join("<tr>" + "".join(f"<td>{_key_html(x) if keys and i == 0 else _esc(x)}</td>" for i, x in enumerate(r))
-                   + "</tr>" for r in t.rows)
+    head = "".join(f"<th>{_unbroken(h, _IN_PARENTHESES)}</th>" for h in t.head)
+    body = "".join("<tr>" + "".join(f"<td>{_key_html(x) if keys and i == 0 else _unbroken(x, _NUMBER_AND_WORD)}</td>"
+                                    for i, x in enumerate(r)) + "</tr>" for r in t.rows)
     out = f'<div class="table-wrap"><table{c}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
     if t.note:
         out += f'<p class="note">{_esc(t.note)}</p>'

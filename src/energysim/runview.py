@@ -27,7 +27,7 @@ from .errors import ScenarioError
 from .household import horizon_months
 from .reference import Reference, no_disruption_reference
 from .results import SimulationResult
-from .scenario.schema import Scenario, fuel_series
+from .scenario.schema import Scenario, fuel_series, with_removed_fuels
 from .timegrid import step_centres, time_grid
 
 __all__ = ["RunView", "RESULTS_FILE", "SCENARIO_FILE", "SUMMARY_LEVELS", "MAX_LEVELS", "HISTORY_DAYS"]
@@ -306,7 +306,7 @@ class RunView:
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):  # numpy's own words mislead here
             raise _damaged(npz) from None
         try:
-            scenario = Scenario.model_validate(json.loads(scj.read_text(encoding="utf-8")))
+            scenario = Scenario.model_validate(with_removed_fuels(json.loads(scj.read_text(encoding="utf-8"))))
         except (OSError, ValueError):
             raise _damaged(scj) from None
         if header.get("format") != FORMAT_VERSION:

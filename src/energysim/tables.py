@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Sequence
 
 from .charts import SERIES_LABELS
-from .results import SimulationResult
+from .results import SimulationResult, never_seen_bound
 from .scenario.schema import Scenario, fuel_series
 from .texts import step_average
 
-__all__ = ["summary_table", "series_label", "format_price", "format_columns", "COLUMN_GAP"]
+__all__ = ["summary_table", "series_label", "format_price", "format_odds", "format_columns", "COLUMN_GAP"]
 
 #: Between two columns of a terminal table, whatever the width of the values.
 COLUMN_GAP = "  "
@@ -21,6 +22,19 @@ def format_price(series: str, value: float) -> str:
     if "_usd_per_" in series:
         return f"${value:,.2f}"
     return f"{value:,.2f}"
+
+
+def format_odds(probability: float, paths: int) -> str:
+    """A chance in whole percent for the terminal, never "0%" or "100%": a level no path (or every
+    path) reached is said to be under (over) its 95 % bound for that many paths, as the report says."""
+    if probability in (0.0, 1.0):
+        bound = never_seen_bound(paths)
+        if probability == 0.0:
+            return "<1%" if bound <= 0.01 else f"<{math.ceil(bound * 100):.0f}%"
+        return ">99%" if bound <= 0.01 else f">{math.floor((1 - bound) * 100):.0f}%"
+    if probability < 0.01:
+        return "<1%"
+    return ">99%" if probability > 0.99 else f"{probability:.0%}"
 
 
 def format_columns(rows: Sequence[Sequence[str]], right: Collection[int] = ()) -> list[str]:
@@ -60,7 +74,7 @@ def summary_table(result: SimulationResult) -> str:
         odds = []
         for t in sc.outputs.thresholds.get(s, []):
             p, _ = result.threshold_probability(s, t)
-            odds.append(f"{format_price(s, t)}: {p:.0%}" if p >= 0.01 or p == 0 else f"{format_price(s, t)}: <1%")
+            odds.append(f"{format_price(s, t)}: {format_odds(p, result.n_paths)}")
         label = series_label(sc, s)
         rows.append([label, format_price(s, q[0.05]), format_price(s, q[0.5]), format_price(s, q[0.95]),
                      f"{format_price(s, peak)} ({month})", ", ".join(odds)])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from .household import FuelBudget
 from .results import never_seen_bound
@@ -16,7 +16,7 @@ from .runview import RunView
 
 __all__ = [
     "fmt_price", "fmt_money", "fmt_probability", "fmt_probability_pm", "headline", "subtitle", "footer_lines",
-    "alt_text", "caption", "summary_sentences", "LEAVES_OUT", "threshold_label", "futures", "months_text",
+    "alt_text", "caption", "summary_sentences", "LEAVES_OUT", "threshold_label", "off_chart_note", "futures", "months_text",
     "small_run_warning", "MIN_MEANINGFUL_PATHS", "RISKIEST_MONTH_DEFINITION", "step_average", "STEP_AVERAGE_NOTE",
 ]
 
@@ -261,6 +261,16 @@ def footer_lines(v: RunView) -> list[str]:
 def threshold_label(v: RunView, s: str, level: float, p: float, se: float) -> str:
     return (f"{fmt_price(v.unit(s), level)}: {fmt_probability(p, se, v.n_paths)} chance a "
             f"{step_average(v.scenario.horizon.step)} reaches it in {v.period()}")
+
+
+def off_chart_note(v: RunView, s: str, hidden: Sequence[tuple[float, float, float]]) -> str:
+    """The thresholds above or below a fan chart's axis in one line: one as its label reads, several
+    with the chance's wording said once ("$5.00: 1.8%, $6.00: under 0.015% chance a ...")."""
+    if len(hidden) == 1:
+        return "Off the chart: " + threshold_label(v, s, *hidden[0])
+    odds = ", ".join(f"{fmt_price(v.unit(s), level)}: {fmt_probability(p, se, v.n_paths)}" for level, p, se in hidden)
+    return (f"Off the chart: {odds} chance a {step_average(v.scenario.horizon.step)} reaches each in "
+            f"{v.period()}")
 
 
 def _last_real(v: RunView, s: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,9 +15,8 @@ from pydantic import ValidationError
 
 from ..errors import Problem, ScenarioError, short_value
 from ..timegrid import baseline_gap
-from . import defaults
 from .inherit import MAX_EXTENDS_DEPTH, NOT_INHERITED, Origins, resolve_file
-from .schema import NAME_PATTERN, Scenario
+from .schema import NAME_PATTERN, Scenario, with_removed_fuels
 from .shapes import SHAPE_ERRORS, annotation_at, model_at, shape_rule
 from .yamlio import KeyPath, format_key, read_yaml, unique_names
 
@@ -133,6 +133,11 @@ def _problems_from(exc: ValidationError, origins: Origins, file: str, data: Any 
             given = ctx.get("given")
         elif etype == "string_pattern_mismatch" and err.get("ctx", {}).get("pattern") == NAME_PATTERN:
             msg = "names use lowercase letters, digits, _ and - only (at most 64, no spaces or slashes)"
+        elif etype == "literal_error" and not isinstance(given, bool):  # one of a few words
+            expected = str(err.get("ctx", {}).get("expected", ""))
+            words = re.findall(r"'([^']*)'", expected)
+            hint = difflib.get_close_matches(str(given).strip().lower(), words, n=1, cutoff=0.5)
+            msg = f"must be one of {expected}" + (f"; did you mean {hint[0]!r}?" if hint else "")
         elif etype == "finite_number":
             msg = "numbers must be finite (no .nan or .inf)"
         elif etype in _BOUND_RULES and "ctx" in err:  # as the bounds of uncertain values read
@@ -217,9 +222,7 @@ def validate_scenario(scenario: Scenario) -> Scenario:
     if not isinstance(scenario, Scenario):
         raise TypeError(f"needs a Scenario, not {type(scenario).__name__}")
     data = scenario.model_dump(warnings=False)  # as set, even what model_copy left unchecked
-    fuels = data.get("fuels")
-    if isinstance(fuels, dict):  # a shipped fuel the scenario left out stays out (null removes it)
-        data["fuels"] = {**{k: None for k in defaults.DEFAULT_FUELS if k not in fuels}, **fuels}
+    data = with_removed_fuels(data)  # a shipped fuel the scenario left out stays out
     return validate_merged(data, {}, f"scenario {str(scenario.name)[:64]!r}")
 
 

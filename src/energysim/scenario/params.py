@@ -25,7 +25,7 @@ def _coerce_number(value: Any) -> Any:
             "a distribution needs a 'dist' key (fixed, uniform, triangular, pert, normal, lognormal, choice)"
         )
     if isinstance(value, str):
-        raise ValueError(f"expected a number or a distribution, not the text {value!r}")
+        raise ValueError("expected a number or a distribution, not text")
     return value
 
 
@@ -35,7 +35,7 @@ def _plain_number(value: Any) -> Any:
     if isinstance(value, bool):
         raise ValueError(f"expected a number, not {value!r}")
     if isinstance(value, str):
-        raise ValueError(f"expected a number, not the text {value!r}")
+        raise ValueError("expected a number, not text")
     return value
 
 
@@ -55,7 +55,7 @@ def _coerce_date(value: Any) -> Any:
         try:
             return {"dist": "fixed", "value": dt.date.fromisoformat(value)}
         except ValueError:
-            raise ValueError(f"not a date: {value!r}; write YYYY-MM-DD") from None
+            raise ValueError("expected a date written YYYY-MM-DD, not text") from None
     if isinstance(value, dict) and "dist" not in value:
         raise ValueError("a date distribution needs a 'dist' key (fixed, uniform, triangular, choice)")
     return value

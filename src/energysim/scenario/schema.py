@@ -7,6 +7,7 @@ Units are in the key names at the boundary (``_mbd`` million barrels per day, ``
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
 import re
 from collections.abc import Sequence
@@ -25,7 +26,7 @@ from .params import DateParam, Number, OptionalNumber, param
 __all__ = [
     "Scenario", "Horizon", "Simulation", "Baseline", "Market", "RiskPremium", "Disruption",
     "Hazard", "Window", "SpareCapacity", "StockRelease", "Responses", "CrackSpread", "Fuel",
-    "Outputs", "NAME_PATTERN", "UNITS_PER_BBL",
+    "Outputs", "NAME_PATTERN", "UNITS_PER_BBL", "with_removed_fuels",
 ]
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
@@ -396,7 +397,9 @@ class Outputs(_Model):
         description="Quantiles reported at every date [0-1].",
     )
     thresholds: dict[str, list[Number]] = Field(
-        default_factory=_default_thresholds, description="Series name -> price levels whose crossing is reported."
+        default_factory=_default_thresholds,
+        description="Series name -> price levels whose crossing is reported; a series not given keeps its default "
+        "levels (those of a fuel that is removed or sold in another unit are dropped), [] reports none for it.",
     )
 
     @field_validator("quantiles")
@@ -438,6 +441,32 @@ class Scenario(_Model):
     fuels: dict[str, Fuel] = Field(default_factory=_default_fuels)
     outputs: Outputs = Field(default_factory=Outputs)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _threshold_defaults(cls, data: Any) -> Any:
+        """Thresholds given merge over the default ones series by series, as fuels do: a file that
+        sets gasoline's levels keeps Brent's and diesel's, and ``[]`` reports none for a series.
+        A default for a shipped fuel the scenario removes (``null``) or sells in another unit is
+        dropped, so removing a fuel never makes its default thresholds name an unknown series."""
+        if not isinstance(data, dict):
+            return data
+        outputs = data.get("outputs", {})
+        given = outputs.get("thresholds", {}) if isinstance(outputs, dict) else None
+        if not isinstance(given, dict):
+            return data  # the schema reports what is wrong with it
+        fuels = data.get("fuels", {})
+        fuels = fuels if isinstance(fuels, dict) else {}
+        present = {"brent_usd_per_bbl"}
+        for key in defaults.DEFAULT_FUELS:
+            entry = fuels.get(key, {})
+            if entry is None:
+                continue
+            unit = entry.get("unit", defaults.fuel_defaults(key)["unit"]) if isinstance(entry, dict) else None
+            present.add(f"{key}_usd_per_{unit}")
+        merged: dict[str, Any] = {s: v for s, v in _default_thresholds().items() if s in present}
+        merged.update(given)
+        return {**data, "outputs": {**(outputs if isinstance(outputs, dict) else {}), "thresholds": merged}}
+
     @field_validator("fuels", mode="before")
     @classmethod
     def _fuel_defaults(cls, v: Any) -> Any:
@@ -478,8 +507,11 @@ class Scenario(_Model):
         known = set(self.series_names())
         for series in self.outputs.thresholds:
             if series not in known:
+                near = ([k for k in sorted(known) if str(series).lower() in k]
+                        or difflib.get_close_matches(str(series), sorted(known), n=1, cutoff=0.5))
+                hint = f"did you mean {near[0]!r}? " if len(near) == 1 else ""
                 raise _cross(("outputs", "thresholds", series),
-                             f"unknown series; known: {', '.join(sorted(known))}", series)
+                             f"unknown series; {hint}known: {', '.join(sorted(known))}", series)
         for i, d in enumerate(self.disruptions):
             lo, hi = d.start.bounds()
             if hi < self.horizon.start or lo > self.horizon.end:
@@ -499,11 +531,21 @@ class Scenario(_Model):
                     f"hazard {hz.name!r} cannot start inside the horizon ({self.horizon.start} to "
                     f"{self.horizon.end}): its whole window lies outside it",
                     f"{w.start} to {w.end}")
-        for kind, items in events:
-            for i, item in enumerate(items):
-                rule = _volume_above_demand(item.volume_mbd, self.market.world_demand_mbd)
-                if rule is not None:
-                    raise _cross((kind, i, "volume_mbd"), rule, None)
+        volumes: list[tuple[tuple[str | int, ...], Dist]] = [
+            ((kind, i, "volume_mbd"), item.volume_mbd) for kind, items in events for i, item in enumerate(items)]
+        # the responses' flows are in mb/d too: in kb/d, spare capacity would never run out and a
+        # release triggered by a loss would never start
+        volumes.append((("responses", "spare_capacity", "available_mbd"), self.responses.spare_capacity.available_mbd))
+        release = self.responses.stock_release
+        if release is not None:
+            volumes.append((("responses", "stock_release", "rate_mbd"), release.rate_mbd))
+            if release.trigger_net_loss_mbd is not None:
+                volumes.append((("responses", "stock_release", "trigger_net_loss_mbd"),
+                                Fixed(value=release.trigger_net_loss_mbd)))
+        for key_path, volume in volumes:
+            rule = _volume_above_demand(volume, self.market.world_demand_mbd)
+            if rule is not None:
+                raise _cross(key_path, rule, None)
         self._check_baseline()
         return self
 
@@ -546,7 +588,8 @@ def _cross(key_path: tuple[str | int, ...], rule: str, given: Any) -> PydanticCu
 
 
 def _volume_above_demand(volume: Dist, demand: Dist) -> str | None:
-    """Why a disruption's or hazard's volume cannot be one of this market, or None.
+    """Why a volume (a disruption's or hazard's, spare capacity, a stock release's rate or
+    trigger) cannot be one of this market, or None.
 
     A volume (lost, or gained if negative) larger in size than the whole world demand is
     physically impossible; it is almost always kb/d written where mb/d is meant. For a
@@ -568,6 +611,15 @@ def _volume_above_demand(volume: Dist, demand: Dist) -> str | None:
     size = " in size" if value < 0 else ""
     return (f"{what} is more than world demand ({limit}){size}; volumes are in million barrels per day "
             f"({value:g} kb/d = {value / KB_PER_MB:g})")
+
+
+def with_removed_fuels(dumped: Any) -> Any:
+    """A scenario's ``model_dump`` made to validate as that scenario again: a shipped fuel missing
+    from its ``fuels`` was removed (``null``), not left out to take its default, as it would in a file."""
+    fuels = dumped.get("fuels") if isinstance(dumped, dict) else None
+    if isinstance(fuels, dict):
+        dumped = {**dumped, "fuels": {**{k: None for k in defaults.DEFAULT_FUELS if k not in fuels}, **fuels}}
+    return dumped
 
 
 def fuel_series(key: str, fuel: Fuel) -> str:
