@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .cli_options import OutPath, blamed_on_options, finite_gallons, paths_option, seed_option
+from .cli_options import OutPath, blamed_on_options, echo_notes, finite_gallons, paths_option, seed_option
 from .errors import ScenarioError
 
 __all__ = ["main", "cli"]
@@ -73,6 +73,7 @@ def run(scenario: Path, paths: int | None, seed: int | None, out_dir: Path, quie
     from .tables import summary_table
 
     loaded = load_scenario(scenario)
+    echo_notes(loaded)
     target = safe_child(out_dir, loaded.scenario.name)
     fmts = parse_formats(formats)
     household = default_household(loaded.scenario, gasoline_gal_per_month, diesel_gal_per_month)
@@ -108,8 +109,9 @@ def validate(scenarios: tuple[Path, ...]) -> None:
                 load_episode(path)
                 click.echo(f"{path}: ok (episode)")
                 continue
-            load_scenario(path)
+            loaded = load_scenario(path)
             click.echo(f"{path}: ok")
+            echo_notes(loaded)
         except ScenarioError as exc:
             problems.extend(exc.problems)
     if problems:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from .cli_options import OutPath, blamed_on_options, paths_option, seed_option
+from .cli_options import OutPath, blamed_on_options, echo_notes, paths_option, seed_option
 from .errors import Problem, ScenarioError
 
 __all__ = ["compare", "diff", "list_scenarios", "compare_folder_name", "comparison_text"]
@@ -152,6 +152,8 @@ def compare(scenarios: tuple[Path, ...], paths: int | None, seed: int | None, ou
     if len(scenarios) < 2:
         raise ScenarioError.at(None, "compare needs at least two scenario files", given=len(scenarios))
     loaded = _load_all(scenarios)
+    for ld in loaded:
+        echo_notes(ld)
     first = loaded[0].scenario
     grid = (first.horizon.start, first.horizon.end, first.horizon.step)
     bad = []

@@ -16,8 +16,8 @@ import click
 
 from .errors import Problem, ScenarioError
 
-__all__ = ["MAX_PATHS", "MAX_SEED", "Count", "OutPath", "blamed_on_options", "finite_gallons", "paths_option",
-           "seed_option"]
+__all__ = ["MAX_PATHS", "MAX_SEED", "Count", "OutPath", "blamed_on_options", "echo_notes", "finite_gallons",
+           "paths_option", "seed_option"]
 
 #: ``simulation.paths``: 1 .. MAX_PATHS.
 MAX_PATHS = 50_000_000
@@ -86,3 +86,12 @@ def blamed_on_options(exc: ScenarioError, scenario_file: Path, scenario_name: st
         else:
             out.append(p)
     return ScenarioError(out)
+
+
+def echo_notes(loaded: Any) -> None:
+    """Print on stderr, one line each, the notes on values of a loaded scenario that are valid
+    but beyond the historical record (:mod:`energysim.scenario.plausibility`)."""
+    from .scenario.plausibility import volume_notes
+
+    for note in volume_notes(loaded):
+        click.echo(note.format(), err=True)

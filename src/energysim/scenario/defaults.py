@@ -44,6 +44,12 @@ SOURCES = {
 
 
 #: Reference fear premia drawn from historical episodes (docs/model.md §4, references §2).
+#: The largest gross supply losses of the episodes in docs/references.md §2: the Arab oil
+#: embargo (Oct 1973 - Mar 1974) and Iraq's invasion of Kuwait (Aug 1990), 4.3 mb/d each. A
+#: scenario volume beyond it is noted (energysim.scenario.plausibility), not refused.
+LARGEST_LOSS_ON_RECORD_MBD = 4.3
+LARGEST_LOSS_ON_RECORD = "the 1973 embargo and the 1990 invasion of Kuwait, docs/references.md §2"
+
 PREMIUM_REFERENCES: dict[str, dict[str, Any]] = {
     # 2003: Brent +44 % from Nov 2002 to the 10 Mar 2003 peak, -30 % from the peak within weeks;
     # 2022: +35-40 % to ~$130 on 7-8 Mar, back near $100 within weeks (fear premium 1-3 months).

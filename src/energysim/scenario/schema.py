@@ -26,7 +26,7 @@ from .params import DateParam, Number, OptionalNumber, param
 __all__ = [
     "Scenario", "Horizon", "Simulation", "Baseline", "Market", "RiskPremium", "Disruption",
     "Hazard", "Window", "SpareCapacity", "StockRelease", "Responses", "CrackSpread", "Fuel",
-    "Outputs", "NAME_PATTERN", "UNITS_PER_BBL", "with_removed_fuels",
+    "Outputs", "NAME_PATTERN", "UNITS_PER_BBL", "with_removed_fuels", "largest_size", "KB_PER_MB",
 ]
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
@@ -223,7 +223,10 @@ class Disruption(_Model):
     description: str = Field("", description="What it is, in plain words.")
     probability: Probability = Field(1.0, description="Chance it happens at all [0-1].")  # type: ignore[valid-type]
     start: DateParam = Field(description="Start date, or a distribution over dates.")
-    volume_mbd: Any_ = Field(description="Peak volume lost [mb/d]; negative for a supply gain.")  # type: ignore[valid-type]
+    volume_mbd: Any_ = Field(  # type: ignore[valid-type]
+        description="Peak volume lost [mb/d]; negative for a supply gain. At most world demand in size; above "
+        f"{defaults.LARGEST_LOSS_ON_RECORD_MBD:g} mb/d, the largest loss on record, it is noted as a possible "
+        "kb/d slip.")
     duration_days: NonNegative = Field(  # type: ignore[valid-type]
         description="Days at full volume; may be left out for a pure threat (volume_mbd: 0), where it is 0."
     )
@@ -286,7 +289,10 @@ class Hazard(_Model):
     description: str = Field("", description="What they are, in plain words.")
     rate_per_year: NonNegative = Field(description="Expected incidents per year.")  # type: ignore[valid-type]
     window: Window | None = Field(None, description="When incidents can start (default: the horizon).")
-    volume_mbd: Any_ = Field(description="Volume lost per incident [mb/d].")  # type: ignore[valid-type]
+    volume_mbd: Any_ = Field(  # type: ignore[valid-type]
+        description="Volume lost per incident [mb/d]. At most world demand in size; above "
+        f"{defaults.LARGEST_LOSS_ON_RECORD_MBD:g} mb/d, the largest loss on record, it is noted as a possible "
+        "kb/d slip.")
     duration_days: NonNegative = Field(description="Length of each incident [days].")  # type: ignore[valid-type]
     risk_premium: RiskPremium | None = Field(None, description="Fear premium per incident.")
 
@@ -587,6 +593,18 @@ def _cross(key_path: tuple[str | int, ...], rule: str, given: Any) -> PydanticCu
     return PydanticCustomError("cross_check", "{rule}", {"rule": rule, "key_path": key_path, "given": given})
 
 
+def largest_size(volume: Dist) -> tuple[float, str]:
+    """The value of largest size a volume [mb/d] can take, and how a message says it: its
+    largest value in size over its range, or, for a distribution without bounds (a lognormal,
+    an untruncated normal), its central value."""
+    lo, hi = volume.support()
+    if math.isfinite(lo) and math.isfinite(hi):
+        value = hi if abs(hi) >= abs(lo) else lo
+        return value, (f"{value:g} mb/d" if lo == hi else f"a range reaching {value:g} mb/d")
+    value = volume.center()
+    return value, f"a central value of {value:g} mb/d"
+
+
 def _volume_above_demand(volume: Dist, demand: Dist) -> str | None:
     """Why a volume (a disruption's or hazard's, spare capacity, a stock release's rate or
     trigger) cannot be one of this market, or None.
@@ -597,13 +615,7 @@ def _volume_above_demand(volume: Dist, demand: Dist) -> str | None:
     untruncated normal, has no largest value: its central value counts instead), and for an
     uncertain world demand, the upper end of its range.
     """
-    lo, hi = volume.support()
-    if math.isfinite(lo) and math.isfinite(hi):
-        value = hi if abs(hi) >= abs(lo) else lo
-        what = f"{value:g} mb/d" if lo == hi else f"a range reaching {value:g} mb/d"
-    else:
-        value = volume.center()
-        what = f"a central value of {value:g} mb/d"
+    value, what = largest_size(volume)
     demand_lo, demand_hi = demand.support()
     if abs(value) <= demand_hi:
         return None
