@@ -415,3 +415,30 @@ def test_differences_chart_keeps_long_scenario_names_inside_the_figure() -> None
         assert t.get_window_extent(r).x1 <= fig.bbox.width, t.get_text()
     short = charts_differences.differences_chart(views, names, synthetic_comparison()[2], views[0].price_series)
     assert short.legends[0]._ncols == 4
+
+
+@pytest.mark.parametrize("step", ["week", "month"])
+def test_the_real_simulated_marker_stops_below_a_threshold_label_that_reaches_it(step: str) -> None:
+    """A threshold label runs from the right edge leftwards; a long one ("... a monthly average
+    reaches it ...") reaches the real/simulated marker, which then stops below it instead of
+    crossing its text. A label that does not reach it leaves the marker whole."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    v = synthetic_view() if step == "week" else _monthly_view()
+    fig = charts.fan_chart(v, "brent_usd_per_bbl")
+    ax = fig.axes[0]
+    renderer = FigureCanvasAgg(fig).get_renderer()  # measured in the chart's style, as it is saved
+    marker = [ln for ln in ax.get_lines() if ln.get_color() == charts.PALETTE["muted"]][0]
+    marker_x = ax.transAxes.inverted().transform(ax.transData.transform((matplotlib.dates.date2num(
+        marker.get_xdata()[0]), 0)))[0]
+    labels = [t for t in ax.texts if "chance" in t.get_text() and t.get_color() != "white"]
+    assert labels
+    with matplotlib.rc_context(charts.STYLE):
+        boxes = [t.get_window_extent(renderer).transformed(ax.transAxes.inverted()) for t in labels]
+    reaching = [b for b in boxes if b.x0 <= marker_x + charts.MARKER_CLEARANCE]
+    top = marker.get_ydata()[1]
+    if reaching:
+        assert top <= min(b.y0 for b in reaching) + 1e-9 and top > 0.5
+    else:
+        assert top == 1.0
+    assert bool(reaching) == (step == "month")  # the synthetic labels: weekly short of it, monthly reaching it

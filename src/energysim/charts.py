@@ -30,6 +30,8 @@ import matplotlib.patheffects as patheffects  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.backends.backend_agg import RendererAgg  # noqa: E402
+from matplotlib.font_manager import FontProperties  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import Formatter, FuncFormatter  # noqa: E402
 
@@ -228,6 +230,17 @@ def chart_bytes(fig: Figure, fmt: str) -> bytes:
         return path.read_bytes()
 
 
+#: How close [axes fraction, about 7.5 points] a threshold label may come to the real/simulated
+#: marker before the marker stops below it.
+MARKER_CLEARANCE = 0.015
+
+
+def _text_width_pt(text: str, size_pt: float, dpi: float) -> float:
+    """The width [points] of one line of plain text in the current font, as Agg draws it."""
+    width_px, _, _ = RendererAgg(1, 1, dpi).get_text_width_height_descent(text, FontProperties(size=size_pt), False)
+    return float(width_px) * 72.0 / dpi
+
+
 def _fan_chart(v: RunView, s: str) -> Figure:
     unit = v.unit(s)
     axis_label, _, _ = v.unit_words(s)
@@ -279,9 +292,17 @@ def _fan_chart(v: RunView, s: str) -> Figure:
     pt = 1 / (ax.get_position().height * fig.get_figheight() * 72)  # one point in axes fractions
     floor = (0.015 + 14 * pt) if has_hist else 2 * pt
     label_ys = _spread([(t[0] - bottom) / (top - bottom) + 1.5 * pt for t in shown], 13 * pt, floor, 1 - 13 * pt)
+    # the "real | simulated" marker stops below the lowest label long enough to reach it
+    marker_top = 1.0
+    if has_hist:
+        span_days = float(mdates.date2num(x1) - mdates.date2num(x0))
+        marker_x = float(mdates.date2num(v.dates[0].astype(object)) - mdates.date2num(x0)) / span_days
+        width_pt = ax.get_position().width * fig.get_figwidth() * 72
     for (level, p, se), ly in zip(shown, label_ys):
         ax.axhline(level, color=PALETTE["threshold"], lw=1.1, ls=(0, (1.5, 1.5)), zorder=3)
         label = texts.threshold_label(v, s, level, p, se)
+        if has_hist and 0.995 - _text_width_pt(label, 8.5, fig.dpi) / width_pt < marker_x + MARKER_CLEARANCE:
+            marker_top = min(marker_top, ly - 2 * pt)
         halo = [patheffects.Stroke(linewidth=2.5, foreground="white")]
         for colour, effects in (("white", halo), (PALETTE["text"], [])):
             ax.text(0.995, ly, label, transform=ax.transAxes, ha="right", va="bottom", fontsize=8.5, color=colour,
@@ -294,7 +315,7 @@ def _fan_chart(v: RunView, s: str) -> Figure:
     # where the real data ends and the simulation starts
     if has_hist:
         start = v.dates[0].astype(object)
-        ax.axvline(start, color=PALETTE["muted"], lw=0.8, zorder=3)
+        ax.axvline(start, ymax=marker_top, color=PALETTE["muted"], lw=0.8, zorder=3)
         ax.text(start, 0.015, "real  \u2190 ", transform=ax.get_xaxis_transform(), ha="right", va="bottom",
                 fontsize=8, color=PALETTE["muted"])
         ax.text(start, 0.015, " \u2192  simulated", transform=ax.get_xaxis_transform(), ha="left", va="bottom",
