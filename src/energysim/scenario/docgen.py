@@ -54,7 +54,7 @@ def _type_text(annotation: Any) -> str:
     if "Fixed" in text and "Uniform" in text:
         return "number or distribution"
     for token in ("datetime.date", "<class '", "'>", "energysim.scenario.schema.", "energysim.scenario.parts.",
-                  "NoneType"):
+                  "energysim.scenario.disruptions.", "NoneType"):
         text = text.replace(token, "date" if token == "datetime.date" else "null" if token == "NoneType" else "")
     return text.replace("Literal", "one of ").replace(" | ", " or ")
 

@@ -1,6 +1,6 @@
 """The parts of a scenario other than its events: horizon, simulation, market (with its baseline
 and starting tightness), responses (spare capacity, a stock release), fuels and outputs; with the
-base model and the parameter types they share with the events.
+base model and the parameter types they share with the events (:mod:`.disruptions`).
 :mod:`energysim.scenario.schema` puts them together in ``Scenario`` and exports them.
 
 Units are in the key names at the boundary (``_mbd`` million barrels per day, ``_days``,
