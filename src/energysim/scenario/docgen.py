@@ -53,7 +53,8 @@ def _type_text(annotation: Any) -> str:
         return "date or date distribution"
     if "Fixed" in text and "Uniform" in text:
         return "number or distribution"
-    for token in ("datetime.date", "<class '", "'>", "energysim.scenario.schema.", "NoneType"):
+    for token in ("datetime.date", "<class '", "'>", "energysim.scenario.schema.", "energysim.scenario.parts.",
+                  "energysim.scenario.disruptions.", "NoneType"):
         text = text.replace(token, "date" if token == "datetime.date" else "null" if token == "NoneType" else "")
     return text.replace("Literal", "one of ").replace(" | ", " or ")
 
