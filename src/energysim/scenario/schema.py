@@ -74,6 +74,15 @@ class Scenario(_Model):
     fuels: dict[str, Fuel] = Field(default_factory=_default_fuels)
     outputs: Outputs = Field(default_factory=Outputs)
 
+    def to_dict(self) -> dict[str, Any]:
+        """This scenario as a plain mapping (JSON types: dates as text) that
+        :func:`~energysim.scenario.scenario_from_dict` turns back into an equal scenario: every key
+        with its value, a shipped fuel it removed written as ``null`` (left out, it would come back
+        with its defaults), and without the record of ``extends`` (a mapping cannot inherit; its
+        parent's keys are in it already). Change a value in it, then rebuild: the rebuilt scenario
+        is checked as a file is."""
+        return dict(with_removed_fuels(self.model_dump(mode="json", exclude={"extends"})))
+
     @model_validator(mode="before")
     @classmethod
     def _threshold_defaults(cls, data: Any) -> Any:
