@@ -30,7 +30,7 @@ from .results import SimulationResult
 from .scenario.schema import Scenario, fuel_series, with_removed_fuels
 from .timegrid import step_centres, time_grid
 
-__all__ = ["RunView", "RESULTS_FILE", "SCENARIO_FILE", "SUMMARY_LEVELS", "MAX_LEVELS", "HISTORY_DAYS"]
+__all__ = ["RunView", "series_label", "series_unit", "period_words", "RESULTS_FILE", "SCENARIO_FILE", "SUMMARY_LEVELS", "MAX_LEVELS", "HISTORY_DAYS"]
 
 RESULTS_FILE = "results.npz"
 SCENARIO_FILE = "scenario.json"
@@ -63,6 +63,42 @@ def quantile_standard_error(values: np.ndarray, level: float) -> float:
     lo = int(np.clip(math.floor(n * level - half), 0, n - 1))
     hi = int(np.clip(math.ceil(n * level + half), 0, n - 1))
     return float((x[hi] - x[lo]) / (2 * _Z95))
+
+
+def series_label(scenario: Scenario, series: str) -> str:
+    """Name of a series of ``scenario`` for readers, e.g. ``US regular gasoline``."""
+    if series == "brent_usd_per_bbl":
+        return "Brent crude oil"
+    if series == "net_supply_loss_mbd":
+        return "Net oil supply loss"
+    for key, fuel in scenario.fuels.items():
+        if fuel_series(key, fuel) == series:
+            return fuel.label
+    return series
+
+
+def series_unit(series: str) -> str:
+    """Short unit of a series: ``bbl``, ``gal``, ``litre`` or ``mbd``."""
+    if series.endswith("_mbd"):
+        return "mbd"
+    return series.rsplit("_per_", 1)[-1]
+
+
+def _calendar_year(start: dt.date, end: dt.date) -> bool:
+    return start.year == end.year and (start.month, start.day) == (1, 1) and (end.month, end.day) == (12, 31)
+
+
+def period_words(start: dt.date, end: dt.date) -> str:
+    """A horizon in words: ``2026`` for a calendar year, ``Mar 2026`` for a calendar month,
+    ``Jan 2026 to Jun 2026`` for whole months, else with the days: ``1 to 20 Mar 2026``,
+    ``15 Jan 2026 to 20 Mar 2026``."""
+    if _calendar_year(start, end):
+        return str(start.year)
+    if start.day == 1 and (end + dt.timedelta(days=1)).day == 1:
+        return f"{start:%b %Y}" if (start.year, start.month) == (end.year, end.month) else f"{start:%b %Y} to {end:%b %Y}"
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start.day} to {end.day} {end:%b %Y}"
+    return f"{start.day} {start:%b %Y} to {end.day} {end:%b %Y}"
 
 
 @dataclass
@@ -193,20 +229,11 @@ class RunView:
 
     def unit(self, series: str) -> str:
         """Short unit of a series: ``bbl``, ``gal``, ``litre`` or ``mbd``."""
-        if series.endswith("_mbd"):
-            return "mbd"
-        return series.rsplit("_per_", 1)[-1]
+        return series_unit(series)
 
     def label(self, series: str) -> str:
         """Name of a series for readers, e.g. ``US regular gasoline``."""
-        if series == "brent_usd_per_bbl":
-            return "Brent crude oil"
-        if series == "net_supply_loss_mbd":
-            return "Net oil supply loss"
-        for key, fuel in self.scenario.fuels.items():
-            if fuel_series(key, fuel) == series:
-                return fuel.label
-        return series
+        return series_label(self.scenario, series)
 
     def fuel_key(self, series: str) -> str | None:
         for key, fuel in self.scenario.fuels.items():
@@ -222,18 +249,10 @@ class RunView:
         """The horizon in words: ``2026`` for a calendar year, ``Mar 2026`` for a calendar month,
         ``Jan 2026 to Jun 2026`` for whole months, else with the days: ``1 to 20 Mar 2026``,
         ``15 Jan 2026 to 20 Mar 2026``."""
-        start, end = self.scenario.horizon.start, self.scenario.horizon.end
-        if self.is_calendar_year():
-            return str(start.year)
-        if start.day == 1 and (end + dt.timedelta(days=1)).day == 1:
-            return f"{start:%b %Y}" if (start.year, start.month) == (end.year, end.month) else f"{start:%b %Y} to {end:%b %Y}"
-        if (start.year, start.month) == (end.year, end.month):
-            return f"{start.day} to {end.day} {end:%b %Y}"
-        return f"{start.day} {start:%b %Y} to {end.day} {end:%b %Y}"
+        return period_words(self.scenario.horizon.start, self.scenario.horizon.end)
 
     def is_calendar_year(self) -> bool:
-        start, end = self.scenario.horizon.start, self.scenario.horizon.end
-        return start.year == end.year and (start.month, start.day) == (1, 1) and (end.month, end.day) == (12, 31)
+        return _calendar_year(self.scenario.horizon.start, self.scenario.horizon.end)
 
     def horizon_months(self) -> float:
         """The horizon's length in calendar months, partly covered months pro rata (:func:`energysim.household.horizon_months`)."""

@@ -9,13 +9,15 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from .household import FuelBudget
 from .results import never_seen_bound
 from .runview import RunView
+from .scenario.schema import Scenario
 
 __all__ = [
-    "fmt_price", "fmt_money", "fmt_probability", "fmt_probability_pm", "headline", "subtitle", "footer_lines",
+    "fmt_price", "fmt_money", "fmt_probability", "fmt_probability_pm", "headline", "subtitle", "footer_lines", "provenance_lines",
     "alt_text", "caption", "summary_sentences", "LEAVES_OUT", "threshold_label", "off_chart_note", "futures", "months_text",
     "small_run_warning", "MIN_MEANINGFUL_PATHS", "RISKIEST_MONTH_DEFINITION", "step_average", "STEP_AVERAGE_NOTE",
 ]
@@ -248,12 +250,17 @@ def subtitle(v: RunView) -> str:
 
 def footer_lines(v: RunView) -> list[str]:
     """Provenance: source, data vintage, paths, seed, version, short scenario hash."""
-    m = v.metadata
-    b = v.scenario.market.baseline
+    return provenance_lines(v.metadata, v.scenario)
+
+
+def provenance_lines(metadata: dict[str, Any], scenario: Scenario) -> list[str]:
+    """:func:`footer_lines` of a run's ``metadata`` (as :class:`SimulationResult` keeps it) and its scenario."""
+    m = metadata
+    b = scenario.market.baseline
     base = f"EIA STEO {b.steo_release} baseline" if b.steo_release else "user-supplied baseline"
     return [
         f"Source: Monte Carlo simulation on EIA weekly prices and the {base}; data up to {m['data_vintage']}.",
-        f"{futures(v.n_paths, 'simulated')} · seed {m['seed']} · scenario {m['scenario']} #{m['scenario_hash']}"
+        f"{futures(int(m['paths']), 'simulated')} · seed {m['seed']} · scenario {m['scenario']} #{m['scenario_hash']}"
         f" · energysim {m['version']}",
     ]
 
