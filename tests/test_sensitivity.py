@@ -232,3 +232,28 @@ def test_a_scenario_without_uncertain_inputs_is_refused(tmp_path: Path, loaded, 
     err = capsys.readouterr().err.strip()
     assert code == 2 and "has no uncertain inputs" in err and len(err.splitlines()) == 1, err
     assert not (tmp_path / "out").exists()
+
+
+def test_the_documented_example_is_a_real_run(loaded) -> None:  # type: ignore[no-untyped-def]
+    """docs/sensitivity.md prints what the command prints for maduro_capture at its defaults."""
+    from energysim.cli_sensitivity import sensitivity_text
+
+    doc = (ROOT / "docs" / "sensitivity.md").read_text(encoding="utf-8")
+    shown = doc.split("--series us_gasoline_usd_per_gal` prints:\n\n```text\n", 1)[1].split("\n```", 1)[0]
+    table = tornado_table(loaded, series=["us_gasoline_usd_per_gal"])
+    assert sensitivity_text(table) == shown
+
+
+def test_without_events_no_input_moves_any_price(tmp_path: Path) -> None:
+    """baseline_2026 has no disruption and no incident: its uncertain inputs (elasticities, spare
+    capacity, stock release) act only on a supply loss, so every swing is exactly zero, and the
+    chart and the console say so instead of drawing empty bars."""
+    from energysim.cli_sensitivity import sensitivity_text
+
+    table = tornado_table(load_scenario(ROOT / "scenarios" / "baseline_2026.yaml"), paths=200, seed=SEED)
+    assert len(table) > 0 and (table["swing"] == 0).all() and (table["mc_standard_error"] == 0).all()
+    fig = tornado_chart(table, "us_gasoline_usd_per_gal")
+    texts = " ".join(t.get_text() for t in fig.findobj(Text))
+    assert "None of the uncertain inputs moves the 2026 average US regular gasoline price" in texts
+    assert "Every swing is exactly 0" in texts
+    assert "No input moves it" in sensitivity_text(table)

@@ -142,7 +142,8 @@ def tornado_chart(table: pd.DataFrame, series: str, max_bars: int = MAX_BARS) ->
     levels = tuple(a["levels"])
     base = float(rows["base"].iloc[0])
     d = price_decimals(unit, [float(x) for x in rows["swing"]])
-    noun = f"{period} average {label}" + (" price" if unit.startswith("USD") else "")
+    words = label[:1].lower() + label[1:] if label[1:2].islower() else label  # "net oil supply loss", "US ..."
+    noun = f"{period} average {words}" + (" price" if unit.startswith("USD") else "")
     if len(shown):
         top = shown.iloc[0]
         title = f"{noun[:1].upper() + noun[1:]}: {title_phrase(str(top['key']), str(top['kind']))} matters most"
@@ -158,10 +159,10 @@ def tornado_chart(table: pd.DataFrame, series: str, max_bars: int = MAX_BARS) ->
     if still:
         notes.append(f"{still} input{'s' if still > 1 else ''} of the scenario do{'es' if still == 1 else ''} not move "
                      f"it at all on these futures: " + ", ".join(rows[rows["swing"] == 0]["label"]) + ".")
-    se = float(shown["mc_standard_error"].max()) if len(shown) else 0.0
+    se = f"; Monte Carlo standard error of each swing at most {amount_text(unit, float(shown['mc_standard_error'].max()))}" \
+        if len(shown) else ""
     notes += [f"One input at a time: interactions between inputs (a long disruption that is also large) are not "
-              f"shown. Swings depend on the quantiles chosen ({_level(levels[0])} and {_level(levels[1])} here); "
-              f"Monte Carlo standard error of each swing at most {amount_text(unit, se)}."]
+              f"shown. Swings depend on the quantiles chosen ({_level(levels[0])} and {_level(levels[1])} here){se}."]
     foot = [ln for n in notes for ln in textwrap.wrap(n, 150)] + list(a["footer"])
     title_lines = textwrap.wrap(title, 78)
     sub_lines = textwrap.wrap(subtitle, 110)
@@ -202,7 +203,15 @@ def tornado_chart(table: pd.DataFrame, series: str, max_bars: int = MAX_BARS) ->
         ax.set_yticks([])
         ax.spines["left"].set_visible(False)
         ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: price_text(unit, x, d)))
+        ticks = [t for t in ax.get_xticks() if lo - pad <= t <= hi + pad]
+        step = min((b - a for a, b in zip(ticks, ticks[1:])), default=1.0)
+        td = max(d, min(4, -math.floor(math.log10(step)) if step > 0 else d))  # ticks told apart
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: price_text(unit, x, td)))
+        if not len(shown):
+            ax.set_visible(False)
+            box = ax.get_position()
+            fig.text(0.02, box.y0 + box.height / 2, "Every swing is exactly 0: no single input, at either setting, "
+                     "changes the average of any future.", ha="left", va="center", fontsize=9.5, color=PALETTE["text"])
         ax.grid(axis="x", color=PALETTE["grid"], lw=0.7, zorder=0)
         ax.set_axisbelow(True)
         ax.set_xlabel(f"{noun[:1].upper() + noun[1:]} [{unit}], mean over the futures")

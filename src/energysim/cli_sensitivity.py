@@ -66,6 +66,8 @@ def sensitivity_text(table: pd.DataFrame, top: int = TOP_ROWS) -> str:
                         amount_text(unit, float(r["mc_standard_error"]))])
         base = price_text(unit, float(rows["base"].iloc[0]), d)
         lines += [f"{label}: scenario as given {base}", *format_columns(out, right={0, 3, 4, 5, 6})]
+        if not (rows["swing"] != 0).any():
+            lines.append("No input moves it: every swing is exactly 0 on these futures.")
         more = len(rows) - top
         if more > 0:
             lines.append(f"... and {more} more input{'s' if more > 1 else ''} (all in sensitivity.csv)")
