@@ -52,6 +52,8 @@ def test_keys_read_as_words() -> None:
     assert input_label("responses.stock_release.total_mb") == "Stock release: total released (million bbl)"
     assert input_label("market.demand_elasticity") == "Market: demand elasticity"
     assert input_words(CRACK).name == "US diesel"
+    assert input_label(CRACK) == "US diesel: refining margin rise per mb/d lost (USD per fuel unit)"
+    assert input_label(CRACK, {"us_diesel": "gal"}) == "US diesel: refining margin rise per mb/d lost (USD/gal)"
     # a key not in the table still reads: its name, the parts between, the unit from the suffix
     assert input_label("fuels.us_gasoline.crack_spread.reversion_per_year") == \
         "US gasoline: crack spread reversion (per year)"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import textwrap
+from collections.abc import Mapping
 
 import matplotlib
 import pandas as pd
@@ -91,11 +92,11 @@ def title_phrase(key: str, kind: str) -> str:
     return " ".join([w.name, *what])
 
 
-def values_line(row: pd.Series, levels: tuple[float, float]) -> str:
+def values_line(row: pd.Series, levels: tuple[float, float], fuel_units: Mapping[str, str] | None = None) -> str:
     """The two settings of an input, under its name: "P10 0.345 to P90 0.674 mb/d"."""
     if row["kind"] == HAPPENS:
         return "does not happen / happens"
-    unit = input_words(str(row["key"])).unit
+    unit = input_words(str(row["key"]), fuel_units).unit
     lo, hi = row["low_value"], row["high_value"]
     if isinstance(lo, dt.date) or not unit:
         return f"{_level(levels[0])} {value_text(lo)} to {_level(levels[1])} {value_text(hi)}"
@@ -191,7 +192,8 @@ def tornado_chart(table: pd.DataFrame, series: str, max_bars: int = MAX_BARS) ->
                             color=PALETTE["text"])
             ax.text(-0.012, y + 0.14, textwrap.shorten(input_name(r), 60, placeholder="..."),
                     transform=ax.get_yaxis_transform(), ha="right", va="center", fontsize=8.5, color=PALETTE["text"])
-            ax.text(-0.012, y - 0.2, f"{values_line(r, levels)} · swing {amount_text(unit, float(r['swing']), signed=True)}",
+            settings = values_line(r, levels, a.get("fuel_units"))
+            ax.text(-0.012, y - 0.2, f"{settings} · swing {amount_text(unit, float(r['swing']), signed=True)}",
                     transform=ax.get_yaxis_transform(), ha="right", va="center", fontsize=7.5,
                     color=PALETTE["muted"])
         ends = [base, *shown["outcome_low"], *shown["outcome_high"]]

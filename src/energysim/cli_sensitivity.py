@@ -61,8 +61,9 @@ def sensitivity_text(table: pd.DataFrame, top: int = TOP_ROWS) -> str:
         d = price_decimals(unit, [float(x) for x in rows["swing"]])
         out = [["#", "input", "settings (low to high)", "at low", "at high", "swing", "\u00b1 s.e."]]
         for k, (_, r) in enumerate(rows.head(top).iterrows(), 1):
-            out.append([str(k), input_name(r), values_line(r, (low, high)), price_text(unit, float(r["outcome_low"]), d),
-                        price_text(unit, float(r["outcome_high"]), d), amount_text(unit, float(r["swing"]), signed=True),
+            out.append([str(k), input_name(r), values_line(r, (low, high), a.get("fuel_units")),
+                        price_text(unit, float(r["outcome_low"]), d), price_text(unit, float(r["outcome_high"]), d),
+                        amount_text(unit, float(r["swing"]), signed=True),
                         amount_text(unit, float(r["mc_standard_error"]))])
         base = price_text(unit, float(rows["base"].iloc[0]), d)
         lines += [f"{label}: scenario as given {base}", *format_columns(out, right={0, 3, 4, 5, 6})]

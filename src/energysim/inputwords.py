@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 
 __all__ = ["InputWords", "input_words", "input_label", "value_text"]
 
@@ -82,13 +83,13 @@ def _fallback(part: str) -> tuple[str, str]:
     return part.replace("_", " "), ""
 
 
-def input_words(key: str) -> InputWords:
+def input_words(key: str, fuel_units: Mapping[str, str] | None = None) -> InputWords:
     """The parts of ``key`` in words: whose value it is, what it is, and its unit ("" if none).
 
     ``disruptions[pdvsa_transition].volume_mbd`` -> ("PDVSA transition", "volume lost", "mb/d");
     ``responses.stock_release.total_mb`` -> ("Stock release", "total released", "million bbl");
     ``fuels.us_diesel.crack_spread.per_mbd_loss`` -> ("US diesel", "refining margin rise per mb/d
-    lost", "USD per fuel unit")."""
+    lost", "USD per fuel unit"), or "USD/gal" given ``fuel_units`` ``{"us_diesel": "gal"}``."""
     parts = key.split(".")
     head = _ITEM.match(parts[0])
     section = head.group(1) if head else parts[0]
@@ -108,12 +109,14 @@ def input_words(key: str) -> InputWords:
         what, unit = _fallback(last)
         middle = parts[2:-1] if named_below else parts[1:-1]
         what = " ".join([*(_fallback(m)[0] for m in middle), what])
+    if unit == "USD per fuel unit" and named_below and fuel_units and parts[1] in fuel_units:
+        unit = f"USD/{fuel_units[parts[1]]}"
     return InputWords((name, what, unit))
 
 
-def input_label(key: str) -> str:
+def input_label(key: str, fuel_units: Mapping[str, str] | None = None) -> str:
     """``key`` as a chart labels it: "PDVSA transition: volume lost (mb/d)"."""
-    w = input_words(key)
+    w = input_words(key, fuel_units)
     return f"{w.name}: {w.what}" + (f" ({w.unit})" if w.unit else "")
 
 

@@ -70,7 +70,8 @@ class Variation:
 
     @property
     def label(self) -> str:
-        return happens_label(self.key) if self.kind == HAPPENS else input_label(self.key)
+        units = {k: f.unit for k, f in self.low.fuels.items()}
+        return happens_label(self.key) if self.kind == HAPPENS else input_label(self.key, units)
 
 
 def happens_label(key: str) -> str:
@@ -156,7 +157,7 @@ def tornado_table(loaded: LoadedScenario | Scenario, series: Sequence[str] | Non
     Columns: :data:`COLUMNS`. ``low_level``/``high_level`` are the quantiles (NaN for a
     ``happens`` row, whose values are the probabilities 0 and 1). ``df.attrs`` keeps what a
     chart needs to stand alone: ``scenario``, ``title``, ``metadata`` (of the base run),
-    ``series_labels``, ``units``, ``period``, ``levels``, ``paths``, ``seed``, ``footer``.
+    ``series_labels``, ``units``, ``period``, ``levels``, ``paths``, ``seed``, ``footer``, ``fuel_units``.
 
     ``progress(done, total)`` is called after each run (1 + 2 per input).
 
@@ -214,6 +215,7 @@ def tornado_table(loaded: LoadedScenario | Scenario, series: Sequence[str] | Non
         "series_labels": {s: series_label(scenario, s) for s in chosen}, "units": {s: _unit(s) for s in chosen},
         "period": period_words(scenario.horizon.start, scenario.horizon.end), "levels": (low, high),
         "paths": int(meta["paths"]), "seed": int(meta["seed"]), "footer": provenance_lines(meta, scenario),
+        "fuel_units": {k: f.unit for k, f in scenario.fuels.items()},
     }
     return table
 
