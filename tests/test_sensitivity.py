@@ -216,6 +216,7 @@ def test_the_command_writes_the_table_and_charts(tmp_path: Path, capsys) -> None
 
 @pytest.mark.parametrize("args, message", [
     (["--series", "us_gasolin_usd_per_gal"], "did you mean 'us_gasoline_usd_per_gal'"),
+    (["--series", "brnt"], "did you mean 'brent_usd_per_bbl'"),
     (["--low", "0.9", "--high", "0.1"], "below the high one"),
     (["--low", "0", "--high", "0.9"], "strictly between 0 and 1"),
     (["--high", "1.5"], "strictly between 0 and 1"),
@@ -259,3 +260,16 @@ def test_without_events_no_input_moves_any_price(tmp_path: Path) -> None:
     assert "None of the uncertain inputs moves the 2026 average US regular gasoline price" in texts
     assert "Every swing is exactly 0" in texts
     assert "No input moves it" in sensitivity_text(table)
+
+
+def test_an_uncertain_probability_gets_both_its_quantiles_and_happens_or_not(loaded) -> None:  # type: ignore[no-untyped-def]
+    from energysim.scenario.loader import scenario_from_dict
+
+    data = loaded.scenario.to_dict()
+    data["disruptions"][0]["probability"] = {"dist": "uniform", "low": 0.2, "high": 0.8}
+    table = tornado_table(scenario_from_dict(data), series=["brent_usd_per_bbl"], paths=PATHS, seed=SEED)
+    chance = _row(table, "brent_usd_per_bbl", HAPPENS, "quantile")
+    both = _row(table, "brent_usd_per_bbl", HAPPENS, "happens")
+    assert (chance["low_value"], chance["high_value"]) == pytest.approx((0.26, 0.74))
+    assert chance["label"] == "PDVSA transition: chance it happens"
+    assert 0 < chance["swing"] < both["swing"]  # from 26 % to 74 % moves it less than from never to always

@@ -106,8 +106,10 @@ def check_series_names(scenario: Scenario, series: object, key: str = "series") 
     out: list[str] = []
     for s in series:
         if s not in names:
-            close = difflib.get_close_matches(str(s), names, n=1, cutoff=0.5)
-            hint = f"did you mean {close[0]!r}?" if close else f"this scenario has: {', '.join(names)}"
+            short = {n.split("_usd_per_")[0].removesuffix("_mbd"): n for n in names}  # "brnt" is close to "brent"
+            close = difflib.get_close_matches(str(s), [*names, *short], n=1, cutoff=0.5)
+            hint = f"did you mean {short.get(close[0], close[0])!r}?" if close else \
+                f"this scenario has: {', '.join(names)}"
             raise ScenarioError.at(None, f"unknown series {s!r}; {hint}", key=key)
         if s not in out:
             out.append(s)
