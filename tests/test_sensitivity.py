@@ -144,6 +144,8 @@ def test_bad_levels_are_refused(levels) -> None:  # type: ignore[no-untyped-def]
 def test_unknown_series_and_a_scenario_without_uncertain_inputs(loaded) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ScenarioError, match="did you mean 'us_gasoline_usd_per_gal'"):
         tornado_table(loaded, series=["us_gasolin_usd_per_gal"], paths=10)
+    with pytest.raises(ScenarioError, match="progress must be a function"):
+        tornado_table(loaded, paths=10, progress="yes")  # type: ignore[arg-type]
     with pytest.raises(ScenarioError, match="has no uncertain inputs"):
         variations(_certain(loaded.scenario))
 

@@ -167,7 +167,8 @@ def tornado_table(loaded: LoadedScenario | Scenario, series: Sequence[str] | Non
     ------
     ScenarioError
         For an unknown series, levels not two quantiles low < high in (0, 1), a scenario without
-        uncertain inputs, or paths/seed out of range; all checked before any simulation.
+        uncertain inputs, a progress that is not a function, or paths/seed out of range; all checked
+        before any simulation.
     """
     from .engine import simulate
     from .texts import provenance_lines
@@ -181,6 +182,9 @@ def tornado_table(loaded: LoadedScenario | Scenario, series: Sequence[str] | Non
                                f"not a {type(loaded).__name__}", key="loaded")
     chosen = check_series_names(scenario, series)
     low, high = check_levels(levels)
+    if progress is not None and not callable(progress):
+        raise ScenarioError.at(None, "progress must be a function progress(done, total), or None", key="progress",
+                               given=type(progress).__name__)
     n_seed = scenario.simulation.seed if seed is None else seed
     moves = variations(scenario, (low, high))
     total = 1 + 2 * len(moves)
