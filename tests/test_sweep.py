@@ -175,7 +175,7 @@ def test_the_chart_says_the_finding_and_fits(volume_table: pd.DataFrame) -> None
     assert isinstance(fig, Figure)
     _inside_and_apart(fig, _drawn_texts(fig))
     title = sweep_title(volume_table, "brent_usd_per_bbl")
-    assert "as PDVSA transition volume lost goes from 0.2 mb/d to 0.8 mb/d" in title
+    assert "with PDVSA transition volume lost set from 0.2 to 0.8 mb/d" in title
     assert title.startswith("The 2026 average Brent crude price")
 
 

@@ -22,7 +22,6 @@ from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
 
 from . import texts
 from .charts import FIG_WIDTH_IN, FOOTER_BOTTOM_IN, FOOTER_LINE_IN, PALETTE, STYLE, footer, price_axis
@@ -75,20 +74,24 @@ def sweep_title(table: pd.DataFrame, series: str) -> str:
     first = keys[0]
     name, unit = key_words(first)
     name = _in_sentence(name)
+    rows_p50 = rows["avg_p50"].astype(float)
     if len(keys) == 1:
-        lo, hi = rows.iloc[0], rows.iloc[-1]
-        a, b = float(lo["avg_p50"]), float(hi["avg_p50"])
-        span = f"from {value_text(lo[first], unit)} to {value_text(hi[first], unit)}"
-        if abs(b - a) < 0.01 * abs(a) or _price(series, a) == _price(series, b):
-            return (f"The {period} average {label} price barely moves ({_price(series, a, True)} to "
-                    f"{_price(series, b, True)}) as {name} goes {span}")
+        a, b = float(rows_p50.iloc[0]), float(rows_p50.iloc[-1])
+        lo_x, hi_x = rows[first].iloc[0], rows[first].iloc[-1]
+        span = f"from {value_text(lo_x)} to {value_text(hi_x, unit)}"
+        finer = _price(series, a) == _price(series, b)
+        if abs(b - a) < 0.01 * abs(a) or finer:
+            return (f"The {period} average {label} price barely moves ({_price(series, a, finer)} to "
+                    f"{_price(series, b, finer)}) with {name} set {span}")
         verb = "rises" if b > a else "falls"
         return f"The {period} average {label} price {verb} from {_price(series, a)} to " \
-               f"{_price(series, b)} as {name} goes {span}"
+               f"{_price(series, b)} with {name} set {span}"
     second = _in_sentence(key_words(keys[1])[0])
-    return (f"The {period} average {label} price: {_price(series, float(rows['avg_p50'].min()))} to "
-            f"{_price(series, float(rows['avg_p50'].max()))} in the typical future across these values "
-            f"of {name} and {second}")
+    a, b = float(rows_p50.min()), float(rows_p50.max())
+    finer = _price(series, a) == _price(series, b)
+    moves = "barely moves" if abs(b - a) < 0.01 * abs(a) or finer else "ranges"
+    return (f"The {period} average {label} price {moves} ({_price(series, a, finer)} to {_price(series, b, finer)} "
+            f"in the typical future) across these values of {name} and {second}")
 
 
 def _in_sentence(name: str) -> str:
@@ -177,12 +180,11 @@ def sweep_chart(table: pd.DataFrame, series: str, key: str | None = None) -> Fig
         for k, (level, g) in enumerate(groups):
             x = _x(g[xkey])
             colour = PALETTE["median"] if one else SCENARIO_COLOURS[k % len(SCENARIO_COLOURS)]
-            band = ax.fill_between(x, g["avg_p05"], g["avg_p95"], color=PALETTE["band90"] if one else colour,
-                                   alpha=1.0 if one else 0.1, lw=0, zorder=1)
-            if not one:
+            if one:
+                band = ax.fill_between(x, g["avg_p05"], g["avg_p95"], color=PALETTE["band90"], lw=0, zorder=1)
+            else:  # the bands of several lines as their edges: filled, they would blend into one grey
                 for edge in ("avg_p05", "avg_p95"):
-                    ax.plot(x, g[edge], color=colour, lw=0.7, alpha=0.7, zorder=1.5,
-                            ls=SCENARIO_LINES[k % len(SCENARIO_LINES)])
+                    ax.plot(x, g[edge], color=colour, lw=1, zorder=1.5, ls=SCENARIO_LINES[k % len(SCENARIO_LINES)])
             line, = ax.plot(x, g["avg_p50"], color=colour, lw=2, marker="o", ms=4, zorder=3,
                             ls="solid" if one else SCENARIO_LINES[k % len(SCENARIO_LINES)])
             if one:
@@ -192,8 +194,8 @@ def sweep_chart(table: pd.DataFrame, series: str, key: str | None = None) -> Fig
                 second_name, second_unit = key_words(keys[1])
                 text = f"= {value_text(level, second_unit)}"
                 if k == 0:
-                    text = f"{second_name} {text} (line: median; shade: 9 futures in 10)"
-                rows_of_legend[0].append(((Patch(color=colour, alpha=0.25), line), text))
+                    text = f"{second_name} {text} (thick: median; thin: 9 futures in 10)"
+                rows_of_legend[0].append((line, text))
         as_written = float(written_row["avg_p50"])
         ref = ax.axhline(as_written, color=PALETTE["baseline"], ls=(0, (5, 2)), lw=1.5, zorder=2)
         marks: list[tuple[Artist | tuple[Artist, ...], str]] = []
@@ -204,7 +206,8 @@ def sweep_chart(table: pd.DataFrame, series: str, key: str | None = None) -> Fig
                                        f"{_price(series, as_written)}"))
         else:
             lo, hi = _x(pd.Series([written["p05"], written["p95"]]))
-            span = ax.axvspan(lo, hi, color=PALETTE["muted"], alpha=0.1, lw=0, zorder=0)
+            # a bar along the x axis, out of the way of the bands
+            span = ax.axvspan(lo, hi, ymin=0, ymax=0.035, color=PALETTE["muted"], alpha=0.45, lw=0, zorder=4)
             marks += [(ref, f"Scenario as written: median {_price(series, as_written)}"),
                       (span, f"It draws this value from {value_text(written['p05'], unit, 2)} to "
                              f"{value_text(written['p95'], unit, 2)} (9 in 10)")]

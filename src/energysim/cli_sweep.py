@@ -8,6 +8,7 @@ row per variant and series, :func:`energysim.sweep.sweep_table`) and a chart per
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from pathlib import Path
@@ -33,10 +34,12 @@ def _values(table: pd.DataFrame, row: pd.Series) -> list[str]:
 
 
 def _signed(series: str, value: float, se: float) -> str:
-    """A paired difference and its standard error in dollars: ``+$0.207 ± 0.002``."""
-    d = 2 if series.endswith("_bbl") else 3 if "_usd_per_" in series else 3
+    """A paired difference in dollars (cents for a barrel, tenths of a cent for a gallon) and its
+    Monte Carlo standard error to one significant digit: ``+$0.21 ± 0.002``."""
+    d = 2 if series.endswith("_bbl") else 3
     sign = "-" if round(value, d) < 0 else "+"
-    return f"{sign}${abs(value):,.{d}f} ± {se:.{d}f}"
+    se_d = max(d, -math.floor(math.log10(se))) if se > 0 else d
+    return f"{sign}${abs(value):,.{d}f} ± {se:.{se_d}f}"
 
 
 def sweep_text(table: pd.DataFrame) -> str:

@@ -166,7 +166,10 @@ def sweep_variants(loaded: LoadedScenario | Scenario, values: Mapping[str, objec
                                "{'market.supply_elasticity': [0.0, 0.05, 0.1]}", key="--set")
     parsed: dict[str, list[Value]] = {}
     for key, given in values.items():
-        key_path(scenario, key)  # an unknown key: "did you mean"
+        try:
+            key_path(scenario, key)
+        except ScenarioError as exc:  # an unknown key: "did you mean", blamed on the option
+            raise ScenarioError.at(None, exc.problems[0].rule, key="--set") from None
         if key.startswith(_FIXED_PREFIXES):
             raise ScenarioError.at(None, f"{key} cannot be swept: every variant runs on the horizon, paths and seed "
                                    "of the scenario as written (use --paths and --seed)", key="--set")
