@@ -218,3 +218,20 @@ def test_sweep_command_refuses_in_one_line_writing_nothing(tmp_path: Path, capsy
     assert code == 2, err
     assert len(err.strip().splitlines()) == 1 and re.search(message, err), err
     assert not (tmp_path / "out").exists()
+
+
+def test_the_documented_example_is_what_a_run_gives(maduro) -> None:  # type: ignore[no-untyped-def]
+    """docs/sweep.md's example table and the difference its text states come from this run."""
+    text = (ROOT / "docs" / "sweep.md").read_text(encoding="utf-8")
+    table = sweep_table(maduro, {PROBABILITY: "0:1:5"})
+    for series, label, decimals in (("brent_usd_per_bbl", "Brent crude (USD/bbl)", 2),
+                                    ("us_gasoline_usd_per_gal", "US regular gasoline (USD/gal)", 3)):
+        block = text[text.index(label):].split("\n\n")[0]
+        shown = [float(m.replace("$", "")) for m in re.findall(r"([+-]\$\d+\.\d+) ±", block)]
+        rows = _rows(table, series).loc[[1, 2, 3, 4, 5]]
+        assert shown == [round(float(x), decimals) for x in rows["diff_mean"]], label
+    brent = _rows(table, "brent_usd_per_bbl")
+    said = re.search(r"adds about \$(\d+\.\d\d) a barrel", text)
+    assert said and float(said.group(1)) == round(float(brent.loc[5, "diff_mean"] - brent.loc[1, "diff_mean"]), 2)
+    ratio = brent.loc[1:, "diff_mc_se_independent"] / brent.loc[1:, "diff_mc_se_paired"]
+    assert "50 to 100 times larger" in text and ratio.between(50, 100).all()
