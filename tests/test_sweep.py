@@ -235,3 +235,19 @@ def test_the_documented_example_is_what_a_run_gives(maduro) -> None:  # type: ig
     assert said and float(said.group(1)) == round(float(brent.loc[5, "diff_mean"] - brent.loc[1, "diff_mean"]), 2)
     ratio = brent.loc[1:, "diff_mc_se_independent"] / brent.loc[1:, "diff_mc_se_paired"]
     assert "50 to 100 times larger" in text and ratio.between(50, 100).all()
+
+
+def test_the_chart_orders_values_given_in_any_order(maduro) -> None:  # type: ignore[no-untyped-def]
+    table = sweep_table(maduro, {PROBABILITY: "1,0,0.5"}, paths=500)
+    assert "set from 0 to 1" in sweep_title(table, "brent_usd_per_bbl")
+    line = sweep_chart(table, "brent_usd_per_bbl").axes[0].lines[0]
+    assert list(line.get_xdata()) == [0.0, 0.5, 1.0]
+
+
+def test_a_sweep_of_three_keys_writes_the_table_and_no_charts(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["sweep", str(MADURO), "--set", f"{PROBABILITY}=0,1", "--set", f"{VOLUME}=0.2,0.8",
+                 "--set", "market.supply_elasticity=0.05", "--paths", "300", "--out", str(tmp_path), "--quiet"])
+    assert code == 0
+    assert [p.name for p in (tmp_path / "maduro_capture-sweep").iterdir()] == ["sweep.csv"]
+    assert "note: no charts" in capsys.readouterr().err

@@ -21,7 +21,6 @@ import pandas as pd
 from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
-from matplotlib.lines import Line2D
 
 from . import texts
 from .charts import FIG_WIDTH_IN, FOOTER_BOTTOM_IN, FOOTER_LINE_IN, PALETTE, STYLE, footer, price_axis
@@ -44,7 +43,8 @@ def value_text(value: Any, unit: str = "", digits: int = 4) -> str:
     """A swept value for readers (``digits`` significant digits): ``0.2 mb/d``, ``5%``, ``1 Feb 2026``."""
     if isinstance(value, (dt.date, pd.Timestamp)):
         return f"{value.day} {value:%b %Y}"
-    text = f"{float(value):.{digits}g}"
+    x = float(f"{float(value):.{digits}g}")  # rounded to ``digits`` significant digits, never as 2.4e+02
+    text = f"{x:,.0f}" if abs(x) >= 1e4 else f"{x:.{digits}g}" if abs(x) < 1 and x != 0 else f"{x:g}"
     return text if not unit else f"{text}%" if unit == "%" else f"{text} {unit}"
 
 
@@ -70,8 +70,8 @@ def sweep_title(table: pd.DataFrame, series: str) -> str:
     """The finding in words: how far the median horizon average moves over the swept values."""
     keys, label = table.attrs["keys"], table.attrs["labels"].get(series, series)
     period = _period(table.attrs["horizon"])
-    rows = table[(table["series"] == series) & (table["variant"] > 0)]
     first = keys[0]
+    rows = _variants(table, series, first)
     name, unit = key_words(first)
     name = _in_sentence(name)
     rows_p50 = rows["avg_p50"].astype(float)
@@ -80,6 +80,9 @@ def sweep_title(table: pd.DataFrame, series: str) -> str:
         lo_x, hi_x = rows[first].iloc[0], rows[first].iloc[-1]
         span = f"from {value_text(lo_x)} to {value_text(hi_x, unit)}"
         finer = _price(series, a) == _price(series, b)
+        if _price(series, a, True) == _price(series, b, True):
+            return (f"The {period} average {label} price stays at about {_price(series, a, True)} in the typical "
+                    f"future with {name} set {span}")
         if abs(b - a) < 0.01 * abs(a) or finer:
             return (f"The {period} average {label} price barely moves ({_price(series, a, finer)} to "
                     f"{_price(series, b, finer)}) with {name} set {span}")
@@ -94,12 +97,22 @@ def sweep_title(table: pd.DataFrame, series: str) -> str:
             f"in the typical future) across these values of {name} and {second}")
 
 
+def _variants(table: pd.DataFrame, series: str, key: str) -> pd.DataFrame:
+    """The variants' rows of ``series`` in increasing order of ``key`` (values may be given in any order)."""
+    rows = table[(table["series"] == series) & (table["variant"] > 0)]
+    return rows.sort_values(key, kind="stable")
+
+
+#: Owners of values that are common nouns, lower-cased inside a sentence; the others are names
+#: (a disruption's "Guyana border clash", a fuel's "US gasoline") and keep their capitals.
+_GENERIC_OWNERS = ("Market", "Spare capacity", "Stock release", "Tightness")
+
+
 def _in_sentence(name: str) -> str:
     """A key's words inside a sentence: "Market: supply elasticity" -> "market supply elasticity";
-    a leading acronym stays ("PDVSA transition probability")."""
+    a name stays as it is ("PDVSA transition probability", "Guyana border clash volume lost")."""
     name = name.replace(": ", " ")
-    first = name.split(" ", 1)[0]
-    return name if first.isupper() else name[:1].lower() + name[1:]
+    return name[:1].lower() + name[1:] if name.startswith(_GENERIC_OWNERS) else name
 
 
 def _check(table: object, series: str) -> pd.DataFrame:
@@ -148,20 +161,20 @@ def sweep_chart(table: pd.DataFrame, series: str, key: str | None = None) -> Fig
         keys = [key] + [k for k in keys if k != key]
     table = table.copy()
     table.attrs["keys"] = keys
-    rows = table[table["series"] == series]
-    written_row = rows[rows["variant"] == 0].iloc[0]
-    rows = rows[rows["variant"] > 0]
     xkey = keys[0]
+    written_row = table[(table["series"] == series) & (table["variant"] == 0)].iloc[0]
+    rows = _variants(table, series, xkey)
     name, unit = key_words(xkey)
-    groups = [(None, rows)] if len(keys) == 1 else list(rows.groupby(keys[1], sort=False))
+    groups = [(None, rows)] if len(keys) == 1 else [(level, g.sort_values(xkey, kind="stable"))
+                                                    for level, g in rows.groupby(keys[1], sort=False)]
     written = table.attrs["written"][xkey]
     m = table.attrs["metadata"]
     period = _period(table.attrs["horizon"])
     lines = _footer_lines(table.attrs)
-    title = textwrap.wrap(sweep_title(table, series), 80)
+    title = textwrap.wrap(sweep_title(table, series), 74)
     one = len(groups) == 1
-    per_row = 4
-    legend_rows = 2 if one else 1 + (len(groups) + per_row - 1) // per_row
+    per_row = 5
+    legend_rows = 2 if one else 2 + (len(groups) + per_row - 1) // per_row
     title_in = 0.12 + 0.24 * len(title)
     head = title_in + _SUBTITLE_IN + _LEGEND_ROW_IN * legend_rows + 0.15
     foot_in = FOOTER_BOTTOM_IN + len(lines) * FOOTER_LINE_IN
@@ -176,7 +189,7 @@ def sweep_chart(table: pd.DataFrame, series: str, key: str | None = None) -> Fig
         foot = footer(fig, lines)
         fig.set_layout_engine(ConstrainedLayoutEngine(rect=(0, foot, 1, 1 - foot - head / h)))
         ax = fig.add_subplot()
-        rows_of_legend: list[list[tuple[Artist | tuple[Artist, ...], str]]] = [[]]
+        rows_of_legend: list[list[tuple[Artist | tuple[Artist, ...] | None, str]]] = [[]]
         for k, (level, g) in enumerate(groups):
             x = _x(g[xkey])
             colour = PALETTE["median"] if one else SCENARIO_COLOURS[k % len(SCENARIO_COLOURS)]
@@ -192,13 +205,13 @@ def sweep_chart(table: pd.DataFrame, series: str, key: str | None = None) -> Fig
                                       (band, "9 futures in 10 (P5 to P95 of the average)")]
             else:
                 second_name, second_unit = key_words(keys[1])
-                text = f"= {value_text(level, second_unit)}"
-                if k == 0:
-                    text = f"{second_name} {text} (thick: median; thin: 9 futures in 10)"
-                rows_of_legend[0].append((line, text))
+                if k == 0:  # a row of its own says what the lines are, then one entry per value
+                    rows_of_legend.insert(0, [(None, f"{second_name} (thick lines: median; "
+                                                                          "thin lines: 9 futures in 10):")])
+                rows_of_legend[-1].append((line, value_text(level, second_unit)))
         as_written = float(written_row["avg_p50"])
         ref = ax.axhline(as_written, color=PALETTE["baseline"], ls=(0, (5, 2)), lw=1.5, zorder=2)
-        marks: list[tuple[Artist | tuple[Artist, ...], str]] = []
+        marks: list[tuple[Artist | tuple[Artist, ...] | None, str]] = []
         if "value" in written:
             mark, = ax.plot(_x(pd.Series([written["value"]])), [as_written], ls="none", marker="D", ms=7,
                             color=PALETTE["baseline"], markeredgecolor="white", zorder=4)
@@ -220,6 +233,10 @@ def sweep_chart(table: pd.DataFrame, series: str, key: str | None = None) -> Fig
             ax.xaxis.set_major_formatter(mdates.DateFormatter("%-d %b\n%Y"))
         top = title_in + _SUBTITLE_IN + 0.12
         for entries in rows_of_legend:
+            if entries and entries[0][0] is None:  # a heading: text alone
+                fig.text(0.02, 1 - top / h, entries[0][1], ha="left", va="top", fontsize=8.5, color=PALETTE["text"])
+                top += _LEGEND_ROW_IN
+                continue
             for i in range(0, len(entries), per_row if not one else 2):
                 chunk = entries[i:i + (per_row if not one else 2)]
                 fig.legend(cast(list[Artist], [e[0] for e in chunk]), [e[1] for e in chunk], loc="upper left", ncols=len(chunk),

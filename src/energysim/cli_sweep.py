@@ -120,7 +120,7 @@ def sweep(scenario: Path, sets: tuple[str, ...], paths: int | None, seed: int | 
 
     def progress(done: int, total: int) -> None:
         if not quiet and sys.stderr.isatty():
-            sys.stderr.write(f"\r  simulating variant {done}/{total}" + ("\n" if done == total else ""))
+            sys.stderr.write(f"\r  simulating run {done}/{total}" + ("\n" if done == total else ""))
 
     try:
         table = sweep_table(loaded, values, paths=paths, seed=seed, progress=progress)
@@ -128,9 +128,13 @@ def sweep(scenario: Path, sets: tuple[str, ...], paths: int | None, seed: int | 
         raise blamed_on_options(exc, scenario, loaded.scenario.name, paths, seed) from None
     with atomic_folder(target) as tmp:
         table.to_csv(tmp / "sweep.csv", index=False, float_format="%.6g")
-        for s in dict.fromkeys(table["series"]):
-            if not str(s).endswith("_mbd"):
-                save_chart(sweep_chart(table, str(s)), tmp / f"sweep_{s}")
+        if len(values) <= 2:  # a chart draws one key on x, and one line per value of a second
+            for s in dict.fromkeys(table["series"]):
+                if not str(s).endswith("_mbd"):
+                    save_chart(sweep_chart(table, str(s)), tmp / f"sweep_{s}")
+    if len(values) > 2:
+        click.echo(f"note: no charts: a chart draws one or two swept keys, not {len(values)}; sweep.csv holds "
+                   "every variant", err=True)
     if not quiet:
         click.echo(sweep_text(table))
         m = table.attrs["metadata"]

@@ -82,9 +82,7 @@ def key_words(key: str) -> tuple[str, str]:
         owner, field = m.group(2), m.group(3)
     else:
         head, _, rest = key.partition(".")
-        if head == "fuels" and "." in rest:
-            owner, _, field = rest.partition(".")
-        elif head in ("responses",) and "." in rest:
+        if head in ("fuels", "responses") and "." in rest:  # a fuel or a response names the value's owner
             owner, _, field = rest.partition(".")
         else:
             owner, field = head, rest
