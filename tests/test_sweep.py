@@ -251,3 +251,9 @@ def test_a_sweep_of_three_keys_writes_the_table_and_no_charts(tmp_path: Path,
     assert code == 0
     assert [p.name for p in (tmp_path / "maduro_capture-sweep").iterdir()] == ["sweep.csv"]
     assert "note: no charts" in capsys.readouterr().err
+
+
+def test_a_fuel_value_is_in_the_fuel_unit() -> None:
+    assert key_words("fuels.eu_diesel.taxes", "litre") == ("EU diesel: taxes", "USD/litre")
+    assert key_label("fuels.us_diesel.crack_spread.per_mbd_loss") == \
+        "US diesel: crack spread per mb/d lost (USD/gal per mb/d)"

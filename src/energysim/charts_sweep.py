@@ -27,7 +27,7 @@ from .charts import FIG_WIDTH_IN, FOOTER_BOTTOM_IN, FOOTER_LINE_IN, PALETTE, STY
 from .charts_compare import SCENARIO_COLOURS, SCENARIO_LINES
 from .errors import ScenarioError
 from .runview import UNIT_WORDS
-from .sweep import key_words
+from .sweep import words_of
 
 __all__ = ["sweep_chart", "value_text", "sweep_title"]
 
@@ -72,7 +72,7 @@ def sweep_title(table: pd.DataFrame, series: str) -> str:
     period = _period(table.attrs["horizon"])
     first = keys[0]
     rows = _variants(table, series, first)
-    name, unit = key_words(first)
+    name, unit = words_of(table, first)
     name = _in_sentence(name)
     rows_p50 = rows["avg_p50"].astype(float)
     if len(keys) == 1:
@@ -89,7 +89,7 @@ def sweep_title(table: pd.DataFrame, series: str) -> str:
         verb = "rises" if b > a else "falls"
         return f"The {period} average {label} price {verb} from {_price(series, a)} to " \
                f"{_price(series, b)} with {name} set {span}"
-    second = _in_sentence(key_words(keys[1])[0])
+    second = _in_sentence(words_of(table, keys[1])[0])
     a, b = float(rows_p50.min()), float(rows_p50.max())
     finer = _price(series, a) == _price(series, b)
     moves = "barely moves" if abs(b - a) < 0.01 * abs(a) or finer else "ranges"
@@ -164,7 +164,7 @@ def sweep_chart(table: pd.DataFrame, series: str, key: str | None = None) -> Fig
     xkey = keys[0]
     written_row = table[(table["series"] == series) & (table["variant"] == 0)].iloc[0]
     rows = _variants(table, series, xkey)
-    name, unit = key_words(xkey)
+    name, unit = words_of(table, xkey)
     groups = [(None, rows)] if len(keys) == 1 else [(level, g.sort_values(xkey, kind="stable"))
                                                     for level, g in rows.groupby(keys[1], sort=False)]
     written = table.attrs["written"][xkey]
@@ -204,7 +204,7 @@ def sweep_chart(table: pd.DataFrame, series: str, key: str | None = None) -> Fig
                 rows_of_legend[0] += [(line, f"Typical future (median of the {period} average)"),
                                       (band, "9 futures in 10 (P5 to P95 of the average)")]
             else:
-                second_name, second_unit = key_words(keys[1])
+                second_name, second_unit = words_of(table, keys[1])
                 if k == 0:  # a row of its own says what the lines are, then one entry per value
                     rows_of_legend.insert(0, [(None, f"{second_name} (thick lines: median; "
                                                                           "thin lines: 9 futures in 10):")])

@@ -24,13 +24,13 @@ __all__ = ["sweep", "sweep_text"]
 
 def _values(table: pd.DataFrame, row: pd.Series) -> list[str]:
     from .charts_sweep import value_text
-    from .sweep import key_words
+    from .sweep import words_of
 
     keys = table.attrs["keys"]
     if row["variant"] == 0:
-        return [f"as written ({value_text(row[k], key_words(k)[1])})" if pd.notna(row[k]) else "as written (drawn)"
+        return [f"as written ({value_text(row[k], words_of(table, k)[1])})" if pd.notna(row[k]) else "as written (drawn)"
                 for k in keys]
-    return [value_text(row[k], key_words(k)[1]) for k in keys]
+    return [value_text(row[k], words_of(table, k)[1]) for k in keys]
 
 
 def _signed(series: str, value: float, se: float) -> str:
@@ -46,14 +46,14 @@ def sweep_text(table: pd.DataFrame) -> str:
     """The printed table: per price series and variant, the swept values, the horizon average
     (P5/P50/P95), the riskiest month's P95 and the paired difference from the scenario as written
     (mean ± Monte Carlo standard error)."""
-    from .sweep import key_label
+    from .sweep import words_of
     from .tables import format_columns, format_price
 
     m = table.attrs["metadata"]
     h = table.attrs["horizon"]
     lines = [f"Sweep of {m['scenario']} on common random numbers [{h['start']} to {h['end']}, {m['paths']:,} paths, "
              f"seed {m['seed']}]; differences are against the scenario as written, path by path.", ""]
-    head = [key_label(k) for k in table.attrs["keys"]] + ["avg P5", "avg P50", "avg P95", "riskiest-mo P95",
+    head = [f"{n} ({u})" if u else n for n, u in (words_of(table, k) for k in table.attrs["keys"])] + ["avg P5", "avg P50", "avg P95", "riskiest-mo P95",
                                                             "avg vs as written"]
     n = len(table.attrs["keys"])
     for s, rows in table.groupby("series", sort=False):

@@ -30,7 +30,7 @@ from .scenario import LoadedScenario, Scenario
 from .sweep_options import MAX_VARIANTS, Value, parse_values, variant_grid
 from .variants import Parameter, is_date_key, key_path, quantile_value, value_at, with_value
 
-__all__ = ["sweep_variants", "sweep_table", "key_words", "key_label", "written_value", "SERIES_UNITS"]
+__all__ = ["sweep_variants", "sweep_table", "key_words", "key_label", "words_of", "written_value", "SERIES_UNITS"]
 
 #: Keys a sweep does not set: every variant runs on the paths, seed and horizon of the scenario
 #: as written (the differences are paired path by path, date by date).
@@ -53,7 +53,7 @@ _FIELD_WORDS = {
     "window.start": ("window start", ""),
     "window.end": ("window end", ""),
     "crack_spread.sd": ("crack spread volatility", "USD/gal"),
-    "crack_spread.per_mbd_loss": ("crack spread per mb/d lost", "USD/gal"),
+    "crack_spread.per_mbd_loss": ("crack spread per mb/d lost", "USD/gal per mb/d"),
     "crack_spread.reversion_per_year": ("crack spread reversion", "per year"),
     "taxes": ("taxes", "USD/gal"),
     "margin_and_crack": ("margin and crack", "USD/gal"),
@@ -61,8 +61,8 @@ _FIELD_WORDS = {
     "tau_down_weeks": ("pass-through of falls", "weeks"),
     "total_mb": ("total", "mb"),
     "world_demand_mbd": ("world demand", "mb/d"),
-    "volatility_annual": ("volatility", "per year"),
-    "long_term_volatility_annual": ("long-term volatility", "per year"),
+    "volatility_annual": ("annual volatility", ""),
+    "long_term_volatility_annual": ("long-term annual volatility", ""),
 }
 _UNIT_SUFFIXES = (("_mbd", "mb/d"), ("_days", "days"), ("_weeks", "weeks"), ("_pct", "%"), ("_per_year", "per year"),
                   ("_mb", "mb"))
@@ -73,10 +73,10 @@ def _words(name: str) -> str:
     return " ".join(w.upper() if w in _ACRONYMS else w for w in name.split("_"))
 
 
-def key_words(key: str) -> tuple[str, str]:
+def key_words(key: str, fuel_unit: str = "gal") -> tuple[str, str]:
     """A key in words and its unit: ``disruptions[pdvsa_transition].volume_mbd`` ->
     ("PDVSA transition: volume lost", "mb/d"); ``market.supply_elasticity`` ->
-    ("Market: supply elasticity", "")."""
+    ("Market: supply elasticity", ""). A fuel's prices are per ``fuel_unit`` (``gal`` or ``litre``)."""
     m = re.fullmatch(r"(\w+)\[([^\]]+)\]\.(.+)", key)
     if m:
         owner, field = m.group(2), m.group(3)
@@ -93,13 +93,21 @@ def key_words(key: str) -> tuple[str, str]:
         unit = next((u for suffix, u in _UNIT_SUFFIXES if last.endswith(suffix)), "")
         stem = next((last[: -len(s)] for s, u in _UNIT_SUFFIXES if last.endswith(s)), last)
         name = " ".join(_words(p) for p in field.rsplit(".", 1)[:-1]) + (" " if "." in field else "") + _words(stem)
+    if key.startswith("fuels."):
+        unit = unit.replace("USD/gal", f"USD/{fuel_unit}")
     owner_words = _words(owner)
     return f"{owner_words[:1].upper()}{owner_words[1:]}: {name}", unit
 
 
-def key_label(key: str) -> str:
+def words_of(table: pd.DataFrame, key: str) -> tuple[str, str]:
+    """The words and unit of a swept key as :func:`sweep_table` stored them (in the fuel's own unit)."""
+    stored = table.attrs.get("key_words", {}).get(key)
+    return (str(stored[0]), str(stored[1])) if stored else key_words(key)
+
+
+def key_label(key: str, fuel_unit: str = "gal") -> str:
     """A key in words with its unit in brackets: "PDVSA transition: volume lost (mb/d)"."""
-    name, unit = key_words(key)
+    name, unit = key_words(key, fuel_unit)
     return f"{name} ({unit})" if unit else name
 
 
@@ -249,11 +257,18 @@ def sweep_table(loaded: LoadedScenario | Scenario, values: Mapping[str, object],
     h = scenario.horizon
     table.attrs.update({
         "keys": keys, "written": {k: written_value(scenario, k) for k in keys},
+        "key_words": {k: key_words(k, _fuel_unit(scenario, k)) for k in keys},
         "horizon": {"start": h.start.isoformat(), "end": h.end.isoformat(), "step": h.step},
         "metadata": dict(base.metadata), "steo_release": scenario.market.baseline.steo_release,
         "labels": {s: _series_label(scenario, s) for s in base.series},
     })
     return table
+
+
+def _fuel_unit(scenario: Scenario, key: str) -> str:
+    """The retail unit of the fuel a ``fuels.<fuel>...`` key belongs to (``gal`` otherwise)."""
+    fuel = scenario.fuels.get(key.split(".")[1]) if key.startswith("fuels.") and key.count(".") >= 2 else None
+    return fuel.unit if fuel is not None else "gal"
 
 
 def _series_label(scenario: Scenario, series: str) -> str:
