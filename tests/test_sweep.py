@@ -142,6 +142,13 @@ def test_the_value_as_written_gives_the_scenario_as_written(maduro) -> None:  # 
     assert {"threshold_1", "p_reach_1", "p_reach_1_mc_se", "riskiest_month_p95"} <= set(table.columns)
 
 
+def test_values_in_python_may_be_texts_lists_or_arrays(maduro) -> None:  # type: ignore[no-untyped-def]
+    combos = sweep_variants(maduro, {START: ["2026-02-01", dt.date(2026, 3, 1)], VOLUME: np.array([0.2, 0.4])})
+    assert [c for c, _ in combos] == [{START: d, VOLUME: v} for d in (dt.date(2026, 2, 1), dt.date(2026, 3, 1))
+                                      for v in (0.2, 0.4)]
+    assert combos[-1][1].disruptions[0].volume_mbd.value == 0.4  # type: ignore[union-attr]
+
+
 def test_two_keys_make_the_grid_and_progress_counts_every_run(maduro) -> None:  # type: ignore[no-untyped-def]
     calls: list[tuple[int, int]] = []
     table = sweep_table(maduro, {START: "2026-02-01,2026-05-01", PROBABILITY: [0.3, 0.9]}, paths=500,
@@ -157,7 +164,8 @@ def test_two_keys_make_the_grid_and_progress_counts_every_run(maduro) -> None:  
     ({PROBABILITY: [0.5, 1.5]}, "probability = 1.5: must be <= 1"),
     ({"horizon.start": "2026-02-01"}, "horizon.start cannot be swept"),
     ({"simulation.seed": [1]}, "cannot be swept"),
-    ({PROBABILITY: ["a"]}, "each value must be a finite number"),
+    ({PROBABILITY: ["a"]}, "'a' is not a number"),
+    ({PROBABILITY: [None]}, "each value must be a finite number"),
     ({START: [0.5]}, "each value must be a date"),
     ({}, "at least one key"),
     ({PROBABILITY: "0:1:8", VOLUME: "0.2:0.8:8"}, "64 variants"),

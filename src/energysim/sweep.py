@@ -138,10 +138,13 @@ def _values_of(scenario: Scenario, key: str, given: object) -> list[Value]:
     date = is_date_key(scenario, key)
     if isinstance(given, str):
         return parse_values(key, given, date)
-    if not isinstance(given, Sequence) or isinstance(given, bytes):
+    if not isinstance(given, (Sequence, np.ndarray)) or isinstance(given, bytes):
         given = [given]
     out: list[Value] = []
     for v in given:
+        if isinstance(v, str):  # one value or range as --set writes it
+            out.extend(parse_values(key, v, date))
+            continue
         ok = isinstance(v, dt.date) if date else (isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
                                                    and math.isfinite(float(v)))
         if not ok:
