@@ -28,7 +28,7 @@ def _values(table: pd.DataFrame, row: pd.Series) -> list[str]:
 
     keys = table.attrs["keys"]
     if row["variant"] == 0:
-        return [f"as written ({value_text(row[k], words_of(table, k)[1])})" if pd.notna(row[k]) else "as written (drawn)"
+        return [f"as written ({value_text(row[k], words_of(table, k)[1])})" if pd.notna(row[k]) else "as written (drawn at random)"
                 for k in keys]
     return [value_text(row[k], words_of(table, k)[1]) for k in keys]
 
@@ -38,6 +38,7 @@ def _signed(series: str, value: float, se: float) -> str:
     Monte Carlo standard error to one significant digit: ``+$0.21 ± 0.002``."""
     d = 2 if series.endswith("_bbl") else 3
     sign = "-" if round(value, d) < 0 else "+"
+    se = float(f"{se:.1g}")  # one significant digit, then as many decimals as that needs
     se_d = max(d, -math.floor(math.log10(se))) if se > 0 else d
     return f"{sign}${abs(value):,.{d}f} ± {se:.{se_d}f}"
 
@@ -47,27 +48,32 @@ def sweep_text(table: pd.DataFrame) -> str:
     (P5/P50/P95), the riskiest month's P95 and the paired difference from the scenario as written
     (mean ± Monte Carlo standard error)."""
     from .sweep import words_of
-    from .tables import format_columns, format_price
+    from .tables import format_columns, format_odds, format_price
+    from .texts import step_average
 
     m = table.attrs["metadata"]
     h = table.attrs["horizon"]
     lines = [f"Sweep of {m['scenario']} on common random numbers [{h['start']} to {h['end']}, {m['paths']:,} paths, "
              f"seed {m['seed']}]; differences are against the scenario as written, path by path.", ""]
-    head = [f"{n} ({u})" if u else n for n, u in (words_of(table, k) for k in table.attrs["keys"])] + ["avg P5", "avg P50", "avg P95", "riskiest-mo P95",
-                                                            "avg vs as written"]
-    n = len(table.attrs["keys"])
+    keys = [f"{n} ({u})" if u else n for n, u in (words_of(table, k) for k in table.attrs["keys"])]
+    n = len(keys)
     for s, rows in table.groupby("series", sort=False):
-        if str(s).endswith("_mbd"):
+        s = str(s)
+        if s.endswith("_mbd"):
             continue
+        levels = [c for c in rows.columns if c.startswith("threshold_") and rows[c].notna().all()]
+        head = keys + ["avg P5", "avg P50", "avg P95", "riskiest-mo P95"] + \
+            [f"{format_price(s, float(rows[c].iloc[0]))}+" for c in levels] + ["avg vs as written"]
         out = [head]
         for _, r in rows.iterrows():
-            diff = "" if r["variant"] == 0 else _signed(str(s), r["diff_mean"], r["diff_mc_se_paired"])
-            out.append(_values(table, r) + [format_price(str(s), r["avg_p05"]), format_price(str(s), r["avg_p50"]),
-                                            format_price(str(s), r["avg_p95"]),
-                                            format_price(str(s), r["riskiest_month_p95"]), diff])
+            diff = "" if r["variant"] == 0 else _signed(s, r["diff_mean"], r["diff_mc_se_paired"])
+            odds = [format_odds(float(r[c.replace("threshold_", "p_reach_")]), int(r["paths"])) for c in levels]
+            out.append(_values(table, r) + [format_price(s, r[c]) for c in ("avg_p05", "avg_p50", "avg_p95",
+                                                                             "riskiest_month_p95")] + odds + [diff])
         lines += [table.attrs["labels"].get(s, s) + f" ({rows['unit'].iloc[0]})",
-                  *format_columns(out, right=set(range(n, n + 5))), ""]
+                  *format_columns(out, right=set(range(n, len(head)))), ""]
     lines += ["avg: the average over the horizon (P5, P50, P95 of the futures); riskiest-mo P95: the highest month's P95;",
+              f"$4.00+ etc.: the chance a {step_average(h['step'])} reaches the threshold at least once in the horizon;",
               "avg vs as written: the variant minus the scenario as written in the same future, averaged over the",
               "futures, ± its Monte Carlo standard error."]
     return "\n".join(lines)
