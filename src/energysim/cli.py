@@ -141,6 +141,7 @@ from .cli_calibrate import calibrate  # noqa: E402
 from .cli_compare import compare, diff, list_scenarios  # noqa: E402
 from .cli_report import gallery, report  # noqa: E402
 from .cli_sensitivity import sensitivity  # noqa: E402
+from .cli_sweep import sweep  # noqa: E402
 
 cli.add_command(backtest)
 cli.add_command(calibrate)
@@ -150,6 +151,7 @@ cli.add_command(list_scenarios)
 cli.add_command(gallery)
 cli.add_command(report)
 cli.add_command(sensitivity)
+cli.add_command(sweep)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

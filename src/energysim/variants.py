@@ -26,7 +26,8 @@ from .scenario.distributions import Fixed
 from .scenario.loader import scenario_from_dict
 from .scenario.schema import Scenario
 
-__all__ = ["Parameter", "uncertain_parameters", "parameter_keys", "quantile_value", "with_value", "key_path"]
+__all__ = ["Parameter", "uncertain_parameters", "parameter_keys", "quantile_value", "with_value", "key_path",
+           "value_at", "is_date_key"]
 
 _DESCRIPTIVE = {"name", "title", "description", "sources", "extends", "label", "unit", "region", "history_file"}
 
@@ -99,6 +100,28 @@ def key_path(scenario: Scenario, key: str) -> tuple[str | int, ...]:
     hint = f"; did you mean {close[0]!r}?" if close else \
         f"; keys look like {keys[-1]!r} (a report's assumptions table lists them)" if keys else ""
     raise ScenarioError.at(f"scenario {scenario.name!r}", f"no value is named {key!r}{hint}")
+
+
+def value_at(scenario: Scenario, key: str) -> Any:
+    """The value of ``scenario`` at ``key`` as the scenario holds it: a number, a date, or a
+    distribution (a model with a ``dist`` field).
+
+    Raises
+    ------
+    ScenarioError
+        If no value of the scenario has that key, with the closest keys it has.
+    """
+    for k, _, value in _walk(scenario, "", ()):
+        if k == key:
+            return value
+    key_path(scenario, key)  # raises, with the closest key
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def is_date_key(scenario: Scenario, key: str) -> bool:
+    """Whether the value at ``key`` is a date (a date, or a distribution of dates)."""
+    value = value_at(scenario, key)
+    return isinstance(value, dt.date) or hasattr(value, "to_days")
 
 
 def quantile_value(parameter: Parameter, level: float, origin: dt.date) -> float | dt.date:
