@@ -135,3 +135,21 @@ def test_probability_zero_disruption_changes_nothing():
         {"name": "never", "probability": 0, "start": "2026-03-01", "volume_mbd": 3, "duration_days": 90}]}))
     for s in one.series:
         np.testing.assert_array_equal(one.paths(s), two.paths(s))
+
+
+def test_a_tax_change_reaches_the_pump_in_full_from_the_first_step() -> None:
+    """The observed start price holds the taxes in force (the shipped ones); a scenario's other
+    taxes are a tax change from the horizon's first day: every step of every future moves by
+    exactly the change (a gas-tax holiday of 18.4 cents is 18.4 cents at the pump), and the
+    other fuel does not move."""
+    from pathlib import Path
+
+    from energysim.variants import with_value
+
+    loaded = energysim.load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "maduro_capture.yaml")
+    g, d = "us_gasoline_usd_per_gal", "us_diesel_usd_per_gal"
+    base = energysim.simulate(loaded, paths=2000, seed=5, keep_paths=True)
+    holiday = with_value(loaded.scenario, "fuels.us_gasoline.taxes", loaded.scenario.fuels["us_gasoline"].taxes - 0.184)
+    run = energysim.simulate(holiday, paths=2000, seed=5, keep_paths=True)
+    np.testing.assert_allclose(run.paths(g) - base.paths(g), -0.184, atol=1e-9)
+    np.testing.assert_array_equal(run.paths(d), base.paths(d))
