@@ -265,3 +265,13 @@ def test_a_fuel_value_is_in_the_fuel_unit() -> None:
     assert key_words("fuels.eu_diesel.taxes", "litre") == ("EU diesel: taxes", "USD/litre")
     assert key_label("fuels.us_diesel.crack_spread.per_mbd_loss") == \
         "US diesel: crack spread per mb/d lost (USD/gal per mb/d)"
+
+
+def test_a_standard_error_of_rounding_noise_is_shown_as_a_bound() -> None:
+    """A tax change moves every future alike: its paired error is float noise (1e-17), shown as
+    a bound, not as 0.000000000000000009."""
+    from energysim.cli_sweep import _signed
+
+    assert _signed("us_gasoline_usd_per_gal", -0.184, 9e-18) == "-$0.184 ± <0.000001"
+    assert _signed("us_gasoline_usd_per_gal", 0.21, 0.0023) == "+$0.210 ± 0.002"
+    assert _signed("brent_usd_per_bbl", 0.52, 0.0) == "+$0.52 ± <0.00001"

@@ -38,8 +38,11 @@ def _signed(series: str, value: float, se: float) -> str:
     Monte Carlo standard error to one significant digit: ``+$0.21 ± 0.002``."""
     d = 2 if series.endswith("_bbl") else 3
     sign = "-" if round(value, d) < 0 else "+"
+    floor = 10.0 ** -(d + 3)  # a thousandth of the difference's last digit: below it, rounding noise
+    if se < floor:  # e.g. a tax change moves every future alike: its error is float noise
+        return f"{sign}${abs(value):,.{d}f} ± <{floor:.{d + 3}f}"
     se = float(f"{se:.1g}")  # one significant digit, then as many decimals as that needs
-    se_d = max(d, -math.floor(math.log10(se))) if se > 0 else d
+    se_d = max(d, -math.floor(math.log10(se)))
     return f"{sign}${abs(value):,.{d}f} ± {se:.{se_d}f}"
 
 
