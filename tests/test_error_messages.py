@@ -229,3 +229,19 @@ def test_a_threshold_for_an_unknown_series_names_the_closest(series: str, hint: 
 def test_text_for_a_date_or_a_number_is_quoted_once(key: str, value: str, rule: str) -> None:
     [problem] = _problems({"name": "x", "disruptions": [{**_EVENT, key: value}]})
     assert problem == f"<dict>: disruptions[e].{key}: {rule} (given: '{value}')"
+
+
+@pytest.mark.parametrize(("written", "fix"), [("1e6", "1.0e+6"), ("5E-1", "5.0e-1"), ("2.5e3", "2.5e+3")])
+def test_a_number_yaml_reads_as_text_says_how_to_write_it(tmp_path: Path, written: str, fix: str) -> None:
+    """YAML 1.1 reads 1e6 as text; the message says so and gives the spelling it reads as a number
+    (which the fix then is: the file loads)."""
+    from energysim.errors import ScenarioError
+    from energysim.scenario import load_scenario
+
+    path = tmp_path / "exp.yaml"
+    path.write_text(f"name: exp\nmarket:\n  mean_reversion_per_year: {written}\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert f"YAML reads {written} as text: write {fix}" in str(info.value)
+    path.write_text(f"name: exp\nmarket:\n  mean_reversion_per_year: {fix}\n", encoding="utf-8")
+    assert load_scenario(path).scenario.market.mean_reversion_per_year.value == float(written)

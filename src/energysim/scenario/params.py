@@ -13,6 +13,21 @@ from .distributions import DateDist, Dist, Fixed, FixedDate
 __all__ = ["param", "date_param", "to_dist", "Number", "OptionalNumber"]
 
 
+def _exponent_hint(text: str) -> str:
+    """How to write ``text`` as a number when YAML read it as text but it is one: YAML 1.1 takes
+    ``1e6`` and ``1.0e6`` for text, and wants a decimal point and a signed exponent (``1.0e+6``)."""
+    try:
+        number = float(text)
+    except ValueError:
+        return ""
+    if not math.isfinite(number) or not any(c in text for c in "eE"):
+        return ""
+    mantissa, _, exponent = text.lower().partition("e")
+    mantissa = mantissa if "." in mantissa else mantissa + ".0"
+    exponent = exponent if exponent[:1] in "+-" else "+" + exponent
+    return f"; YAML reads {text} as text: write {mantissa}e{exponent} (a decimal point and a signed exponent)"
+
+
 def _coerce_number(value: Any) -> Any:
     if isinstance(value, bool):
         raise ValueError(f"expected a number or a distribution, not {value!r}")
@@ -25,7 +40,7 @@ def _coerce_number(value: Any) -> Any:
             "a distribution needs a 'dist' key (fixed, uniform, triangular, pert, normal, lognormal, choice)"
         )
     if isinstance(value, str):
-        raise ValueError("expected a number or a distribution, not text")
+        raise ValueError("expected a number or a distribution, not text" + _exponent_hint(value))
     return value
 
 
@@ -35,7 +50,7 @@ def _plain_number(value: Any) -> Any:
     if isinstance(value, bool):
         raise ValueError(f"expected a number, not {value!r}")
     if isinstance(value, str):
-        raise ValueError("expected a number, not text")
+        raise ValueError("expected a number, not text" + _exponent_hint(value))
     return value
 
 
