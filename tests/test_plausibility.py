@@ -8,7 +8,7 @@ import pytest
 
 from energysim.cli import main
 from energysim.scenario import load_scenario
-from energysim.scenario.plausibility import LARGEST_LOSS_ON_RECORD_MBD, volume_notes
+from energysim.scenario.plausibility import LARGEST_LOSS_ON_RECORD_MBD, notes, volatility_notes, volume_notes
 
 ROOT = Path(__file__).resolve().parents[1]
 PARENT = ROOT / "scenarios" / "maduro_capture.yaml"
@@ -22,7 +22,7 @@ def _child(tmp_path: Path, body: str) -> Path:
 
 @pytest.mark.parametrize("path", sorted((ROOT / "scenarios").glob("*.yaml")), ids=lambda p: p.stem)
 def test_the_shipped_scenarios_stay_within_the_record(path: Path) -> None:
-    assert volume_notes(load_scenario(path)) == []
+    assert notes(load_scenario(path)) == []
 
 
 def test_a_volume_beyond_the_record_is_noted_at_its_line_with_the_kb_per_day_reading(tmp_path: Path) -> None:
@@ -51,3 +51,24 @@ def test_run_validate_and_compare_print_the_note_and_go_on(tmp_path: Path, capsy
     assert main(["compare", str(PARENT), str(path), "--paths", "200", "--out", str(tmp_path / "cmp")]) == 0
     err = capsys.readouterr().err
     assert err.count(expected) == 1 and str(PARENT) not in err
+
+
+def test_the_volatility_record_is_the_highest_52_week_volatility_of_the_shipped_brent() -> None:
+    import numpy as np
+
+    from energysim import data
+    from energysim.scenario.defaults import brent_volatility_record
+
+    weekly = data.brent_weekly()
+    rolling = np.log(weekly).diff().rolling(52).std() * np.sqrt(52)
+    record, week = brent_volatility_record()
+    assert record == pytest.approx(float(rolling.max()), rel=1e-9) and week == str(rolling.idxmax().date())
+    assert 0.5 < record < 1.5  # the 2020 collapse; a sanity range, not the oracle
+
+
+def test_a_volatility_written_as_a_percentage_is_noted(tmp_path: Path) -> None:
+    path = _child(tmp_path, "market:\n  volatility_annual: 35\n  long_term_volatility_annual: 0.3\n")
+    found = volatility_notes(load_scenario(path))
+    assert [(n.line, n.key) for n in found] == [(4, "market.volatility_annual")]
+    assert found[0].text.startswith("35 is more than the highest 52-week volatility of weekly Brent")
+    assert "35 % is 0.35" in found[0].text

@@ -91,7 +91,7 @@ def blamed_on_options(exc: ScenarioError, scenario_file: Path, scenario_name: st
 def echo_notes(loaded: Any) -> None:
     """Print on stderr, one line each, the notes on values of a loaded scenario that are valid
     but beyond the historical record (:mod:`energysim.scenario.plausibility`)."""
-    from .scenario.plausibility import volume_notes
+    from .scenario.plausibility import notes
 
-    for note in volume_notes(loaded):
+    for note in notes(loaded):
         click.echo(note.format(), err=True)

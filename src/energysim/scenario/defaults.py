@@ -6,7 +6,10 @@ literature values carry the citation in ``SOURCES``.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
+
+import numpy as np
 
 from .. import data
 
@@ -49,6 +52,28 @@ SOURCES = {
 #: scenario volume beyond it is noted (energysim.scenario.plausibility), not refused.
 LARGEST_LOSS_ON_RECORD_MBD = 4.3
 LARGEST_LOSS_ON_RECORD = "the 1973 embargo and the 1990 invasion of Kuwait, docs/references.md §2"
+
+def brent_volatility_record() -> tuple[float, str]:
+    """The highest 52-week volatility of weekly Brent in the shipped data (annualised standard
+    deviation of weekly log changes over any 52 weeks; data/brent-weekly.csv, EIA RBRTE), and the
+    week that window ends: a scenario volatility above it is noted (energysim.scenario.plausibility)."""
+    return _brent_volatility_record()
+
+
+@functools.cache
+def _brent_volatility_record() -> tuple[float, str]:
+    weekly = data.brent_weekly()
+    changes = np.log(weekly.to_numpy(dtype=float))
+    changes = changes[1:] - changes[:-1]
+    window = 52
+    sums = np.cumsum(np.concatenate([[0.0], changes]))
+    squares = np.cumsum(np.concatenate([[0.0], changes**2]))
+    n = window
+    mean = (sums[n:] - sums[:-n]) / n
+    var = ((squares[n:] - squares[:-n]) - n * mean**2) / (n - 1)
+    k = int(np.argmax(var))
+    return float(np.sqrt(var[k] * 52.0)), str(weekly.index[k + n].date())
+
 
 PREMIUM_REFERENCES: dict[str, dict[str, Any]] = {
     # 2003: Brent +44 % from Nov 2002 to the 10 Mar 2003 peak, -30 % from the peak within weeks;
