@@ -253,8 +253,9 @@ def test_a_monthly_baseline_is_log_linear_between_the_months_middle_days() -> No
 
 
 def test_the_last_brent_before_the_horizon_is_the_data_s_unless_the_data_ends_long_before() -> None:
-    """The pass-through starts from the last weekly Brent before the horizon (data/brent-weekly.csv);
-    a horizon that starts more than 45 days after the data end starts from its own baseline."""
+    """The pass-through starts from the last weekly Brent before the horizon (data/brent-weekly.csv)
+    and each fuel from its last weekly price; a horizon that starts more than 45 days after the
+    data end starts from its own baseline and the fuels' model prices."""
     from energysim.inputs import build_inputs
 
     weekly = data.brent_weekly()
@@ -265,3 +266,12 @@ def test_the_last_brent_before_the_horizon_is_the_data_s_unless_the_data_ends_lo
         "market": {"baseline": {"constant_usd_per_bbl": 77.0}},
     }))
     assert far.brent_before_usd_per_bbl == 77.0
+    # and so does each fuel's price before the horizon: the model's value there, not the history's last
+    from energysim.models.retail import seasonal_offset
+
+    gasoline = scenario_from_dict({"name": "t"}).fuels["us_gasoline"]
+    history = data.weekly_history(gasoline.history_file)
+    assert near.fuels["us_gasoline"].start_price == float(history[history.index < "2026-01-01"].iloc[-1])
+    season = float(seasonal_offset(gasoline.seasonal, np.array([np.datetime64("2030-12-31")]))[0])
+    assert far.fuels["us_gasoline"].start_price == pytest.approx(
+        gasoline.taxes + gasoline.margin_and_crack + season + gasoline.slope * 77.0 / gasoline.units_per_bbl, rel=1e-12)
