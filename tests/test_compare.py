@@ -272,3 +272,28 @@ def test_the_differences_chart_asks_more_or_less_once_a_scenario_costs_less(comp
     words = [t.get_text() for t in fig.texts]
     assert "How much more or less would oil and fuel cost than under maduro_capture?" in words
     assert not any(w.startswith("How much more would") for w in words)
+
+
+def test_paired_differences_are_the_scenario_minus_the_reference_from_its_paths() -> None:
+    """``paired_differences(a, b)`` is B - A, path by path, of the horizon average, the highest
+    step and each month's average, computed here from the kept paths; a scenario with a supply
+    loss costs more than the baseline on average, and the printed comparison says so."""
+    from energysim.cli_compare import comparison_text
+
+    a = _run(SCENARIOS / "baseline_2026.yaml")
+    b = _run(SCENARIOS / "maduro_capture.yaml")
+    months = a.dates.astype("datetime64[M]")
+    for s in a.series:
+        pa, pb = a.paths(s), b.paths(s)
+        d = paired_differences(a, b, s)
+        np.testing.assert_allclose(d["horizon_average"], pb.mean(axis=1) - pa.mean(axis=1), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(d["peak"], pb.max(axis=1) - pa.max(axis=1), rtol=1e-9, atol=1e-12)
+        monthly = np.stack([pb[:, months == m].mean(axis=1) - pa[:, months == m].mean(axis=1)
+                            for m in np.unique(months)], axis=1)
+        np.testing.assert_allclose(d["monthly"], monthly, rtol=1e-9, atol=1e-12)
+    brent = paired_differences(a, b, "brent_usd_per_bbl")["horizon_average"]
+    assert brent.mean() > 0
+    row = next(line for line in comparison_text([a, b], ["baseline", "maduro"]).splitlines()
+               if line.startswith("maduro"))
+    average_cell = re.split(r"\s{2,}", row.strip())[5]  # "avg: paired diff [90%]"
+    assert average_cell.startswith("+$"), row

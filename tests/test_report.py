@@ -537,3 +537,18 @@ def test_summary_json_has_the_household_budget_as_the_report_computes_it(run_dir
         assert entry["reserve_added_by_scenario_usd"] == pytest.approx(
             entry["reserve_usd"] - entry["reserve_without_scenario_usd"], abs=2e-4)
         assert summary["series"][s]["no_disruption_mean_p95"] > summary["series"][s]["no_disruption_mean_p50"]
+
+
+def test_the_monte_carlo_error_of_a_quantile_is_its_asymptotic_standard_error() -> None:
+    """The error printed next to the horizon averages (``quantile_standard_error``) against the
+    textbook standard error of a sample quantile, sqrt(q (1 - q) / n) / f(x_q), for normal draws."""
+    from statistics import NormalDist
+
+    from energysim.runview import quantile_standard_error
+
+    n = 200_000
+    x = np.random.default_rng(5).standard_normal(n)
+    for q in (0.05, 0.5, 0.95):
+        expected = np.sqrt(q * (1 - q) / n) / NormalDist().pdf(NormalDist().inv_cdf(q))
+        assert quantile_standard_error(x, q) == pytest.approx(expected, rel=0.1), q
+        assert quantile_standard_error(3.0 * x, q) == pytest.approx(3.0 * expected, rel=0.1), q

@@ -232,3 +232,46 @@ def test_step_centres_are_halfway_through_each_step() -> None:
         # the middle day as a day number is the centre minus half a day (whole days are the days)
         days = (centres - np.datetime64("1970-01-01T00:00")).astype(float) / 1440.0
         assert np.allclose(days - 0.5, step_middles(dates, lengths))
+
+
+def test_a_monthly_baseline_is_log_linear_between_the_months_middle_days() -> None:
+    """docs/model.md §5: the baseline is interpolated log-linearly between the middle days of its
+    months (16 January, 14 February at noon) and flat beyond them; a daily run without noise or
+    events is that curve at each day (the geometric mean halfway, not the arithmetic one)."""
+    sc = scenario_from_dict({
+        "name": "t", "simulation": {"paths": 2, "seed": 1},
+        "horizon": {"start": "2026-01-01", "end": "2026-02-28", "step": "day"},
+        "market": {"volatility_annual": 0, "long_term_volatility_annual": 0,
+                   "baseline": {"monthly_usd_per_bbl": {"2026-01": 50.0, "2026-02": 100.0}}},
+    })
+    brent = energysim.simulate(sc).paths("brent_usd_per_bbl")[0]
+    jan_mid, feb_mid = 15.0, 31.0 + 13.5  # days after 1 January
+    day = np.arange(brent.size, dtype=float)
+    share = np.clip((day - jan_mid) / (feb_mid - jan_mid), 0.0, 1.0)
+    np.testing.assert_allclose(brent, 50.0 * 2.0 ** share, rtol=1e-12)
+    assert brent[30] == pytest.approx(50.0 * 2.0 ** (15.0 / 29.5), rel=1e-12)  # 31 January
+
+
+def test_the_last_brent_before_the_horizon_is_the_data_s_unless_the_data_ends_long_before() -> None:
+    """The pass-through starts from the last weekly Brent before the horizon (data/brent-weekly.csv)
+    and each fuel from its last weekly price; a horizon that starts more than 45 days after the
+    data end starts from its own baseline and the fuels' model prices."""
+    from energysim.inputs import build_inputs
+
+    weekly = data.brent_weekly()
+    near = build_inputs(scenario_from_dict({"name": "t"}))
+    assert near.brent_before_usd_per_bbl == float(weekly[weekly.index < "2026-01-01"].iloc[-1])
+    far = build_inputs(scenario_from_dict({
+        "name": "t", "horizon": {"start": "2031-01-01", "end": "2031-12-31"},
+        "market": {"baseline": {"constant_usd_per_bbl": 77.0}},
+    }))
+    assert far.brent_before_usd_per_bbl == 77.0
+    # and so does each fuel's price before the horizon: the model's value there, not the history's last
+    from energysim.models.retail import seasonal_offset
+
+    gasoline = scenario_from_dict({"name": "t"}).fuels["us_gasoline"]
+    history = data.weekly_history(gasoline.history_file)
+    assert near.fuels["us_gasoline"].start_price == float(history[history.index < "2026-01-01"].iloc[-1])
+    season = float(seasonal_offset(gasoline.seasonal, np.array([np.datetime64("2030-12-31")]))[0])
+    assert far.fuels["us_gasoline"].start_price == pytest.approx(
+        gasoline.taxes + gasoline.margin_and_crack + season + gasoline.slope * 77.0 / gasoline.units_per_bbl, rel=1e-12)

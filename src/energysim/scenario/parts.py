@@ -176,7 +176,7 @@ class SpareCapacity(_Model):
     )
     share: Probability = Field(  # type: ignore[valid-type]
         {"dist": "uniform", "low": 0.3, "high": 0.8},
-        description="Share of the net loss that spare capacity replaces [0-1].",
+        description="Share of the gross loss (lag_days earlier) that spare capacity replaces [0-1].",
     )
 
 
