@@ -8,6 +8,7 @@ import signal
 import stat
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -130,8 +131,11 @@ def _swallowed_ctrl_c() -> None:
     """
     class Finaliser:
         def __del__(self) -> None:
-            os.kill(os.getpid(), signal.SIGINT)
-            for _ in range(1000):  # the handler runs at a jump back, here, inside __del__
+            # to this thread, so that the signal is delivered before pthread_kill returns (os.kill
+            # may hand it to another thread, and a loaded machine then let a short loop end first)
+            signal.pthread_kill(threading.get_ident(), signal.SIGINT)
+            deadline = time.monotonic() + 10.0
+            while time.monotonic() < deadline:  # the handler runs at a jump back, here, inside __del__
                 pass
 
     Finaliser()
