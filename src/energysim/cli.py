@@ -15,32 +15,10 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .cli_options import OutPath, blamed_on_options, echo_notes, finite_gallons, paths_option, seed_option
+from .cli_options import OutPath, Progress, blamed_on_options, echo_notes, finite_gallons, paths_option, seed_option
 from .errors import ScenarioError
 
 __all__ = ["main", "cli"]
-
-
-class _Progress:
-    """A plain progress bar on stderr, only for terminals and runs longer than a second."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled and sys.stderr.isatty()
-        self.t0 = time.monotonic()
-        self.shown = False
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled or (time.monotonic() - self.t0 < 1.0 and done < total):
-            return
-        width = 30
-        filled = int(width * done / total)
-        sys.stderr.write(f"\r  simulating [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} paths")
-        sys.stderr.flush()
-        self.shown = True
-
-    def close(self) -> None:
-        if self.shown:
-            sys.stderr.write("\n")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -77,7 +55,7 @@ def run(scenario: Path, paths: int | None, seed: int | None, out_dir: Path, quie
     target = safe_child(out_dir, loaded.scenario.name)
     fmts = parse_formats(formats)
     household = default_household(loaded.scenario, gasoline_gal_per_month, diesel_gal_per_month)
-    progress = _Progress(not quiet)
+    progress = Progress(not quiet)
     t0 = time.monotonic()
     try:
         result = simulate(loaded, paths=paths, seed=seed, progress=progress)

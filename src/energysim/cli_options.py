@@ -9,6 +9,8 @@ refused on the command line too, and the reverse.
 from __future__ import annotations
 
 import math
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +18,8 @@ import click
 
 from .errors import Problem, ScenarioError
 
-__all__ = ["MAX_PATHS", "MAX_SEED", "Count", "OutPath", "blamed_on_options", "echo_notes", "finite_gallons",
-           "paths_option", "seed_option"]
+__all__ = ["MAX_PATHS", "MAX_SEED", "Count", "OutPath", "Progress", "blamed_on_options", "echo_notes",
+           "finite_gallons", "paths_option", "seed_option"]
 
 #: ``simulation.paths``: 1 .. MAX_PATHS.
 MAX_PATHS = 50_000_000
@@ -95,3 +97,27 @@ def echo_notes(loaded: Any) -> None:
 
     for note in notes(loaded):
         click.echo(note.format(), err=True)
+
+
+class Progress:
+    """A plain progress bar on stderr (``simulating [####......] 12/41 runs``), only on a
+    terminal and for work longer than a second; a ``progress(done, total)`` callback."""
+
+    def __init__(self, enabled: bool, noun: str = "paths") -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self.noun = noun
+        self.t0 = time.monotonic()
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or (time.monotonic() - self.t0 < 1.0 and done < total):
+            return
+        width = 30
+        filled = int(width * done / total)
+        sys.stderr.write(f"\r  simulating [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} {self.noun}")
+        sys.stderr.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\n")

@@ -10,39 +10,19 @@ the console shows the top inputs per series.
 from __future__ import annotations
 
 import datetime as dt
-import sys
 import time
 from pathlib import Path
 
 import click
 import pandas as pd
 
-from .cli_options import OutPath, blamed_on_options, echo_notes, paths_option, seed_option
+from .cli_options import OutPath, Progress, blamed_on_options, echo_notes, paths_option, seed_option
 from .errors import ScenarioError
 
 __all__ = ["sensitivity", "sensitivity_text", "csv_values", "TOP_ROWS"]
 
 #: Inputs printed per series.
 TOP_ROWS = 10
-
-
-class _Progress:
-    """``simulating variant k/n`` on stderr, only on a terminal and after the first second."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled and sys.stderr.isatty()
-        self.t0 = time.monotonic()
-        self.shown = False
-
-    def __call__(self, done: int, total: int) -> None:
-        if self.enabled and (time.monotonic() - self.t0 >= 1.0 or done == total):
-            sys.stderr.write(f"\r  simulating run {done}/{total}")
-            sys.stderr.flush()
-            self.shown = True
-
-    def close(self) -> None:
-        if self.shown:
-            sys.stderr.write("\n")
 
 
 def sensitivity_text(table: pd.DataFrame, top: int = TOP_ROWS) -> str:
@@ -125,7 +105,7 @@ def sensitivity(scenario: Path, series: tuple[str, ...], paths: int | None, seed
     variations(sc, (low, high))  # every variant valid, before any simulation
     target = safe_child(out_dir, f"{sc.name}-sensitivity")
     n_paths = paths if paths is not None else DEFAULT_PATHS
-    progress = _Progress(not quiet)
+    progress = Progress(not quiet, "runs")
     t0 = time.monotonic()
     try:
         table = tornado_table(loaded, chosen, paths=n_paths, seed=seed, levels=(low, high), progress=progress)

@@ -9,14 +9,13 @@ row per variant and series, :func:`energysim.sweep.sweep_table`) and a chart per
 from __future__ import annotations
 
 import math
-import sys
 import time
 from pathlib import Path
 
 import click
 import pandas as pd
 
-from .cli_options import OutPath, blamed_on_options, echo_notes, paths_option, seed_option
+from .cli_options import OutPath, Progress, blamed_on_options, echo_notes, paths_option, seed_option
 from .errors import ScenarioError
 
 __all__ = ["sweep", "sweep_text"]
@@ -127,14 +126,13 @@ def sweep(scenario: Path, sets: tuple[str, ...], paths: int | None, seed: int | 
     target = safe_child(out_dir, f"{loaded.scenario.name}-sweep")
     t0 = time.monotonic()
 
-    def progress(done: int, total: int) -> None:
-        if not quiet and sys.stderr.isatty():
-            sys.stderr.write(f"\r  simulating run {done}/{total}" + ("\n" if done == total else ""))
-
+    progress = Progress(not quiet, "runs")
     try:
         table = sweep_table(loaded, values, paths=paths, seed=seed, progress=progress)
     except ScenarioError as exc:
         raise blamed_on_options(exc, scenario, loaded.scenario.name, paths, seed) from None
+    finally:
+        progress.close()
     with atomic_folder(target) as tmp:
         table.to_csv(tmp / "sweep.csv", index=False, float_format="%.6g")
         if len(values) <= 2:  # a chart draws one key on x, and one line per value of a second

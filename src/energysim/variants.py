@@ -83,6 +83,19 @@ def parameter_keys(scenario: Scenario) -> list[str]:
             or isinstance(value, BaseModel)]
 
 
+def _find(scenario: Scenario, key: str) -> tuple[tuple[str | int, ...], Any]:
+    """Where ``key`` sits in :meth:`Scenario.to_dict` and the value there; a ScenarioError with
+    the closest key if the scenario has no value of that name."""
+    for k, path, value in _walk(scenario, "", ()):
+        if k == key:
+            return path, value
+    keys = parameter_keys(scenario)
+    close = difflib.get_close_matches(key, keys, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else \
+        f"; keys look like {keys[-1]!r} (a report's assumptions table lists them)" if keys else ""
+    raise ScenarioError.at(f"scenario {scenario.name!r}", f"no value is named {key!r}{hint}")
+
+
 def key_path(scenario: Scenario, key: str) -> tuple[str | int, ...]:
     """Where ``key`` (``disruptions[pdvsa_transition].probability``) sits in
     :meth:`Scenario.to_dict`.
@@ -92,30 +105,13 @@ def key_path(scenario: Scenario, key: str) -> tuple[str | int, ...]:
     ScenarioError
         If no value of the scenario has that key, with the closest keys it has.
     """
-    for k, path, _ in _walk(scenario, "", ()):
-        if k == key:
-            return path
-    keys = parameter_keys(scenario)
-    close = difflib.get_close_matches(key, keys, n=1, cutoff=0.6)
-    hint = f"; did you mean {close[0]!r}?" if close else \
-        f"; keys look like {keys[-1]!r} (a report's assumptions table lists them)" if keys else ""
-    raise ScenarioError.at(f"scenario {scenario.name!r}", f"no value is named {key!r}{hint}")
+    return _find(scenario, key)[0]
 
 
 def value_at(scenario: Scenario, key: str) -> Any:
     """The value of ``scenario`` at ``key`` as the scenario holds it: a number, a date, or a
-    distribution (a model with a ``dist`` field).
-
-    Raises
-    ------
-    ScenarioError
-        If no value of the scenario has that key, with the closest keys it has.
-    """
-    for k, _, value in _walk(scenario, "", ()):
-        if k == key:
-            return value
-    key_path(scenario, key)  # raises, with the closest key
-    raise AssertionError("unreachable")  # pragma: no cover
+    distribution (a model with a ``dist`` field). Raises as :func:`key_path` does."""
+    return _find(scenario, key)[1]
 
 
 def is_date_key(scenario: Scenario, key: str) -> bool:
