@@ -30,7 +30,8 @@ from .results import SimulationResult
 from .scenario.schema import Scenario, fuel_series, with_removed_fuels
 from .timegrid import step_centres, time_grid
 
-__all__ = ["RunView", "series_label", "series_unit", "period_words", "RESULTS_FILE", "SCENARIO_FILE", "SUMMARY_LEVELS", "MAX_LEVELS", "HISTORY_DAYS"]
+__all__ = ["RunView", "series_label", "series_unit", "series_unit_text", "period_words", "RESULTS_FILE", "SCENARIO_FILE",
+           "SUMMARY_LEVELS", "MAX_LEVELS", "HISTORY_DAYS"]
 
 RESULTS_FILE = "results.npz"
 SCENARIO_FILE = "scenario.json"
@@ -82,6 +83,12 @@ def series_unit(series: str) -> str:
     if series.endswith("_mbd"):
         return "mbd"
     return series.rsplit("_per_", 1)[-1]
+
+
+def series_unit_text(series: str) -> str:
+    """The unit of a series as tables write it: ``USD/bbl``, ``USD/gal``, ``USD/litre``, ``mb/d``."""
+    unit = series_unit(series)
+    return "mb/d" if unit == "mbd" else f"USD/{unit}"
 
 
 def _calendar_year(start: dt.date, end: dt.date) -> bool:

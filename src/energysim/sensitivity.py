@@ -35,7 +35,7 @@ import pandas as pd
 from .compare import summarise_difference
 from .errors import ScenarioError
 from .inputwords import input_label
-from .runview import period_words, series_label, series_unit
+from .runview import period_words, series_label, series_unit_text
 from .scenario.loader import LoadedScenario
 from .scenario.schema import Scenario
 from .variants import quantile_value, uncertain_parameters, with_value
@@ -205,7 +205,7 @@ def tornado_table(loaded: LoadedScenario | Scenario, series: Sequence[str] | Non
         for s in chosen:
             a, b = lo_run[s], hi_run[s]
             diff = summarise_difference(b - a, a, b)
-            rows.append({"series": s, "unit": _unit(s), "key": v.key, "label": v.label, "kind": v.kind,
+            rows.append({"series": s, "unit": series_unit_text(s), "key": v.key, "label": v.label, "kind": v.kind,
                          "low_level": low if v.kind == QUANTILE else math.nan,
                          "high_level": high if v.kind == QUANTILE else math.nan,
                          "low_value": v.low_value, "high_value": v.high_value,
@@ -218,15 +218,9 @@ def tornado_table(loaded: LoadedScenario | Scenario, series: Sequence[str] | Non
         .sort_values(["_s", "_a"], kind="stable").drop(columns=["_s", "_a"]).reset_index(drop=True)
     table.attrs = {
         "scenario": scenario.name, "title": scenario.title, "metadata": dict(meta),
-        "series_labels": {s: series_label(scenario, s) for s in chosen}, "units": {s: _unit(s) for s in chosen},
+        "series_labels": {s: series_label(scenario, s) for s in chosen}, "units": {s: series_unit_text(s) for s in chosen},
         "period": period_words(scenario.horizon.start, scenario.horizon.end), "levels": (low, high),
         "paths": int(meta["paths"]), "seed": int(meta["seed"]), "footer": provenance_lines(meta, scenario),
         "fuel_units": {k: f.unit for k, f in scenario.fuels.items()},
     }
     return table
-
-
-def _unit(series: str) -> str:
-    """The unit of a series as the table's ``unit`` column gives it: ``USD/gal``, ``mb/d``."""
-    unit = series_unit(series)
-    return "mb/d" if unit == "mbd" else f"USD/{unit}"

@@ -26,18 +26,16 @@ import pandas as pd
 from .compare import summarise_difference
 from .errors import ScenarioError
 from .results import SimulationResult
+from .runview import series_unit_text
 from .scenario import LoadedScenario, Scenario
 from .sweep_options import MAX_VARIANTS, Value, parse_values, variant_grid
 from .variants import Parameter, is_date_key, key_path, quantile_value, value_at, with_value
 
-__all__ = ["sweep_variants", "sweep_table", "key_words", "key_label", "words_of", "written_value", "SERIES_UNITS"]
+__all__ = ["sweep_variants", "sweep_table", "key_words", "key_label", "words_of", "written_value"]
 
 #: Keys a sweep does not set: every variant runs on the paths, seed and horizon of the scenario
 #: as written (the differences are paired path by path, date by date).
 _FIXED_PREFIXES = ("horizon.", "simulation.")
-
-#: Units of the series, as the table's ``unit`` column gives them.
-SERIES_UNITS = {"bbl": "USD/bbl", "gal": "USD/gal", "litre": "USD/litre", "mbd": "mb/d"}
 
 #: Words for the last part of a key (its field), with its unit; fields not listed are spelled
 #: out from their names (``ramp_up_days`` -> "ramp up (days)").
@@ -198,7 +196,7 @@ def _rows(result: SimulationResult, base: SimulationResult, series: str) -> dict
     vals = result.path_mean[series]
     q = result.horizon_mean_quantiles(series)
     month, peak = result.peak_month(series, 0.95)
-    unit = SERIES_UNITS.get(series.rsplit("_per_", 1)[-1] if "_per_" in series else "mbd", "")
+    unit = series_unit_text(series)
     row: dict[str, Any] = {"series": series, "unit": unit, "avg_p05": q[0.05], "avg_p50": q[0.5],
                            "avg_p95": q[0.95], "avg_mean": float(np.mean(vals)),
                            "avg_mean_mc_se": float(np.std(vals, ddof=1) / math.sqrt(vals.shape[0]))
