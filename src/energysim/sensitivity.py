@@ -38,7 +38,7 @@ from .inputwords import input_label
 from .runview import period_words, series_label, series_unit_text
 from .scenario.loader import LoadedScenario
 from .scenario.schema import Scenario
-from .variants import quantile_value, uncertain_parameters, with_value
+from .variants import quantile_value, scenario_of, uncertain_parameters, with_value
 
 __all__ = ["LEVELS", "DEFAULT_PATHS", "COLUMNS", "Variation", "check_levels", "check_series_names",
            "variations", "tornado_table", "happens_label"]
@@ -173,13 +173,7 @@ def tornado_table(loaded: LoadedScenario | Scenario, series: Sequence[str] | Non
     from .engine import simulate
     from .texts import provenance_lines
 
-    if isinstance(loaded, LoadedScenario):
-        scenario = loaded.scenario
-    elif isinstance(loaded, Scenario):
-        scenario = loaded
-    else:
-        raise ScenarioError.at(None, "tornado_table needs a scenario from energysim.load_scenario (or a Scenario), "
-                               f"not a {type(loaded).__name__}", key="loaded")
+    scenario = scenario_of(loaded, "tornado_table")
     chosen = check_series_names(scenario, series)
     low, high = check_levels(levels)
     if progress is not None and not callable(progress):

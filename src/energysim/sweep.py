@@ -29,7 +29,7 @@ from .results import SimulationResult
 from .runview import series_unit_text
 from .scenario import LoadedScenario, Scenario
 from .sweep_options import MAX_VARIANTS, Value, parse_values, variant_grid
-from .variants import Parameter, is_date_key, key_path, quantile_value, value_at, with_value
+from .variants import Parameter, is_date_key, key_path, quantile_value, scenario_of, value_at, with_value
 
 __all__ = ["sweep_variants", "sweep_table", "key_words", "key_label", "words_of", "written_value"]
 
@@ -122,15 +122,6 @@ def written_value(scenario: Scenario, key: str) -> dict[str, Any]:
     return {"value": value}
 
 
-def _scenario_of(loaded: LoadedScenario | Scenario) -> Scenario:
-    if isinstance(loaded, LoadedScenario):
-        return loaded.scenario
-    if isinstance(loaded, Scenario):
-        return loaded
-    raise ScenarioError.at(None, "a sweep needs a scenario from energysim.load_scenario (or a Scenario), "
-                           f"not a {type(loaded).__name__}", key="loaded")
-
-
 def _values_of(scenario: Scenario, key: str, given: object) -> list[Value]:
     """The values of ``key``: a text as ``--set`` takes it, or a list of numbers (dates for a date key)."""
     date = is_date_key(scenario, key)
@@ -167,7 +158,7 @@ def sweep_variants(loaded: LoadedScenario | Scenario, values: Mapping[str, objec
         cannot take (the scenario's own rule, naming the key and the value), or more than
         ``cap`` combinations.
     """
-    scenario = _scenario_of(loaded)
+    scenario = scenario_of(loaded, "a sweep")
     if not isinstance(values, Mapping) or not values:
         raise ScenarioError.at(None, "a sweep needs at least one key and its values, e.g. "
                                "{'market.supply_elasticity': [0.0, 0.05, 0.1]}", key="--set")
@@ -236,7 +227,7 @@ def sweep_table(loaded: LoadedScenario | Scenario, values: Mapping[str, object],
     """
     from .engine import simulate
 
-    scenario = _scenario_of(loaded)
+    scenario = scenario_of(loaded, "a sweep")
     variants = sweep_variants(scenario, values)
     keys = list(variants[0][0])
     total = len(variants) + 1

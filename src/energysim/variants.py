@@ -23,10 +23,10 @@ from pydantic import BaseModel
 
 from .errors import ScenarioError
 from .scenario.distributions import Fixed
-from .scenario.loader import scenario_from_dict
+from .scenario.loader import LoadedScenario, scenario_from_dict
 from .scenario.schema import Scenario
 
-__all__ = ["Parameter", "uncertain_parameters", "parameter_keys", "quantile_value", "with_value", "key_path",
+__all__ = ["scenario_of", "Parameter", "uncertain_parameters", "parameter_keys", "quantile_value", "with_value", "key_path",
            "value_at", "is_date_key"]
 
 _DESCRIPTIVE = {"name", "title", "description", "sources", "extends", "label", "unit", "region", "history_file"}
@@ -44,6 +44,17 @@ class Parameter:
     @property
     def is_date(self) -> bool:
         return hasattr(self.dist, "to_days")
+
+
+def scenario_of(loaded: object, caller: str) -> Scenario:
+    """The scenario of a :class:`LoadedScenario` or a :class:`Scenario`; a ScenarioError naming
+    ``caller`` for anything else."""
+    if isinstance(loaded, LoadedScenario):
+        return loaded.scenario
+    if isinstance(loaded, Scenario):
+        return loaded
+    raise ScenarioError.at(None, f"{caller} needs a scenario from energysim.load_scenario (or a Scenario), "
+                           f"not a {type(loaded).__name__}", key="loaded")
 
 
 def _walk(node: Any, key: str, path: tuple[str | int, ...]) -> Iterator[tuple[str, tuple[str | int, ...], Any]]:
@@ -79,8 +90,8 @@ def parameter_keys(scenario: Scenario) -> list[str]:
     """The key of every value of ``scenario`` that :func:`with_value` can set (numbers, dates and
     distributions; not names, texts or lists)."""
     return [key for key, _, value in _walk(scenario, "", ())
-            if _is_uncertain(value) or isinstance(value, (int, float, dt.date)) and not isinstance(value, bool)
-            or isinstance(value, BaseModel)]
+            if isinstance(value, BaseModel)  # a distribution (leaves are never other models)
+            or isinstance(value, (int, float, dt.date)) and not isinstance(value, bool)]
 
 
 def _find(scenario: Scenario, key: str) -> tuple[tuple[str | int, ...], Any]:
