@@ -26,10 +26,9 @@ import numpy as np
 from . import events
 from .accumulate import Accumulator
 from .errors import ScenarioError, a_type
-from .inputs import RunInputs, build_inputs
+from .inputs import FuelStart, RunInputs, build_inputs
 from .memory import default_chunk_blocks, plan_memory, tune_allocator
 from .models import retail
-from .scenario import defaults
 from .results import SimulationResult
 from .sampling import BLOCK_PATHS, ChunkStreams
 from .scenario.loader import LoadedScenario, content_hash, validate_scenario
@@ -153,7 +152,7 @@ def _fuel_inputs(sc: Scenario, inp: RunInputs, st: ChunkStreams) -> dict[str, An
         out["per_loss"][i] = st.draw(f"fuels.{key}.crack_spread.per_mbd_loss", cs.per_mbd_loss)
         out["slope_per_unit"][i] = fuel.slope / fuel.units_per_bbl
         out["eff0"][i] = inp.brent_before_usd_per_bbl
-        out["dev0"][i] = _start_gap(key, fuel, fs.start_price, season0, inp.brent_before_usd_per_bbl)
+        out["dev0"][i] = _start_gap(fuel, fs, season0, inp.brent_before_usd_per_bbl)
     return out
 
 
@@ -379,24 +378,13 @@ def _seasonal(profile: list[float], middle_days: np.ndarray, start: Any) -> tupl
     return retail.seasonal_offset(profile, middle_days), float(retail.seasonal_offset(profile, before)[0])
 
 
-def taxes_in_start_price(key: str, fuel: Any) -> float:
-    """The taxes [USD/unit] inside a fuel's observed start price: for a shipped fuel priced per
-    gallon from its shipped history, the taxes in force when it was observed (the shipped ones,
-    ``defaults.TAXES_USD_PER_GAL``); otherwise the fuel's own. A scenario's ``taxes`` that differ
-    from them are a tax change from the horizon's first day (docs/model.md §6)."""
-    shipped = defaults.TAXES_USD_PER_GAL.get(key)
-    if shipped is None or fuel.unit != "gal" or fuel.history_file != defaults.fuel_defaults(key)["history_file"]:
-        return float(fuel.taxes)
-    return float(shipped)
-
-
-def _start_gap(key: str, fuel: Any, start_price: float, season0: float, brent_before_usd_per_bbl: float) -> float:
-    """The crack-spread deviation at the start [USD/unit]: the observed start price minus the
-    model's price on the day before the horizon, with the taxes that were in that price; so a run
-    starts at the observed price, and a tax change is in full from the first step."""
-    model_before = (taxes_in_start_price(key, fuel) + fuel.margin_and_crack + season0
+def _start_gap(fuel: Any, fs: FuelStart, season0: float, brent_before_usd_per_bbl: float) -> float:
+    """The crack-spread deviation at the start [USD/unit]: the start price minus the model's price
+    on the day before the horizon, with the taxes that were in the start price; so a run starts
+    at that price, and a tax change is in full from the first step."""
+    model_before = (fs.start_taxes + fuel.margin_and_crack + season0
                     + fuel.slope * brent_before_usd_per_bbl / fuel.units_per_bbl)
-    return float(start_price - model_before)
+    return float(fs.start_price - model_before)
 
 
 def _baseline_series(sc: Scenario, inp: RunInputs) -> dict[str, np.ndarray]:
@@ -410,7 +398,7 @@ def _baseline_series(sc: Scenario, inp: RunInputs) -> dict[str, np.ndarray]:
         season, season0 = _seasonal(fuel.seasonal, inp.middle_days, sc.horizon.start)
         intercept = fuel.taxes + fuel.margin_and_crack + season
         dev = retail.crack_deviation(np.zeros_like(brent), inp.dt_years, 0.0, fuel.crack_spread.reversion_per_year,
-                                     _start_gap(key, fuel, fs.start_price, season0, inp.brent_before_usd_per_bbl))
+                                     _start_gap(fuel, fs, season0, inp.brent_before_usd_per_bbl))
         out[fs.series] = retail.retail_price(eff, intercept, fuel.slope, fuel.units_per_bbl, dev)[0]
     out[LOSS] = np.zeros(inp.n_steps)
     return out

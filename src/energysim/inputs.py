@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from . import data
+from .scenario import defaults
 from .errors import ScenarioError
 from .models.retail import seasonal_offset
 from .scenario.loader import LoadedScenario, validate_scenario
@@ -31,6 +33,20 @@ class FuelStart:
     series: str
     start_price: float
     history: pd.Series = field(repr=False)
+    #: The taxes [USD/unit] inside ``start_price``: those in force when it was observed (the
+    #: shipped ones for a shipped fuel per gallon), or the fuel's own when the model made it.
+    start_taxes: float = 0.0
+
+
+def taxes_in_observed_price(key: str, fuel: Any) -> float:
+    """The taxes [USD/unit] inside an observed price of a fuel: for a shipped fuel priced per
+    gallon from its shipped history, the taxes in force (the shipped ones,
+    ``defaults.TAXES_USD_PER_GAL``); otherwise the fuel's own. A scenario's ``taxes`` that differ
+    from them are a tax change from the horizon's first day (docs/model.md §6)."""
+    shipped = defaults.TAXES_USD_PER_GAL.get(key)
+    if shipped is None or fuel.unit != "gal" or fuel.history_file != defaults.fuel_defaults(key)["history_file"]:
+        return float(fuel.taxes)
+    return float(shipped)
 
 
 @dataclass(frozen=True)
@@ -188,9 +204,12 @@ def build_inputs(loaded: LoadedScenario | Scenario) -> RunInputs:
             prior = hist[hist.index < pd.Timestamp(h.start)]
             if not prior.empty and (pd.Timestamp(h.start) - prior.index[-1]).days <= 45:
                 start = float(prior.iloc[-1])
-        if start is None:
+        taxes = taxes_in_observed_price(key, fuel)
+        if start is None:  # no observation: the model's own price, with the scenario's taxes
             season0 = float(seasonal_offset(fuel.seasonal, np.array([np.datetime64(h.start, "D") - 1]))[0])
             start = fuel.taxes + fuel.margin_and_crack + season0 + fuel.slope * before / fuel.units_per_bbl
-        fuels[key] = FuelStart(series=fuel_series(key, fuel), start_price=float(start), history=hist)
+            taxes = float(fuel.taxes)
+        fuels[key] = FuelStart(series=fuel_series(key, fuel), start_price=float(start), history=hist,
+                               start_taxes=taxes)
     return RunInputs(dates=dates, t_days=t_days, step_days=lengths, baseline_usd_per_bbl=base,
                      brent_before_usd_per_bbl=float(before), fuels=fuels, brent_history=brent_hist)
